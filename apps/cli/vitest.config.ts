@@ -1,0 +1,3 @@
+import { defineProjectConfig } from '@invoice/vitest-config';
+
+export default defineProjectConfig();

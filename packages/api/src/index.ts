@@ -1,0 +1,12 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { appRouter, type AppRouter } from './root.js';
+import { createCallerFactory } from './trpc.js';
+
+export { appRouter, type AppRouter };
+export { createContextInner, type Context, type Clock } from './context.js';
+
+/** In-process caller for internal tools and tests: same procedures, same rules. */
+export const createCaller = createCallerFactory(appRouter);
+
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

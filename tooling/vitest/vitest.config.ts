@@ -1,0 +1,3 @@
+import { defineProjectConfig } from './config.js';
+
+export default defineProjectConfig();
