@@ -1,0 +1,45 @@
+/**
+ * The contract between the storage engine and durability (src/durability).
+ * The engine describes every committed change as JournalOps; durability makes a
+ * batch of ops durable atomically (all of a record or none after a crash) and
+ * restores the last durable state at startup.
+ */
+import type { Document } from 'bson';
+import type { IndexSpec } from './contract.js';
+
+/** `ns` is `${db}.${coll}`. */
+export type JournalOp =
+  | { op: 'put'; ns: string; doc: Document } // insert or full replacement, keyed by doc._id
+  | { op: 'del'; ns: string; id: unknown }
+  | { op: 'createCollection'; ns: string; options: Document; uuid: Uint8Array }
+  | { op: 'dropCollection'; ns: string }
+  | { op: 'dropDatabase'; db: string }
+  | { op: 'renameCollection'; from: string; to: string; dropTarget: boolean }
+  | { op: 'createIndex'; ns: string; spec: IndexSpec }
+  | { op: 'dropIndex'; ns: string; name: string };
+
+export interface CollectionSnapshot {
+  ns: string;
+  options: Document;
+  uuid: Uint8Array;
+  indexes: IndexSpec[]; // without the implicit _id_ index
+  /** Documents as BSON bytes (the engine's storage form) or plain documents. */
+  docs: Iterable<Uint8Array | Document>;
+}
+
+export interface RecoveredState {
+  collections: CollectionSnapshot[];
+}
+
+export interface Durability {
+  /** Restores the last durable state (checkpoint + journal replay, torn tail discarded). */
+  recover(): Promise<RecoveredState>;
+  /**
+   * Makes one atomic record durable; resolves after fsync. Concurrent appends are
+   * group-committed (one write + one fsync for all records waiting).
+   */
+  append(ops: JournalOp[]): Promise<void>;
+  /** Writes a full snapshot atomically and truncates the journal it covers. */
+  checkpoint(snapshot: () => Iterable<CollectionSnapshot>): Promise<void>;
+  close(): Promise<void>;
+}
