@@ -39,7 +39,17 @@ export interface Durability {
    * group-committed (one write + one fsync for all records waiting).
    */
   append(ops: JournalOp[]): Promise<void>;
-  /** Writes a full snapshot atomically and truncates the journal it covers. */
-  checkpoint(snapshot: () => Iterable<CollectionSnapshot>): Promise<void>;
+  /**
+   * True when the journal has grown enough that a checkpoint is due. The engine asks
+   * after each append and then calls checkpoint (never two at once).
+   */
+  shouldCheckpoint(): boolean;
+  /**
+   * Writes a full snapshot atomically and truncates the journal it covers. `snapshot`
+   * is called synchronously at the start, so it sees exactly the state made of all
+   * records appended before the call; records appended while the checkpoint is being
+   * written must survive it (start a new journal segment at that moment).
+   */
+  checkpoint(snapshot: () => CollectionSnapshot[]): Promise<void>;
   close(): Promise<void>;
 }
