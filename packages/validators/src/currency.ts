@@ -17,8 +17,43 @@ export type CurrencyCode = keyof typeof CURRENCY_EXPONENTS;
 
 const currencyCodes = Object.keys(CURRENCY_EXPONENTS) as [CurrencyCode, ...CurrencyCode[]];
 
-export const currencyCodeSchema = z.enum(currencyCodes);
+export const currencyCodeSchema = z.enum(currencyCodes, {
+  error: 'Must be a supported ISO 4217 currency code in upper case, such as "EUR"',
+});
 
 export function currencyExponent(currency: CurrencyCode): 0 | 2 | 3 {
   return CURRENCY_EXPONENTS[currency];
+}
+
+/**
+ * Prints an amount of minor units in major units with exactly the currency's decimals
+ * (1234 EUR → "12.34", 5 KWD → "0.005"), by string arithmetic so no float is involved.
+ */
+export function formatMinorUnits(amount: number, currency: CurrencyCode): string {
+  if (!Number.isSafeInteger(amount)) {
+    throw new RangeError(`Amount must be a safe integer of minor units, got ${amount}`);
+  }
+  const exponent = currencyExponent(currency);
+  const digits = Math.abs(amount).toString();
+  const sign = amount < 0 ? '-' : '';
+  if (exponent === 0) return sign + digits;
+  const padded = digits.padStart(exponent + 1, '0');
+  return `${sign}${padded.slice(0, -exponent)}.${padded.slice(-exponent)}`;
+}
+
+/**
+ * Parses a decimal string in major units into exact minor units ("12.3" EUR → 1230). More
+ * decimals than the currency has is an error, never a silent rounding.
+ */
+export function parseMajorUnits(value: string, currency: CurrencyCode): number {
+  const exponent = currencyExponent(currency);
+  const match = /^(-?)(\d{1,16})(?:\.(\d+))?$/.exec(value.trim());
+  if (!match) throw new RangeError(`"${value}" is not a decimal amount`);
+  const [, sign = '', whole = '0', fraction = ''] = match;
+  if (fraction.length > exponent) {
+    throw new RangeError(`${currency} has ${exponent} decimals; "${value}" has ${fraction.length}`);
+  }
+  const minor = Number(whole + fraction.padEnd(exponent, '0'));
+  if (!Number.isSafeInteger(minor)) throw new RangeError(`"${value}" is too large`);
+  return sign === '-' ? -minor : minor;
 }

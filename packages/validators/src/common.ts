@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { FORBIDDEN_OBJECT_KEYS, textSchema } from './text.js';
+
+/** Optional on every mutation: retries with the same key and input return the first result. */
+export const idempotencyKeySchema = z
+  .string('Must be a string')
+  .min(1, 'Must not be empty')
+  .max(255, 'Must be at most 255 characters')
+  .regex(/^[\x20-\x7E]+$/, 'Must contain printable ASCII characters only');
+
+export const DEFAULT_PAGE_LIMIT = 20;
+export const MAX_PAGE_LIMIT = 100;
+
+export const limitSchema = z
+  .int('Must be an integer')
+  .min(1, 'Must be at least 1')
+  .max(MAX_PAGE_LIMIT, `Must be at most ${MAX_PAGE_LIMIT}`)
+  .default(DEFAULT_PAGE_LIMIT);
+
+/** Opaque to clients; the server encodes it as base64url, so nothing else is accepted. */
+export const cursorSchema = z
+  .string('Must be a cursor string')
+  .min(1, 'Must not be empty')
+  .max(512, 'Must be at most 512 characters')
+  .regex(/^[A-Za-z0-9_-]+$/, 'Must be a cursor returned by a previous page');
+
+/** `limit` and `cursor`, spread into every list input. */
+export const paginationShape = {
+  limit: limitSchema,
+  cursor: cursorSchema.optional(),
+};
+
+export const sortDirectionSchema = z.enum(['asc', 'desc']);
+
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.strictObject({
+    items: z.array(item).max(MAX_PAGE_LIMIT),
+    nextCursor: cursorSchema.nullable(),
+  });
+}
+
+/** Search terms end up in an anchored, escaped regex or a text index: never an operator. */
+export const searchSchema = textSchema({ max: 100, noLeadingDollar: true });
+
+export const emailSchema = z
+  .email('Must be an email address')
+  .max(254, 'Must be at most 254 characters')
+  .toLowerCase();
+
+export const nameSchema = textSchema({ max: 200 });
+
+export const notesSchema = textSchema({ max: 5000, multiline: true });
+
+/** Tax or VAT identification number: letters, digits and the usual separators. */
+export const taxIdSchema = textSchema({ max: 64 }).pipe(
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9 .\-/]*$/,
+      'Must be a tax id: letters, digits, " ", ".", "-", "/"',
+    ),
+);
+
+/** ISO 3166-1 alpha-2 country code. */
+export const countryCodeSchema = z
+  .string('Must be a country code')
+  .regex(/^[A-Z]{2}$/, 'Must be an ISO 3166-1 alpha-2 country code such as "FR"');
+
+export const addressSchema = z.strictObject({
+  line1: textSchema({ max: 200 }),
+  line2: textSchema({ max: 200 }).optional(),
+  city: textSchema({ max: 100 }),
+  postalCode: textSchema({ max: 20 }).optional(),
+  region: textSchema({ max: 100 }).optional(),
+  country: countryCodeSchema,
+});
+
+export const MAX_METADATA_ENTRIES = 20;
+
+/**
+ * Metadata keys become document field names, so no `$`, no `.`, no prototype keys: a letter,
+ * then letters, digits, `_` or `-`, 40 at most.
+ */
+export const metadataKeySchema = z
+  .string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_-]{0,39}$/,
+    'Metadata keys must start with a letter and hold 1-40 letters, digits, "_" or "-"',
+  )
+  .refine((key) => !FORBIDDEN_OBJECT_KEYS.has(key), 'Metadata key is reserved');
+
+export const metadataValueSchema = textSchema({ max: 500, min: 0 });
+
+const metadataRecord = z
+  .record(metadataKeySchema, metadataValueSchema)
+  .refine(
+    (record) => Object.keys(record).length <= MAX_METADATA_ENTRIES,
+    `At most ${MAX_METADATA_ENTRIES} metadata entries`,
+  );
+
+/**
+ * zod's record silently drops an own `__proto__` key (JSON.parse creates one), so the raw
+ * object is inspected first and such input is refused instead of half-accepted.
+ */
+export const metadataSchema = z.preprocess<unknown, typeof metadataRecord, Record<string, string>>(
+  (raw, ctx) => {
+    if (typeof raw === 'object' && raw !== null) {
+      for (const key of Object.keys(raw)) {
+        if (FORBIDDEN_OBJECT_KEYS.has(key)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `Metadata key "${key}" is not allowed`,
+            input: raw,
+          });
+        }
+      }
+    }
+    return raw;
+  },
+  metadataRecord,
+);
+
+export type Address = z.infer<typeof addressSchema>;
+export type Metadata = z.infer<typeof metadataSchema>;
+export type Email = z.infer<typeof emailSchema>;

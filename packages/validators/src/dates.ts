@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+const MIN_YEAR = 1900;
+const MAX_YEAR = 2999;
+
+function isRealCalendarDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (year < MIN_YEAR || year > MAX_YEAR) return false;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  );
+}
+
+/**
+ * A calendar date `YYYY-MM-DD` that exists (no 2023-02-29), years 1900-2999. Dates are
+ * calendar dates in the organization's timezone, never instants; they compare as strings.
+ */
+export const calendarDateSchema = z
+  .string('Must be a date string YYYY-MM-DD')
+  .max(10, 'Must be a date YYYY-MM-DD')
+  .refine(
+    isRealCalendarDate,
+    `Must be a real calendar date YYYY-MM-DD (years ${MIN_YEAR}-${MAX_YEAR})`,
+  );
+
+/** A calendar month `YYYY-MM` (report buckets). */
+export const calendarMonthSchema = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'Must be a month YYYY-MM');
+
+let knownTimeZones: ReadonlySet<string> | undefined;
+
+/**
+ * IANA names known to this runtime. `supportedValuesOf` lists canonical names only, so aliases
+ * such as "UTC" or "Europe/Kiev" fall back to a DateTimeFormat probe, which throws on unknown names.
+ */
+export function isIanaTimeZone(name: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(name)) return false;
+  knownTimeZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (knownTimeZones.has(name)) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const timeZoneSchema = z
+  .string('Must be an IANA timezone name')
+  .max(64, 'Must be an IANA timezone name')
+  .refine(isIanaTimeZone, 'Must be an IANA timezone such as "Europe/Paris" or "UTC"');
+
+/** Instants in outputs travel as Date through superjson. */
+export const instantSchema = z.date();
+
+export type CalendarDate = z.infer<typeof calendarDateSchema>;
+export type CalendarMonth = z.infer<typeof calendarMonthSchema>;
+export type TimeZone = z.infer<typeof timeZoneSchema>;

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { addressSchema, idempotencyKeySchema, nameSchema, taxIdSchema } from './common.js';
+import { currencyCodeSchema } from './currency.js';
+import { instantSchema, timeZoneSchema } from './dates.js';
+import { orgIdSchema } from './ids.js';
+import { taxRatesSchema } from './money.js';
+import { roleSchema } from './member.js';
+
+/** Prefixes are printed on documents and become part of a unique key: a short plain token. */
+const numberPrefixSchema = z
+  .string('Must be a prefix string')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_/-]{0,15}$/,
+    'Prefix must be 1-16 letters, digits, "_", "/" or "-", starting with a letter or digit',
+  );
+
+export const NUMBER_SEPARATORS = ['-', '/', '.', '_', ''] as const;
+
+/**
+ * How document numbers are printed: `${prefix}${year}${separator}${sequence}`, e.g.
+ * `INV-2026-00042`, or `${prefix}${sequence}` without the year. `resetYearly` starts a new
+ * series (at 1) every calendar year of the issue date; otherwise one series runs forever.
+ */
+export const numberingSchema = z
+  .strictObject({
+    prefix: numberPrefixSchema.default('INV-'),
+    creditNotePrefix: numberPrefixSchema.default('CN-'),
+    includeYear: z.boolean().default(true),
+    separator: z.enum(NUMBER_SEPARATORS).default('-'),
+    padding: z.int().min(1, 'Padding must be 1-12').max(12, 'Padding must be 1-12').default(5),
+    resetYearly: z.boolean().default(false),
+  })
+  .refine((n) => n.prefix !== n.creditNotePrefix, {
+    message: 'Invoice and credit note prefixes must differ',
+    path: ['creditNotePrefix'],
+  });
+
+export const paymentTermsDaysSchema = z
+  .int('Must be a whole number of days')
+  .min(0, 'Must not be negative')
+  .max(365, 'Must be at most 365 days');
+
+export const DEFAULT_PAYMENT_TERMS_DAYS = 30;
+
+export const organizationCreateInput = z.strictObject({
+  name: nameSchema,
+  currency: currencyCodeSchema,
+  timezone: timeZoneSchema,
+  numbering: numberingSchema.optional(),
+  idempotencyKey: idempotencyKeySchema.optional(),
+});
+
+export const organizationByIdInput = z.strictObject({ orgId: orgIdSchema });
+
+/** Fields left out stay unchanged; `null` clears an optional field. At least one change. */
+export const organizationUpdateInput = z
+  .strictObject({
+    orgId: orgIdSchema,
+    name: nameSchema.optional(),
+    address: addressSchema.nullable().optional(),
+    taxId: taxIdSchema.nullable().optional(),
+    currency: currencyCodeSchema.optional(),
+    timezone: timeZoneSchema.optional(),
+    numbering: numberingSchema.optional(),
+    paymentTermsDays: paymentTermsDaysSchema.optional(),
+    defaultTaxRates: taxRatesSchema.optional(),
+    idempotencyKey: idempotencyKeySchema.optional(),
+  })
+  .refine(
+    ({ orgId: _orgId, idempotencyKey: _key, ...changes }) =>
+      Object.values(changes).some((v) => v !== undefined),
+    'Give at least one field to change',
+  );
+
+export const organizationSchema = z.strictObject({
+  id: orgIdSchema,
+  name: nameSchema,
+  address: addressSchema.nullable(),
+  taxId: taxIdSchema.nullable(),
+  currency: currencyCodeSchema,
+  timezone: timeZoneSchema,
+  numbering: numberingSchema,
+  paymentTermsDays: paymentTermsDaysSchema,
+  defaultTaxRates: taxRatesSchema,
+  createdAt: instantSchema,
+  updatedAt: instantSchema,
+});
+
+/** `organization.list`: every org the caller belongs to, with the caller's role in it. */
+export const organizationListOutput = z
+  .array(organizationSchema.extend({ role: roleSchema }))
+  .max(1000);
+
+export type Numbering = z.infer<typeof numberingSchema>;
+export type NumberingInput = z.input<typeof numberingSchema>;
+export type OrganizationCreateInput = z.input<typeof organizationCreateInput>;
+export type OrganizationUpdateInput = z.input<typeof organizationUpdateInput>;
+export type Organization = z.infer<typeof organizationSchema>;
