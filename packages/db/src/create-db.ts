@@ -1,15 +1,20 @@
 import { MongoClient, type Db } from 'mongodb';
+import { getCollections, type Collections } from './collections/index.js';
 
 export interface CreateDbOptions {
   uri: string;
   dbName: string;
   /** Name reported to the server in the handshake (shows up in server logs). */
   appName?: string;
+  /** Driver command monitoring (metrics). */
+  monitorCommands?: boolean;
+  serverSelectionTimeoutMS?: number;
 }
 
 export interface Database {
   client: MongoClient;
   db: Db;
+  collections: Collections;
   close(): Promise<void>;
 }
 
@@ -21,10 +26,19 @@ export function assertValidDbName(dbName: string): void {
   }
 }
 
-/** Creates a client for one database. No module singleton: callers own the handle and close it. */
+/**
+ * Creates a client for one database with majority writes. No module singleton: callers
+ * (server, CLI, each test) own the handle and close it.
+ */
 export function createDb(options: CreateDbOptions): Database {
   assertValidDbName(options.dbName);
-  const client = new MongoClient(options.uri, { appName: options.appName ?? 'invoice' });
+  const client = new MongoClient(options.uri, {
+    appName: options.appName ?? 'invoice',
+    writeConcern: { w: 'majority' },
+    retryWrites: true,
+    monitorCommands: options.monitorCommands ?? false,
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
+  });
   const db = client.db(options.dbName);
-  return { client, db, close: () => client.close() };
+  return { client, db, collections: getCollections(db), close: () => client.close() };
 }
