@@ -43,11 +43,11 @@ export const currencySummarySchema = z.strictObject({
   invoiced: sumSchema,
   /** Payments recorded (not voided) on those invoices. */
   paid: sumSchema,
-  /** amountDue of open and uncollectible invoices. */
+  /** amountDue of open invoices (uncollectible ones are written off); equals the sum of aging. */
   outstanding: sumSchema,
   /** amountDue of overdue invoices. */
   overdue: sumSchema,
-  /** amountDue of open invoices by days past due, in the org's timezone. */
+  /** amountDue of open invoices by days past due (today in the org timezone). */
   aging: agingSchema,
   /** Invoiced totals by month of issue date, oldest first. */
   revenueByMonth: z
