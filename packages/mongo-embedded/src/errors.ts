@@ -23,6 +23,14 @@ export const ErrorCode = {
   CannotCreateIndex: 67,
   IndexAlreadyExists: 68,
   InvalidOptions: 72,
+  ConflictingOperationInProgress: 117,
+  InvalidIndexSpecificationOption: 197,
+  TransactionTooOld: 225,
+  InvalidBSON: 22,
+  UnsupportedOpQueryCommand: 352,
+  QueryPlanKilled: 175,
+  Location40571: 40571,
+  Location17419: 17419,
   InvalidNamespace: 73,
   IndexOptionsConflict: 85,
   IndexKeySpecsConflict: 86,
@@ -41,7 +49,9 @@ export const ErrorCode = {
 
 export type ErrorCodeName = keyof typeof ErrorCode;
 
-const nameByCode = new Map<number, string>(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
+const nameByCode = new Map<number, string>(
+  Object.entries(ErrorCode).map(([name, code]) => [code, name]),
+);
 
 export function codeName(code: number): string {
   return nameByCode.get(code) ?? 'UnknownError';
@@ -57,7 +67,11 @@ export class MongoCommandError extends Error {
   readonly errorLabels: string[];
   readonly extra: Document;
 
-  constructor(code: number, message: string, options: { labels?: string[]; extra?: Document } = {}) {
+  constructor(
+    code: number,
+    message: string,
+    options: { labels?: string[]; extra?: Document } = {},
+  ) {
     super(message);
     this.name = 'MongoCommandError';
     this.code = code;
@@ -84,11 +98,20 @@ export class MongoCommandError extends Error {
   }
 }
 
-export function writeConflict(message = 'Write conflict during plan execution and yielding is disabled.'): MongoCommandError {
-  return new MongoCommandError(ErrorCode.WriteConflict, message, { labels: ['TransientTransactionError'] });
+export function writeConflict(
+  message = 'Write conflict during plan execution and yielding is disabled.',
+): MongoCommandError {
+  return new MongoCommandError(ErrorCode.WriteConflict, message, {
+    labels: ['TransientTransactionError'],
+  });
 }
 
-export function duplicateKey(ns: string, indexName: string, keyPattern: Document, keyValue: Document): MongoCommandError {
+export function duplicateKey(
+  ns: string,
+  indexName: string,
+  keyPattern: Document,
+  keyValue: Document,
+): MongoCommandError {
   const shown = Object.entries(keyValue)
     .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
     .join(', ');

@@ -1,0 +1,172 @@
+import type { Document } from 'bson';
+import { ErrorCode, MongoCommandError } from '../errors.js';
+import { planPipeline, runStages } from '../query/pipeline.js';
+import type { Namespace, WriteUnit } from '../storage/contract.js';
+import {
+  checkCollation,
+  isDocument,
+  nsString,
+  optionalDocument,
+  typeMismatch,
+  validateCollectionName,
+} from './args.js';
+import type { CommandContext } from './context.js';
+import { hintOf } from './find.js';
+import { ensureCollection, performWrites, scan } from './storage-access.js';
+import { sameValue } from '../query/update.js';
+import { explainPlan } from './explain.js';
+
+export async function aggregate(ctx: CommandContext, command: Document): Promise<Document> {
+  const target: unknown = command.aggregate;
+  if (typeof target !== 'string') {
+    throw new MongoCommandError(
+      ErrorCode.InvalidNamespace,
+      'mongo-embedded supports only collection aggregations (aggregate: "<collection>")',
+    );
+  }
+  validateCollectionName(target);
+  const ns = { db: ctx.db, coll: target };
+  const pipeline: unknown = command.pipeline;
+  if (!Array.isArray(pipeline) || !pipeline.every(isDocument)) {
+    throw typeMismatch("'pipeline' option must be specified as an array");
+  }
+  const cursorOption: unknown = command.cursor;
+  if (command.explain !== true && !isDocument(cursorOption)) {
+    throw new MongoCommandError(
+      ErrorCode.FailedToParse,
+      "The 'cursor' option is required, except for aggregate with the explain argument",
+    );
+  }
+  checkCollation(command);
+  const variables = optionalDocument(command, 'let');
+  const planned = planPipeline(pipeline);
+  const hint = hintOf(command);
+  const scanned = scan(ctx, ns, {
+    filter: planned.filter,
+    ...(planned.sort ? { sort: planned.sort } : {}),
+    ...(hint !== undefined ? { hint } : {}),
+  });
+  if (command.explain === true) {
+    return {
+      ...explainPlan(ns, planned.filter, scanned.plan, scanned.docs.length),
+      stages: pipeline,
+      ok: 1,
+    };
+  }
+  ctx.server.opcounters.command++;
+  let stages = planned.stages;
+  // When the storage already sorted, the leading $sort is done.
+  if (planned.sort && scanned.plan.sortCovered) stages = stages.slice(1);
+  const cache = new Map<string, Document[]>();
+  const resolve = (name: string): Document[] => {
+    let docs = cache.get(name);
+    if (!docs) {
+      docs = scan(ctx, { db: ctx.db, coll: name }, { filter: {} }).docs;
+      cache.set(name, docs);
+    }
+    return docs;
+  };
+  const results = runStages(scanned.docs, stages, resolve, variables);
+  if (planned.output) {
+    await writeOutput(ctx, planned.output, results);
+    return { cursor: { firstBatch: [], id: 0n, ns: nsString(ns) }, ok: 1 };
+  }
+  const batchSize =
+    isDocument(cursorOption) && typeof cursorOption.batchSize === 'number'
+      ? cursorOption.batchSize
+      : undefined;
+  const { batch, id } = ctx.server.cursors.open(nsString(ns), results, batchSize, {
+    lsid: ctx.session?.key,
+    txnId: ctx.txn?.id,
+  });
+  return { cursor: { firstBatch: batch, id, ns: nsString(ns) }, ok: 1 };
+}
+
+function outputNamespace(ctx: CommandContext, spec: unknown, stage: string): Namespace {
+  if (typeof spec === 'string') return { db: ctx.db, coll: spec };
+  if (isDocument(spec)) {
+    const into: unknown = stage === '$merge' ? spec.into : spec;
+    if (typeof into === 'string') return { db: ctx.db, coll: into };
+    if (isDocument(into) && typeof into.coll === 'string') {
+      return { db: typeof into.db === 'string' ? into.db : ctx.db, coll: into.coll };
+    }
+  }
+  throw new MongoCommandError(ErrorCode.FailedToParse, `${stage} needs a target collection`);
+}
+
+async function writeOutput(
+  ctx: CommandContext,
+  output: { kind: '$out' | '$merge'; spec: unknown },
+  results: Document[],
+): Promise<void> {
+  if (ctx.txn) {
+    throw new MongoCommandError(
+      ErrorCode.OperationNotSupportedInTransaction,
+      `${output.kind} cannot be used in a transaction`,
+    );
+  }
+  const target = outputNamespace(ctx, output.spec, output.kind);
+  validateCollectionName(target.coll);
+  if (output.kind === '$out') {
+    // Replace the target's documents; its indexes stay, as in MongoDB.
+    await ensureCollection(ctx, target);
+    await performWrites(ctx, (unit) => {
+      for (const old of scan(ctx, target, { filter: {} }).docs) unit.remove(target, old._id);
+      for (const doc of results) unit.insert(target, doc);
+    });
+    return;
+  }
+  const spec = output.spec as Document;
+  const on: string[] =
+    spec.on === undefined
+      ? ['_id']
+      : Array.isArray(spec.on)
+        ? (spec.on as string[])
+        : [String(spec.on)];
+  const whenMatched: unknown = spec.whenMatched ?? 'merge';
+  const whenNotMatched: unknown = spec.whenNotMatched ?? 'insert';
+  await ensureCollection(ctx, target);
+  await performWrites(ctx, (unit) => {
+    for (const doc of results) mergeOne(ctx, unit, target, doc, on, whenMatched, whenNotMatched);
+  });
+}
+
+function mergeOne(
+  ctx: CommandContext,
+  unit: WriteUnit,
+  target: Namespace,
+  doc: Document,
+  on: string[],
+  whenMatched: unknown,
+  whenNotMatched: unknown,
+): void {
+  const filter: Document = {};
+  for (const field of on) filter[field] = (doc[field] as unknown) ?? null;
+  const [existing] = scan(ctx, target, { filter }).docs;
+  if (!existing) {
+    if (whenNotMatched === 'insert') unit.insert(target, doc);
+    else if (whenNotMatched === 'fail') {
+      throw new MongoCommandError(
+        13113,
+        '$merge could not find a matching document in the target collection for at least one document in the source collection',
+      );
+    }
+    return;
+  }
+  if (whenMatched === 'keepExisting') return;
+  if (whenMatched === 'fail') {
+    throw new MongoCommandError(
+      ErrorCode.DuplicateKey,
+      `$merge with whenMatched: fail found an existing document with the same values for ${on.join(', ')}`,
+    );
+  }
+  let next: Document;
+  if (whenMatched === 'replace') next = { ...doc, _id: existing._id as unknown };
+  else if (whenMatched === 'merge') next = { ...existing, ...doc, _id: existing._id as unknown };
+  else if (Array.isArray(whenMatched)) {
+    next = runStages([existing], whenMatched as Document[], () => [], { new: doc })[0] ?? existing;
+  } else {
+    throw new MongoCommandError(ErrorCode.BadValue, 'Unsupported $merge whenMatched mode');
+  }
+  if (!sameValue(next, existing)) unit.replace(target, next);
+}

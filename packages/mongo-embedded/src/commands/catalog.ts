@@ -1,0 +1,278 @@
+import { Binary, type Document } from 'bson';
+import { Query } from 'mingo';
+import { ErrorCode, MongoCommandError } from '../errors.js';
+import { mingoOptions } from '../query/mingo-options.js';
+import type { IndexSpec } from '../storage/contract.js';
+import {
+  badValue,
+  collectionNamespace,
+  documentArray,
+  isDocument,
+  nsString,
+  optionalBoolean,
+  optionalDocument,
+  typeMismatch,
+  typeName,
+  validateCollectionName,
+  validateDatabaseName,
+} from './args.js';
+import type { CommandContext } from './context.js';
+
+/** Options of `create` we keep in the catalog (validation, and what listCollections echoes). */
+const CREATE_OPTIONS = [
+  'validator',
+  'validationLevel',
+  'validationAction',
+  'collation',
+  'comment',
+  'storageEngine',
+  'indexOptionDefaults',
+];
+const REFUSED_CREATE_OPTIONS = [
+  'capped',
+  'timeseries',
+  'viewOn',
+  'clusteredIndex',
+  'changeStreamPreAndPostImages',
+];
+
+export async function create(ctx: CommandContext, command: Document): Promise<Document> {
+  const ns = collectionNamespace(ctx, command, 'create');
+  for (const option of REFUSED_CREATE_OPTIONS) {
+    if (command[option] !== undefined && command[option] !== false) {
+      throw new MongoCommandError(
+        ErrorCode.InvalidOptions,
+        `mongo-embedded does not support the '${option}' collection option`,
+      );
+    }
+  }
+  const options: Document = {};
+  for (const option of CREATE_OPTIONS) {
+    if (command[option] !== undefined) options[option] = command[option] as unknown;
+  }
+  if (options.validator !== undefined) {
+    if (!isDocument(options.validator)) throw typeMismatch("'validator' must be an object");
+    try {
+      new Query(options.validator, mingoOptions());
+    } catch (error) {
+      throw badValue(error instanceof Error ? error.message : String(error));
+    }
+  }
+  if (ctx.server.storage.getCollection(ns)) {
+    throw new MongoCommandError(
+      ErrorCode.NamespaceExists,
+      `Collection ${nsString(ns)} already exists.`,
+    );
+  }
+  await ctx.server.storage.createCollection(ns, options);
+  ctx.server.clock.tick();
+  return { ok: 1 };
+}
+
+export async function drop(ctx: CommandContext, command: Document): Promise<Document> {
+  const ns = collectionNamespace(ctx, command, 'drop');
+  const info = ctx.server.storage.getCollection(ns);
+  if (!info) {
+    // MongoDB 7.0 answers ok for a missing collection.
+    return { ok: 1 };
+  }
+  const nIndexesWas = ctx.server.storage.listIndexes(ns).length;
+  await ctx.server.storage.dropCollection(ns);
+  ctx.server.clock.tick();
+  return { nIndexesWas, ns: nsString(ns), ok: 1 };
+}
+
+export async function dropDatabase(ctx: CommandContext): Promise<Document> {
+  await ctx.server.storage.dropDatabase(ctx.db);
+  ctx.server.clock.tick();
+  return { dropped: ctx.db, ok: 1 };
+}
+
+function parseFullNamespace(value: unknown, field: string): { db: string; coll: string } {
+  if (typeof value !== 'string')
+    throw typeMismatch(`'${field}' must be of type string, not ${typeName(value)}`);
+  const dot = value.indexOf('.');
+  if (dot <= 0 || dot === value.length - 1) {
+    throw new MongoCommandError(
+      ErrorCode.InvalidNamespace,
+      `Invalid namespace specified '${value}'`,
+    );
+  }
+  const ns = { db: value.slice(0, dot), coll: value.slice(dot + 1) };
+  validateDatabaseName(ns.db);
+  validateCollectionName(ns.coll);
+  return ns;
+}
+
+export async function renameCollection(ctx: CommandContext, command: Document): Promise<Document> {
+  if (ctx.db !== 'admin') {
+    throw new MongoCommandError(
+      ErrorCode.Unauthorized,
+      'renameCollection may only be run against the admin database.',
+    );
+  }
+  const from = parseFullNamespace(command.renameCollection, 'renameCollection');
+  const to = parseFullNamespace(command.to, 'to');
+  const dropTarget = optionalBoolean(command, 'dropTarget') ?? false;
+  if (!ctx.server.storage.getCollection(from)) {
+    throw new MongoCommandError(
+      ErrorCode.NamespaceNotFound,
+      `Source collection ${nsString(from)} does not exist`,
+    );
+  }
+  if (nsString(from) === nsString(to)) {
+    throw new MongoCommandError(ErrorCode.IllegalOperation, "Can't rename a collection to itself");
+  }
+  if (ctx.server.storage.getCollection(to) && !dropTarget) {
+    throw new MongoCommandError(ErrorCode.NamespaceExists, 'target namespace exists');
+  }
+  await ctx.server.storage.renameCollection(from, to, dropTarget);
+  ctx.server.clock.tick();
+  return { ok: 1 };
+}
+
+export function listCollections(ctx: CommandContext, command: Document): Document {
+  const filter = optionalDocument(command, 'filter');
+  const nameOnly = optionalBoolean(command, 'nameOnly') ?? false;
+  const authorizedCollections = optionalBoolean(command, 'authorizedCollections') ?? false;
+  void authorizedCollections;
+  let entries: Document[] = ctx.server.storage.listCollections(ctx.db).map((info) => ({
+    name: info.name,
+    type: 'collection',
+    options: info.options,
+    info: { readOnly: false, uuid: new Binary(info.uuid, Binary.SUBTYPE_UUID) },
+    idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
+  }));
+  if (filter && Object.keys(filter).length > 0) {
+    const query = new Query(filter, mingoOptions());
+    entries = entries.filter((entry) => query.test(entry));
+  }
+  if (nameOnly)
+    entries = entries.map((entry) => ({ name: entry.name as string, type: 'collection' }));
+  entries.sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  const ns = `${ctx.db}.$cmd.listCollections`;
+  const batchSize =
+    isDocument(command.cursor) && typeof command.cursor.batchSize === 'number'
+      ? command.cursor.batchSize
+      : undefined;
+  const { batch, id } = ctx.server.cursors.open(ns, entries, batchSize, { lsid: ctx.session?.key });
+  return { cursor: { id, ns, firstBatch: batch }, ok: 1 };
+}
+
+const INDEX_OPTIONS = new Set([
+  'v',
+  'key',
+  'name',
+  'unique',
+  'sparse',
+  'partialFilterExpression',
+  'expireAfterSeconds',
+  'background',
+  'collation',
+  'hidden',
+]);
+
+function indexNameOf(key: Document): string {
+  return Object.entries(key)
+    .map(([field, dir]) => `${field}_${String(dir)}`)
+    .join('_');
+}
+
+function parseIndexSpec(raw: Document): IndexSpec {
+  const key: unknown = raw.key;
+  if (!isDocument(key) || Object.keys(key).length === 0) {
+    throw new MongoCommandError(ErrorCode.CannotCreateIndex, 'Index keys cannot be empty.');
+  }
+  for (const [field, dir] of Object.entries(key)) {
+    if (dir !== 1 && dir !== -1) {
+      const kind = typeof dir === 'string' ? dir : String(dir);
+      throw new MongoCommandError(
+        ErrorCode.CannotCreateIndex,
+        `mongo-embedded supports only ascending/descending indexes, not '${kind}' on '${field}'`,
+      );
+    }
+  }
+  for (const option of Object.keys(raw)) {
+    if (!INDEX_OPTIONS.has(option)) {
+      throw new MongoCommandError(
+        ErrorCode.InvalidIndexSpecificationOption,
+        `The field '${option}' is not valid for an index specification.`,
+      );
+    }
+  }
+  const name: unknown = raw.name === undefined ? indexNameOf(key) : raw.name;
+  if (typeof name !== 'string' || name.length === 0)
+    throw new MongoCommandError(
+      ErrorCode.CannotCreateIndex,
+      'index name must be a non-empty string',
+    );
+  const spec: IndexSpec = { v: 2, key, name };
+  if (raw.unique === true) spec.unique = true;
+  if (raw.sparse === true) spec.sparse = true;
+  if (isDocument(raw.partialFilterExpression))
+    spec.partialFilterExpression = raw.partialFilterExpression;
+  if (typeof raw.expireAfterSeconds === 'number') spec.expireAfterSeconds = raw.expireAfterSeconds;
+  return spec;
+}
+
+export async function createIndexes(ctx: CommandContext, command: Document): Promise<Document> {
+  const ns = collectionNamespace(ctx, command, 'createIndexes');
+  const specs = documentArray(command, 'indexes', true).map(parseIndexSpec);
+  if (specs.length === 0) throw badValue('Must specify at least one index.');
+  const result = await ctx.server.storage.createIndexes(ns, specs);
+  ctx.server.clock.tick();
+  const reply: Document = {
+    numIndexesBefore: result.numIndexesBefore,
+    numIndexesAfter: result.numIndexesAfter,
+    createdCollectionAutomatically: result.createdCollectionAutomatically,
+  };
+  if (result.note !== undefined) reply.note = result.note;
+  reply.ok = 1;
+  return reply;
+}
+
+export function listIndexes(ctx: CommandContext, command: Document): Document {
+  const ns = collectionNamespace(ctx, command, 'listIndexes');
+  if (!ctx.server.storage.getCollection(ns)) {
+    throw new MongoCommandError(ErrorCode.NamespaceNotFound, `ns does not exist: ${nsString(ns)}`);
+  }
+  const indexes = ctx.server.storage.listIndexes(ns).map((spec) => ({ ...spec, v: spec.v ?? 2 }));
+  const cursorNs = `${ctx.db}.$cmd.listIndexes.${ns.coll}`;
+  const batchSize =
+    isDocument(command.cursor) && typeof command.cursor.batchSize === 'number'
+      ? command.cursor.batchSize
+      : undefined;
+  const { batch, id } = ctx.server.cursors.open(cursorNs, indexes, batchSize, {
+    lsid: ctx.session?.key,
+  });
+  return { cursor: { id, ns: nsString(ns), firstBatch: batch }, ok: 1 };
+}
+
+export async function dropIndexes(ctx: CommandContext, command: Document): Promise<Document> {
+  const ns = collectionNamespace(ctx, command, 'dropIndexes');
+  if (!ctx.server.storage.getCollection(ns)) {
+    throw new MongoCommandError(ErrorCode.NamespaceNotFound, `ns not found ${nsString(ns)}`);
+  }
+  const index: unknown = command.index;
+  let names: string[] | '*';
+  if (index === '*') names = '*';
+  else if (typeof index === 'string') names = [index];
+  else if (Array.isArray(index) && index.every((n) => typeof n === 'string')) names = index;
+  else if (isDocument(index)) {
+    const wanted = JSON.stringify(index);
+    const match = ctx.server.storage
+      .listIndexes(ns)
+      .find((spec) => JSON.stringify(spec.key) === wanted);
+    if (!match)
+      throw new MongoCommandError(ErrorCode.IndexNotFound, `can't find index with key: ${wanted}`);
+    names = [match.name];
+  } else {
+    throw typeMismatch("'index' must be a string, an array of strings or an index key pattern");
+  }
+  if (names !== '*' && names.includes('_id_')) {
+    throw new MongoCommandError(ErrorCode.InvalidOptions, 'cannot drop _id index');
+  }
+  const result = await ctx.server.storage.dropIndexes(ns, names);
+  ctx.server.clock.tick();
+  return { nIndexesWas: result.nIndexesWas, ok: 1 };
+}

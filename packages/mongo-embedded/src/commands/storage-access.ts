@@ -1,0 +1,49 @@
+import type { Document } from 'bson';
+import { ErrorCode, MongoCommandError } from '../errors.js';
+import type { Namespace, ScanOptions, ScanResult, WriteUnit } from '../storage/contract.js';
+import type { CommandContext } from './context.js';
+
+/** Scans inside the command's transaction when there is one; a missing collection reads as empty. */
+export function scan(
+  ctx: CommandContext,
+  ns: Namespace,
+  options: Omit<ScanOptions, 'txn'>,
+): ScanResult {
+  if (!ctx.server.storage.getCollection(ns)) {
+    return {
+      docs: [],
+      plan: { stage: 'EOF', keysExamined: 0, docsExamined: 0, sortCovered: true },
+    };
+  }
+  return ctx.server.storage.scan(ns, ctx.txn ? { ...options, txn: ctx.txn } : options);
+}
+
+/**
+ * Runs synchronous write work in the transaction's unit, or in a fresh unit that is
+ * journaled before the promise resolves (so the reply means durable).
+ */
+export async function performWrites<T>(
+  ctx: CommandContext,
+  work: (unit: WriteUnit) => T,
+): Promise<T> {
+  const result = ctx.txn ? work(ctx.txn.writes) : await ctx.server.storage.write(work);
+  ctx.server.clock.tick();
+  return result;
+}
+
+/** Creates the collection on first write, as MongoDB does implicitly. */
+export async function ensureCollection(
+  ctx: CommandContext,
+  ns: Namespace,
+  options?: Document,
+): Promise<boolean> {
+  if (ctx.server.storage.getCollection(ns)) return false;
+  try {
+    await ctx.server.storage.createCollection(ns, options);
+    return true;
+  } catch (error) {
+    if (error instanceof MongoCommandError && error.code === ErrorCode.NamespaceExists)
+      return false;
+    throw error;
+  }
+}

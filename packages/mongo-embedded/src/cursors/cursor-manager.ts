@@ -1,0 +1,173 @@
+import { calculateObjectSize, Long, type Document } from 'bson';
+import { ErrorCode, MongoCommandError } from '../errors.js';
+import { MAX_BSON_OBJECT_SIZE } from '../wire/limits.js';
+
+/** MongoDB's default first batch, and its cursorTimeoutMillis default (10 minutes). */
+export const DEFAULT_FIRST_BATCH_SIZE = 101;
+export const DEFAULT_CURSOR_TIMEOUT_MS = 10 * 60 * 1000;
+/** A batch stops growing once it holds this many bytes (leaves room for the reply envelope). */
+const MAX_BATCH_BYTES = MAX_BSON_OBJECT_SIZE - 64 * 1024;
+
+export interface OpenCursor {
+  id: bigint;
+  /** `db.coll` as reported in `cursor.ns`. */
+  ns: string;
+  docs: Document[];
+  position: number;
+  /** Session id (hex) the cursor belongs to, when opened in a session. */
+  lsid: string | undefined;
+  lastUsed: number;
+  /** Transaction that opened the cursor, so getMore in another state can be refused. */
+  txnId: string | undefined;
+  /** Applied to each batch as it goes out (projection), so unread results are never transformed. */
+  transform: BatchTransform | undefined;
+}
+
+export type BatchTransform = (docs: Document[]) => Document[];
+
+/**
+ * Holds the unread remainder of query results between `find`/`aggregate` and their
+ * getMores. Results are materialised by the storage scan, so a cursor is a position
+ * in an array; idle cursors are reaped after the timeout.
+ */
+export class CursorManager {
+  private readonly cursors = new Map<bigint, OpenCursor>();
+  private nextId = BigInt(Math.floor(Math.random() * 2 ** 40)) + 1n;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly timeoutMs = DEFAULT_CURSOR_TIMEOUT_MS) {
+    this.timer = setInterval(() => this.reap(), Math.min(60_000, Math.max(1000, timeoutMs / 4)));
+    this.timer.unref();
+  }
+
+  get size(): number {
+    return this.cursors.size;
+  }
+
+  /**
+   * Takes the first batch from `docs`; opens a cursor when more remain.
+   * Returns the batch and the cursor id (0 when exhausted).
+   */
+  open(
+    ns: string,
+    docs: Document[],
+    batchSize: number | undefined,
+    options: {
+      singleBatch?: boolean | undefined;
+      lsid?: string | undefined;
+      txnId?: string | undefined;
+      transform?: BatchTransform | undefined;
+    } = {},
+  ): { batch: Document[]; id: Long } {
+    const transform = options.transform;
+    // batchSize 0 opens the cursor without returning anything yet, as in MongoDB.
+    const raw =
+      batchSize === 0 ? [] : takeBatch(docs, 0, batchSize ?? DEFAULT_FIRST_BATCH_SIZE, transform);
+    const batch = transform && raw.length > 0 ? transform(raw) : raw;
+    if (raw.length >= docs.length || options.singleBatch === true) {
+      return { batch, id: Long.ZERO };
+    }
+    const id = this.nextId++;
+    this.cursors.set(id, {
+      id,
+      ns,
+      docs,
+      position: raw.length,
+      lsid: options.lsid,
+      lastUsed: Date.now(),
+      txnId: options.txnId,
+      transform,
+    });
+    return { batch, id: Long.fromBigInt(id) };
+  }
+
+  /** The next batch for getMore; the cursor closes itself when drained (id 0 in the reply). */
+  getMore(
+    id: bigint,
+    ns: string,
+    batchSize: number | undefined,
+    lsid: string | undefined,
+  ): { batch: Document[]; id: Long } {
+    const cursor = this.cursors.get(id);
+    if (!cursor) {
+      throw new MongoCommandError(ErrorCode.CursorNotFound, `cursor id ${id} not found`);
+    }
+    if (cursor.ns !== ns) {
+      throw new MongoCommandError(
+        ErrorCode.Unauthorized,
+        `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`,
+      );
+    }
+    if (cursor.lsid !== undefined && lsid !== undefined && cursor.lsid !== lsid) {
+      throw new MongoCommandError(
+        ErrorCode.CursorNotFound,
+        `Cursor session id does not match this command's session`,
+      );
+    }
+    const raw = takeBatch(
+      cursor.docs,
+      cursor.position,
+      batchSize ?? Number.MAX_SAFE_INTEGER,
+      cursor.transform,
+    );
+    cursor.position += raw.length;
+    const batch = cursor.transform && raw.length > 0 ? cursor.transform(raw) : raw;
+    cursor.lastUsed = Date.now();
+    if (cursor.position >= cursor.docs.length) {
+      this.cursors.delete(id);
+      return { batch, id: Long.ZERO };
+    }
+    return { batch, id: Long.fromBigInt(id) };
+  }
+
+  kill(ids: bigint[]): { killed: bigint[]; notFound: bigint[] } {
+    const killed: bigint[] = [];
+    const notFound: bigint[] = [];
+    for (const id of ids) (this.cursors.delete(id) ? killed : notFound).push(id);
+    return { killed, notFound };
+  }
+
+  /** Closes every cursor of the given sessions (endSessions/killSessions). */
+  killForSessions(lsids: Set<string>): void {
+    for (const [id, cursor] of this.cursors) {
+      if (cursor.lsid !== undefined && lsids.has(cursor.lsid)) this.cursors.delete(id);
+    }
+  }
+
+  reap(now = Date.now()): number {
+    let reaped = 0;
+    for (const [id, cursor] of this.cursors) {
+      if (now - cursor.lastUsed > this.timeoutMs) {
+        this.cursors.delete(id);
+        reaped++;
+      }
+    }
+    return reaped;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.cursors.clear();
+  }
+}
+
+function takeBatch(
+  docs: Document[],
+  start: number,
+  batchSize: number,
+  transform: BatchTransform | undefined,
+): Document[] {
+  const limit = batchSize <= 0 ? Number.MAX_SAFE_INTEGER : batchSize;
+  const end = Math.min(docs.length, start + limit);
+  // Sizes are measured before projection: a projection only shrinks documents.
+  void transform;
+  if (end - start <= 1) return docs.slice(start, end);
+  // Keep a batch below the BSON limit; the first document always goes out.
+  let bytes = 0;
+  let i = start;
+  for (; i < end; i++) {
+    bytes += calculateObjectSize(docs[i]!);
+    if (bytes > MAX_BATCH_BYTES && i > start) break;
+  }
+  return docs.slice(start, i);
+}

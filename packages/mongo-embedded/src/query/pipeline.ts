@@ -1,0 +1,66 @@
+import type { Document } from 'bson';
+import { Aggregator } from 'mingo';
+import { mingoOptions } from './mingo-options.js';
+
+/** A pipeline split into what the storage can do (leading $match and $sort) and the rest. */
+export interface PlannedPipeline {
+  filter: Document;
+  sort: Document | undefined;
+  /** Stages mingo runs after the scan. */
+  stages: Document[];
+  /** The final $out/$merge stage, executed by the command layer against storage. */
+  output: { kind: '$out' | '$merge'; spec: unknown } | undefined;
+}
+
+export function stageName(stage: Document): string {
+  const keys = Object.keys(stage);
+  if (keys.length !== 1) {
+    throw new Error(`A pipeline stage specification object must contain exactly one field.`);
+  }
+  return keys[0]!;
+}
+
+export function planPipeline(pipeline: Document[]): PlannedPipeline {
+  let index = 0;
+  const matches: Document[] = [];
+  while (index < pipeline.length && stageName(pipeline[index]!) === '$match') {
+    matches.push(pipeline[index]!.$match as Document);
+    index++;
+  }
+  let sort: Document | undefined;
+  if (index < pipeline.length && stageName(pipeline[index]!) === '$sort') {
+    sort = pipeline[index]!.$sort as Document;
+  }
+  let stages = pipeline.slice(index);
+  let output: PlannedPipeline['output'];
+  const last = stages[stages.length - 1];
+  if (last) {
+    const name = stageName(last);
+    if (name === '$out' || name === '$merge') {
+      output = { kind: name, spec: last[name] };
+      stages = stages.slice(0, -1);
+    }
+  }
+  for (const stage of stages) {
+    const name = stageName(stage);
+    if (name === '$out' || name === '$merge') {
+      throw new Error(`${name} can only be the final stage in the pipeline`);
+    }
+  }
+  const filter = matches.length === 0 ? {} : matches.length === 1 ? matches[0]! : { $and: matches };
+  return { filter, sort, stages, output };
+}
+
+export function runStages(
+  docs: Document[],
+  stages: Document[],
+  resolve: (name: string) => Document[],
+  variables: Document | undefined,
+): Document[] {
+  if (stages.length === 0) return docs;
+  const options = mingoOptions({
+    collectionResolver: resolve,
+    ...(variables ? { variables } : {}),
+  });
+  return new Aggregator(stages, options).run<Document>(docs);
+}

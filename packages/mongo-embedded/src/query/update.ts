@@ -1,0 +1,279 @@
+import { ObjectId, serialize, type Document } from 'bson';
+import { Aggregator, update as mingoUpdate } from 'mingo';
+import { ErrorCode, MongoCommandError } from '../errors.js';
+import { cloneDocument } from './clone.js';
+import { mingoOptions } from './mingo-options.js';
+
+/** Update operators MongoDB 7.0 accepts; mingo implements all but $setOnInsert, which we map. */
+const UPDATE_OPERATORS = new Set([
+  '$set',
+  '$unset',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$rename',
+  '$currentDate',
+  '$setOnInsert',
+  '$push',
+  '$addToSet',
+  '$pop',
+  '$pull',
+  '$pullAll',
+  '$bit',
+]);
+const PIPELINE_UPDATE_STAGES = new Set([
+  '$addFields',
+  '$set',
+  '$project',
+  '$unset',
+  '$replaceRoot',
+  '$replaceWith',
+]);
+
+export type UpdateSpec =
+  | { kind: 'replacement'; doc: Document }
+  | { kind: 'operators'; ops: Document }
+  | { kind: 'pipeline'; stages: Document[] };
+
+/** Classifies and validates the `u` of an update statement (FailedToParse on bad input). */
+export function parseUpdateSpec(u: unknown): UpdateSpec {
+  if (Array.isArray(u)) {
+    for (const stage of u as unknown[]) {
+      const name = stage !== null && typeof stage === 'object' ? Object.keys(stage)[0] : undefined;
+      if (name === undefined || !PIPELINE_UPDATE_STAGES.has(name)) {
+        throw new MongoCommandError(
+          ErrorCode.InvalidOptions,
+          `${String(name)} is not allowed to be used within an update`,
+        );
+      }
+    }
+    return { kind: 'pipeline', stages: u as Document[] };
+  }
+  if (u === null || typeof u !== 'object') {
+    throw new MongoCommandError(
+      ErrorCode.FailedToParse,
+      'Update argument must be either an object or an array',
+    );
+  }
+  const doc = u as Document;
+  const keys = Object.keys(doc);
+  const operatorKeys = keys.filter((k) => k.startsWith('$'));
+  if (operatorKeys.length === 0) {
+    return { kind: 'replacement', doc };
+  }
+  if (operatorKeys.length !== keys.length) {
+    const plain = keys.find((k) => !k.startsWith('$'));
+    throw new MongoCommandError(
+      ErrorCode.FailedToParse,
+      `Unknown modifier: ${String(plain)}. Expected a valid update modifier or pipeline-style update specified as an array`,
+    );
+  }
+  const seen: string[] = [];
+  for (const op of operatorKeys) {
+    if (!UPDATE_OPERATORS.has(op)) {
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
+      );
+    }
+    const fields: unknown = doc[op];
+    if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        `Modifiers operate on fields but we found type ${Array.isArray(fields) ? 'array' : typeof fields} instead. For example: {$mod: {<field>: ...}} not {${op}: ${JSON.stringify(fields)}}`,
+      );
+    }
+    for (const path of Object.keys(fields)) {
+      const paths = op === '$rename' ? [path, String((fields as Document)[path])] : [path];
+      for (const p of paths) {
+        const clash = seen.find((other) => conflicts(other, p));
+        if (clash !== undefined) {
+          throw new MongoCommandError(
+            ErrorCode.ConflictingUpdateOperators,
+            `Updating the path '${p}' would create a conflict at '${commonPrefix(clash, p)}'`,
+          );
+        }
+        seen.push(p);
+      }
+    }
+  }
+  return { kind: 'operators', ops: doc };
+}
+
+function usesPositional(modifier: Document): boolean {
+  for (const fields of Object.values(modifier)) {
+    for (const path of Object.keys(fields as Document)) {
+      if (/\.\$(\.|$)/.test(path)) return true;
+    }
+  }
+  return false;
+}
+
+function conflicts(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+}
+
+function commonPrefix(a: string, b: string): string {
+  return a.length < b.length ? a : b;
+}
+
+export interface ApplyUpdateOptions {
+  /** The statement's filter (for the positional `$` operator). */
+  filter: Document;
+  arrayFilters?: Document[] | undefined;
+  /** True when building the document inserted by an upsert: $setOnInsert applies. */
+  inserting: boolean;
+  variables?: Document | undefined;
+}
+
+/** Applies an update to a copy of `doc`; returns the new document and whether it changed. */
+export function applyUpdate(
+  doc: Document,
+  spec: UpdateSpec,
+  options: ApplyUpdateOptions,
+): { doc: Document; modified: boolean } {
+  let next: Document;
+  if (spec.kind === 'replacement') {
+    next = withIdFirst(spec.doc, doc._id);
+    if (spec.doc._id !== undefined && !sameValue(spec.doc._id, doc._id) && !options.inserting) {
+      throw immutableId();
+    }
+  } else if (spec.kind === 'pipeline') {
+    const result = new Aggregator(
+      spec.stages,
+      mingoOptions(options.variables ? { variables: options.variables } : {}),
+    ).run([cloneDocument(doc)]);
+    next = (result[0] as Document | undefined) ?? {};
+    if (doc._id !== undefined) {
+      if (next._id !== undefined && !sameValue(next._id, doc._id)) throw immutableId();
+      next = withIdFirst(next, doc._id);
+    }
+  } else {
+    next = cloneDocument(doc);
+    const modifier: Document = {};
+    for (const [op, fields] of Object.entries(spec.ops)) {
+      if (op === '$setOnInsert') {
+        if (!options.inserting) continue;
+        modifier.$set = { ...(modifier.$set as Document | undefined), ...(fields as Document) };
+      } else if (op === '$set') {
+        modifier.$set = { ...(modifier.$set as Document | undefined), ...(fields as Document) };
+      } else {
+        modifier[op] = fields as unknown;
+      }
+    }
+    if (Object.keys(modifier).length > 0) {
+      // mingo re-tests the condition before updating; only the positional `$` needs it.
+      const condition = !options.inserting && usesPositional(modifier) ? options.filter : {};
+      mingoUpdate(next, modifier, options.arrayFilters ?? [], condition, {
+        cloneMode: 'deep',
+        queryOptions: mingoOptions(),
+      });
+    }
+    if (doc._id !== undefined && !sameValue(next._id, doc._id)) throw immutableId();
+  }
+  if (next._id === undefined && doc._id !== undefined) next = withIdFirst(next, doc._id);
+  return { doc: next, modified: !sameValue(next, doc) };
+}
+
+/**
+ * The document an upsert starts from: equality conditions of the filter (top level,
+ * `$eq`, and inside `$and`), with dotted paths expanded, as MongoDB does.
+ */
+export function upsertSeed(filter: Document): Document {
+  const seed: Document = {};
+  collectEqualities(filter, seed);
+  return seed;
+}
+
+function collectEqualities(filter: Document, seed: Document): void {
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$and' && Array.isArray(value)) {
+      for (const part of value as unknown[]) {
+        if (part !== null && typeof part === 'object') collectEqualities(part, seed);
+      }
+      continue;
+    }
+    if (key.startsWith('$')) continue;
+    if (isOperatorObject(value)) {
+      if ('$eq' in value) setPath(seed, key, value.$eq);
+      continue;
+    }
+    if (
+      value instanceof RegExp ||
+      (value !== null &&
+        typeof value === 'object' &&
+        (value as { _bsontype?: string })._bsontype === 'BSONRegExp')
+    )
+      continue;
+    setPath(seed, key, value);
+  }
+}
+
+function isOperatorObject(value: unknown): value is Document {
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    '_bsontype' in value ||
+    value instanceof Date
+  ) {
+    return false;
+  }
+  const keys = Object.keys(value);
+  return keys.length > 0 && keys.every((k) => k.startsWith('$'));
+}
+
+function setPath(target: Document, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const part = parts[i]!;
+    const child: unknown = node[part];
+    if (child === null || typeof child !== 'object') node[part] = {};
+    node = node[part] as Document;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+/** Puts `_id` first, as MongoDB stores it. */
+export function withIdFirst(doc: Document, id: unknown): Document {
+  const out: Document = { _id: id === undefined ? (doc._id as unknown) : id };
+  for (const key of Object.keys(doc)) if (key !== '_id') out[key] = doc[key] as unknown;
+  return out;
+}
+
+/** Builds the document an upsert inserts. */
+export function buildUpsertDocument(
+  filter: Document,
+  spec: UpdateSpec,
+  options: Omit<ApplyUpdateOptions, 'inserting'>,
+): Document {
+  const seed = spec.kind === 'replacement' ? pick(upsertSeed(filter), '_id') : upsertSeed(filter);
+  let doc: Document;
+  if (spec.kind === 'replacement') {
+    doc = { ...seed, ...spec.doc };
+  } else {
+    doc = applyUpdate(seed, spec, { ...options, inserting: true }).doc;
+  }
+  if (doc._id === undefined) doc = withIdFirst(doc, new ObjectId());
+  else doc = withIdFirst(doc, doc._id);
+  return doc;
+}
+
+function pick(doc: Document, key: string): Document {
+  return key in doc ? { [key]: doc[key] as unknown } : {};
+}
+
+function immutableId(): MongoCommandError {
+  return new MongoCommandError(
+    ErrorCode.ImmutableField,
+    "Performing an update on the path '_id' would modify the immutable field '_id'",
+  );
+}
+
+/** BSON-level equality (type and value), used for change detection and _id checks. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  return Buffer.from(serialize({ v: a })).equals(Buffer.from(serialize({ v: b })));
+}

@@ -1,0 +1,150 @@
+import type { Socket } from 'node:net';
+import type { Document } from 'bson';
+import { errorReply, runCommand } from '../commands/dispatch.js';
+import type { ConnectionInfo, ServerContext } from '../commands/context.js';
+import { ErrorCode, MongoCommandError } from '../errors.js';
+import { OpCode, readHeader } from './header.js';
+import { MessageFramer } from './message-framer.js';
+import { encodeOpMsg, MsgFlag, parseOpMsg } from './op-msg.js';
+import { encodeOpReply, parseOpQuery, ReplyFlag } from './op-query.js';
+import { ProtocolError } from './protocol-error.js';
+
+let nextRequestId = 1;
+
+/** Commands the server still accepts over legacy OP_QUERY (MongoDB 7.0 keeps only the handshake). */
+const OP_QUERY_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
+
+/**
+ * One client connection: frames messages, runs them strictly in order (a client may
+ * pipeline `moreToCome` writes) and writes each reply with a single socket.write.
+ * Any protocol violation closes this connection only.
+ */
+export class Connection {
+  private readonly framer = new MessageFramer();
+  private readonly queue: Buffer[] = [];
+  private processing = false;
+  private closedResolve!: () => void;
+  readonly info: ConnectionInfo;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly server: ServerContext,
+    id: number,
+  ) {
+    const closed = new Promise<void>((resolve) => {
+      this.closedResolve = resolve;
+    });
+    this.info = {
+      id,
+      remoteAddress: `${socket.remoteAddress ?? 'unknown'}:${socket.remotePort ?? 0}`,
+      localAddress: socket.localAddress ?? '127.0.0.1',
+      localPort: socket.localPort ?? 0,
+      closed,
+      clientMetadata: undefined,
+    };
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error) =>
+      server.log.debug({ err: error, connectionId: id }, 'connection error'),
+    );
+    socket.on('close', () => this.closedResolve());
+  }
+
+  private onData(chunk: Buffer): void {
+    let messages: Buffer[];
+    try {
+      messages = this.framer.push(chunk);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (messages.length === 0) return;
+    for (const message of messages) this.queue.push(message);
+    if (!this.processing) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.processing = true;
+    try {
+      while (this.queue.length > 0 && !this.socket.destroyed) {
+        const message = this.queue.shift()!;
+        await this.handle(message);
+      }
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private async handle(message: Buffer): Promise<void> {
+    const header = readHeader(message);
+    switch (header.opCode) {
+      case OpCode.MSG: {
+        const request = parseOpMsg(message, header.requestId);
+        const reply = await runCommand(this.server, this.info, request.command);
+        if (request.flags & MsgFlag.moreToCome) return; // unacknowledged: the client expects no reply
+        this.write(encodeOpMsg(reply, nextRequestId++, header.requestId));
+        return;
+      }
+      case OpCode.QUERY: {
+        const request = parseOpQuery(message, header.requestId);
+        const reply = await this.runLegacy(request.fullCollectionName, request.query);
+        const failed = reply.ok === 0 && '$err' in reply;
+        this.write(
+          encodeOpReply(
+            reply,
+            header.requestId,
+            nextRequestId++,
+            failed ? ReplyFlag.queryFailure : ReplyFlag.awaitCapable,
+          ),
+        );
+        return;
+      }
+      case OpCode.COMPRESSED:
+        throw new ProtocolError('OP_COMPRESSED received but no compressor was negotiated');
+      default:
+        throw new ProtocolError(`unsupported opCode ${header.opCode}`);
+    }
+  }
+
+  private async runLegacy(fullCollectionName: string, query: Document): Promise<Document> {
+    const dot = fullCollectionName.indexOf('.');
+    const db = dot > 0 ? fullCollectionName.slice(0, dot) : fullCollectionName;
+    if (fullCollectionName.slice(dot + 1) !== '$cmd') {
+      return {
+        $err: 'OP_QUERY is no longer supported',
+        code: ErrorCode.UnsupportedOpQueryCommand,
+        ok: 0,
+      };
+    }
+    const command: Document =
+      '$query' in query && typeof query.$query === 'object' ? (query.$query as Document) : query;
+    const name = Object.keys(command)[0] ?? '';
+    if (!OP_QUERY_COMMANDS.has(name)) {
+      const error = new MongoCommandError(
+        ErrorCode.UnsupportedOpQueryCommand,
+        `Unsupported OP_QUERY command: ${name}. The client driver may require an upgrade.`,
+      );
+      return errorReply(this.server, error);
+    }
+    return runCommand(this.server, this.info, { ...command, $db: db });
+  }
+
+  private write(buffer: Buffer): void {
+    if (!this.socket.destroyed) this.socket.write(buffer);
+  }
+
+  private fail(error: unknown): void {
+    this.server.log.warn(
+      { err: error instanceof Error ? error.message : String(error), connectionId: this.info.id },
+      'closing connection after a protocol error',
+    );
+    this.queue.length = 0;
+    this.socket.destroy();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
