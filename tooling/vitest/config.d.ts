@@ -11,3 +11,13 @@ export interface ProjectConfigOptions {
 }
 
 export function defineProjectConfig(options?: ProjectConfigOptions): ViteUserConfig;
+
+/** Values the services' global setups provide to tests through `inject()`. */
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** MongoDB connection string: MONGODB_URI when set, else the embedded server's. */
+    mongoUri: string;
+    /** Firebase Auth emulator `host:port`, when a suite's global setup started it. */
+    firebaseAuthEmulatorHost: string;
+  }
+}

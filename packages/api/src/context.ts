@@ -1,16 +1,55 @@
+import type { Database, MembershipDoc, OrganizationDoc } from '@invoice/db';
+import type { Logger } from 'pino';
+
 export interface Clock {
   now(): Date;
 }
 
+/** The caller, as established by a verified Firebase ID token (or an operator identity in the CLI). */
+export interface AuthUser {
+  uid: string;
+  email: string | null;
+  emailVerified: boolean;
+}
+
 export interface Context {
+  db: Database;
+  user: AuthUser | null;
+  log: Logger;
   clock: Clock;
+  requestId: string | null;
+  /**
+   * Re-checks the caller's token against revocation before a sensitive mutation. HTTP
+   * supplies one bound to the request's token; in-process callers are already trusted.
+   */
+  assertTokenNotRevoked: () => Promise<void>;
+}
+
+/** What `orgProcedure` adds: the verified membership and its organization. */
+export interface OrgContext {
+  org: OrganizationDoc;
+  membership: MembershipDoc;
 }
 
 export interface ContextInnerOptions {
+  db: Database;
+  log: Logger;
+  user?: AuthUser | null;
   clock?: Clock;
+  requestId?: string | null;
+  assertTokenNotRevoked?: () => Promise<void>;
 }
 
-/** Adapter-agnostic context used by HTTP, the CLI and tests. */
-export function createContextInner(options: ContextInnerOptions = {}): Context {
-  return { clock: options.clock ?? { now: () => new Date() } };
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Adapter-agnostic context: HTTP wraps it, the CLI and tests call it directly. */
+export function createContextInner(options: ContextInnerOptions): Context {
+  return {
+    db: options.db,
+    log: options.log,
+    user: options.user ?? null,
+    clock: options.clock ?? systemClock,
+    requestId: options.requestId ?? null,
+    assertTokenNotRevoked: options.assertTokenNotRevoked ?? (() => Promise.resolve()),
+  };
 }

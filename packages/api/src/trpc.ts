@@ -1,9 +1,81 @@
-import { initTRPC } from '@trpc/server';
+import { ObjectId } from 'mongodb';
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { Role } from '@invoice/validators';
 import superjson from 'superjson';
-import type { Context } from './context.js';
+import { z, ZodError } from 'zod';
+import type { Context, OrgContext } from './context.js';
+import { hasRole } from './domain/roles.js';
+import { toTRPCError } from './middleware/map-errors.js';
+import { findActiveMembership } from './services/membership-lookup.js';
 
-const t = initTRPC.context<Context>().create({ transformer: superjson });
+export interface Meta {
+  /** Mutations that re-check the caller's token for revocation (member changes, voids). */
+  sensitive?: boolean;
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error }) {
+      const zodError =
+        error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause : null;
+      return {
+        ...shape,
+        message: zodError ? 'Invalid input' : shape.message,
+        data: {
+          ...shape.data,
+          // Stack traces never leave the server.
+          stack: undefined,
+          zodError: zodError ? z.flattenError(zodError) : null,
+        },
+      };
+    },
+  });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
+export const middleware = t.middleware;
+
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) throw toTRPCError(result.error);
+  return result;
+});
+
+/** No authentication: health-style procedures only. */
+export const publicProcedure = t.procedure.use(mapErrors);
+
+/** A verified user is required; sensitive mutations also re-check token revocation. */
+export const authedProcedure = publicProcedure.use(async ({ ctx, meta, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in required' });
+  if (meta?.sensitive) await ctx.assertTokenNotRevoked();
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+/** Only reads `orgId`; the procedure's own strict schema validates the whole input. */
+const orgIdInput = z.object({
+  orgId: z.string().regex(/^[0-9a-f]{24}$/, 'Must be an id of 24 lowercase hexadecimal characters'),
+});
+
+/**
+ * Org-scoped procedure: loads the caller's membership of `input.orgId` from MongoDB (not
+ * from token claims, so removal takes effect on the next request). Not a member → NOT_FOUND,
+ * exactly like an org that does not exist; a member below `minRole` → FORBIDDEN.
+ */
+export function orgProcedure(minRole: Role) {
+  return authedProcedure.input(orgIdInput).use(async ({ ctx, input, next }) => {
+    const orgId = new ObjectId(input.orgId);
+    const found = await findActiveMembership(ctx.db, orgId, ctx.user, ctx.clock.now());
+    if (!found) throw new TRPCError({ code: 'NOT_FOUND', message: 'Organization not found' });
+    if (!hasRole(found.membership.role, minRole)) {
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: `This needs the ${minRole} role or higher`,
+      });
+    }
+    const orgCtx: OrgContext = found;
+    return next({ ctx: { ...ctx, ...orgCtx } });
+  });
+}

@@ -9,7 +9,7 @@ export interface CustomerDoc extends OrgScoped {
   address: PostalAddress | null;
   taxId: string | null;
   currency: string | null;
-  archived: boolean;
+  archivedAt: Date | null;
 }
 
 export const customerIndexes: IndexDefinition[] = [

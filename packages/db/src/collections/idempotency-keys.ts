@@ -1,11 +1,11 @@
-import type { ObjectId } from 'mongodb';
 import type { IndexDefinition } from './index-spec.js';
 
-/** First result of a mutation for (orgId, procedure, key), kept at least 24 h. */
+/** First result of a mutation for (scope, procedure, key), kept at least 24 h. */
 export interface IdempotencyKeyDoc {
-  /** sha256(orgId, procedure, key) — fixed length, no user text as a key. */
+  /** sha256(scope, procedure, key) — fixed length, no user text as a key. */
   _id: string;
-  orgId: ObjectId;
+  /** The organization's id, or `user:<uid>` for mutations outside an org (organization.create). */
+  scope: string;
   procedure: string;
   /** sha256 of the canonical input (without the key). */
   fingerprint: string;

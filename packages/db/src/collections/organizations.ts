@@ -6,10 +6,8 @@ import type { PostalAddress } from './types.js';
 export interface OrganizationDoc {
   _id: ObjectId;
   name: string;
-  legalName: string | null;
   address: PostalAddress | null;
   taxId: string | null;
-  email: string | null;
   currency: string;
   timezone: string;
   numbering: Numbering;
@@ -17,6 +15,8 @@ export interface OrganizationDoc {
   /** Basis points: 2000 = 20 %. */
   defaultTaxRates: number[];
   createdBy: string;
+  /** Bumped by every membership change, so concurrent changes of one org conflict (see member router). */
+  membersVersion?: number;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,0 +1,161 @@
+import type { OrganizationDoc } from '@invoice/db';
+import {
+  DEFAULT_PAYMENT_TERMS_DAYS,
+  numberingSchema,
+  organizationByIdInput,
+  organizationCreateInput,
+  organizationListOutput,
+  organizationSchema,
+  organizationUpdateInput,
+} from '@invoice/validators';
+import { ObjectId } from 'mongodb';
+import { toOrganization } from '../mappers/organization.js';
+import { recordAudit } from '../services/audit.js';
+import { runIdempotent } from '../services/idempotency.js';
+import { bindPendingInvites } from '../services/membership-lookup.js';
+import { authedProcedure, orgProcedure, router } from '../trpc.js';
+
+export const organizationRouter = router({
+  /** Any signed-in user may create an organization and becomes its owner. */
+  create: authedProcedure
+    .input(organizationCreateInput)
+    .output(organizationSchema)
+    .mutation(({ ctx, input }) => {
+      const now = ctx.clock.now();
+      return runIdempotent({
+        db: ctx.db,
+        scope: `user:${ctx.user.uid}`,
+        procedure: 'organization.create',
+        key: input.idempotencyKey,
+        input,
+        now,
+        work: async (session) => {
+          const org: OrganizationDoc = {
+            _id: new ObjectId(),
+            name: input.name,
+            address: null,
+            taxId: null,
+            currency: input.currency,
+            timezone: input.timezone,
+            numbering: input.numbering ?? numberingSchema.parse({}),
+            paymentTermsDays: DEFAULT_PAYMENT_TERMS_DAYS,
+            defaultTaxRates: [],
+            createdBy: ctx.user.uid,
+            createdAt: now,
+            updatedAt: now,
+          };
+          await ctx.db.collections.organizations.insertOne(org, { session });
+          const membershipId = new ObjectId();
+          await ctx.db.collections.memberships.insertOne(
+            {
+              _id: membershipId,
+              orgId: org._id,
+              uid: ctx.user.uid,
+              email: (ctx.user.email ?? `${ctx.user.uid}@users.invalid`).toLowerCase(),
+              role: 'owner',
+              status: 'active',
+              invitedBy: ctx.user.uid,
+              createdAt: now,
+              updatedAt: now,
+            },
+            { session },
+          );
+          await recordAudit(
+            ctx.db,
+            {
+              orgId: org._id,
+              actor: ctx.user,
+              action: 'organization.create',
+              entity: { type: 'organization', id: org._id },
+              after: { name: org.name, currency: org.currency, timezone: org.timezone },
+              at: now,
+              requestId: ctx.requestId,
+            },
+            { session },
+          );
+          return toOrganization(org);
+        },
+      });
+    }),
+
+  /** The organizations the caller belongs to, with the caller's role. Binds verified pending invites first. */
+  list: authedProcedure.output(organizationListOutput).query(async ({ ctx }) => {
+    await bindPendingInvites(ctx.db, ctx.user, ctx.clock.now());
+    const memberships = await ctx.db.collections.memberships
+      .find({ uid: ctx.user.uid, status: 'active' })
+      .limit(1000)
+      .toArray();
+    const orgs = await ctx.db.collections.organizations
+      .find({ _id: { $in: memberships.map((m) => m.orgId) } })
+      .toArray();
+    const roleByOrg = new Map(memberships.map((m) => [m.orgId.toHexString(), m.role]));
+    return orgs
+      .map((org) => ({
+        ...toOrganization(org),
+        role: roleByOrg.get(org._id.toHexString()) ?? 'viewer',
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }),
+
+  byId: orgProcedure('viewer')
+    .input(organizationByIdInput)
+    .output(organizationSchema)
+    .query(({ ctx }) => toOrganization(ctx.org)),
+
+  update: orgProcedure('admin')
+    .input(organizationUpdateInput)
+    .output(organizationSchema)
+    .mutation(({ ctx, input }) => {
+      const now = ctx.clock.now();
+      const { orgId: _orgId, idempotencyKey, ...changes } = input;
+      const set: Partial<OrganizationDoc> = { updatedAt: now };
+      if (changes.name !== undefined) set.name = changes.name;
+      if (changes.address !== undefined) set.address = changes.address;
+      if (changes.taxId !== undefined) set.taxId = changes.taxId;
+      if (changes.currency !== undefined) set.currency = changes.currency;
+      if (changes.timezone !== undefined) set.timezone = changes.timezone;
+      if (changes.numbering !== undefined) set.numbering = changes.numbering;
+      if (changes.paymentTermsDays !== undefined) set.paymentTermsDays = changes.paymentTermsDays;
+      if (changes.defaultTaxRates !== undefined) set.defaultTaxRates = changes.defaultTaxRates;
+      return runIdempotent({
+        db: ctx.db,
+        scope: ctx.org._id.toHexString(),
+        procedure: 'organization.update',
+        key: idempotencyKey,
+        input,
+        now,
+        work: async (session) => {
+          const before = await ctx.db.collections.organizations.findOne(
+            { _id: ctx.org._id },
+            { session },
+          );
+          const after = await ctx.db.collections.organizations.findOneAndUpdate(
+            { _id: ctx.org._id },
+            { $set: set },
+            { session, returnDocument: 'after' },
+          );
+          if (!before || !after) throw new Error('organization vanished during update');
+          await recordAudit(
+            ctx.db,
+            {
+              orgId: ctx.org._id,
+              actor: ctx.user,
+              action: 'organization.update',
+              entity: { type: 'organization', id: ctx.org._id },
+              before: pick(before, Object.keys(changes)),
+              after: pick(after, Object.keys(changes)),
+              at: now,
+              requestId: ctx.requestId,
+            },
+            { session },
+          );
+          return toOrganization(after);
+        },
+      });
+    }),
+});
+
+function pick(doc: OrganizationDoc, keys: string[]): Record<string, unknown> {
+  const source = doc as unknown as Record<string, unknown>;
+  return Object.fromEntries(keys.map((key) => [key, source[key] ?? null]));
+}

@@ -1,0 +1,53 @@
+import { createDb, reconcileIndexes, type Database } from '@invoice/db';
+import { testDatabaseName } from '@invoice/vitest-config/database-name';
+import { ObjectId } from 'mongodb';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { createCaller, createContextInner, type AuthUser, type Clock } from '../src/index.js';
+
+/**
+ * Test harness for the router: a real database per suite (embedded MongoDB-compatible
+ * server, or MONGODB_URI), real indexes, and in-process callers per user.
+ */
+export interface Harness {
+  db: Database;
+  clock: MutableClock;
+  caller(user: AuthUser | null): ReturnType<typeof createCaller>;
+  close(): Promise<void>;
+}
+
+export interface MutableClock extends Clock {
+  set(instant: Date | string): void;
+}
+
+export function mutableClock(start: Date | string = '2026-03-15T10:00:00Z'): MutableClock {
+  let current = new Date(start);
+  return { now: () => new Date(current), set: (instant) => void (current = new Date(instant)) };
+}
+
+const silent = pino({ level: 'silent' });
+
+export async function createHarness(suite: string): Promise<Harness> {
+  const db = createDb({ uri: inject('mongoUri'), dbName: testDatabaseName(suite) });
+  await reconcileIndexes(db.db);
+  const clock = mutableClock();
+  return {
+    db,
+    clock,
+    caller: (user) =>
+      createCaller(createContextInner({ db, log: silent, user, clock, requestId: 'test' })),
+    close: async () => {
+      await db.db.dropDatabase();
+      await db.close();
+    },
+  };
+}
+
+let userCounter = 0;
+
+/** A distinct signed-in user with a verified email unless told otherwise. */
+export function makeUser(name = 'user', overrides: Partial<AuthUser> = {}): AuthUser {
+  userCounter += 1;
+  const uid = `${name}${userCounter}${new ObjectId().toHexString().slice(-6)}`;
+  return { uid, email: `${uid}@example.test`, emailVerified: true, ...overrides };
+}
