@@ -12,6 +12,15 @@ export interface AuthUser {
   emailVerified: boolean;
 }
 
+/**
+ * Where attachment files live (disk, object storage). The HTTP server provides it; callers
+ * without files (CLI, most tests) leave it out and only the metadata is touched.
+ */
+export interface AttachmentStore {
+  /** Removes a stored file; a missing file is not an error. */
+  remove(storageKey: string): Promise<void>;
+}
+
 export interface Context {
   db: Database;
   user: AuthUser | null;
@@ -23,6 +32,7 @@ export interface Context {
    * supplies one bound to the request's token; in-process callers are already trusted.
    */
   assertTokenNotRevoked: () => Promise<void>;
+  attachmentStore?: AttachmentStore;
 }
 
 /** What `orgProcedure` adds: the verified membership and its organization. */
@@ -38,6 +48,7 @@ export interface ContextInnerOptions {
   clock?: Clock;
   requestId?: string | null;
   assertTokenNotRevoked?: () => Promise<void>;
+  attachmentStore?: AttachmentStore;
 }
 
 export const systemClock: Clock = { now: () => new Date() };
@@ -51,5 +62,6 @@ export function createContextInner(options: ContextInnerOptions): Context {
     clock: options.clock ?? systemClock,
     requestId: options.requestId ?? null,
     assertTokenNotRevoked: options.assertTokenNotRevoked ?? (() => Promise.resolve()),
+    ...(options.attachmentStore ? { attachmentStore: options.attachmentStore } : {}),
   };
 }

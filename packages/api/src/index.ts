@@ -3,7 +3,13 @@ import { appRouter, type AppRouter } from './root.js';
 import { createCallerFactory } from './trpc.js';
 
 export { appRouter, type AppRouter };
-export { createContextInner, type AuthUser, type Context, type Clock } from './context.js';
+export {
+  createContextInner,
+  type AttachmentStore,
+  type AuthUser,
+  type Context,
+  type Clock,
+} from './context.js';
 
 /** In-process caller for internal tools and tests: same procedures, same rules. */
 export const createCaller = createCallerFactory(appRouter);
