@@ -10,6 +10,11 @@ const DUPLICATE_KEY = 11000;
  * stays an INTERNAL_SERVER_ERROR whose detail is logged, never sent.
  */
 export function toTRPCError(error: unknown): unknown {
+  // tRPC wraps whatever a resolver throws in an INTERNAL_SERVER_ERROR whose cause is the original.
+  if (error instanceof TRPCError && error.code === 'INTERNAL_SERVER_ERROR' && error.cause) {
+    const mapped = toTRPCError(error.cause);
+    return mapped === error.cause ? error : mapped;
+  }
   if (error instanceof TRPCError) return error;
   if (isDomainError(error)) {
     return new TRPCError({ code: error.code, message: error.message, cause: error });

@@ -32,14 +32,21 @@ function targetFilter(
 /**
  * Serializes membership changes of one org: every change bumps the org document in the same
  * transaction, so two concurrent demotions of the last two owners conflict instead of both
- * passing the "at least one owner" check (write skew).
+ * passing the "at least one owner" check (write skew). Returns the actor's role as of this
+ * transaction's snapshot: the role loaded before the transaction may already be stale.
  */
-async function lockOrgMembers(ctx: MemberCtx, session: ClientSession): Promise<void> {
+async function lockOrgMembers(ctx: MemberCtx, session: ClientSession): Promise<Role> {
   await ctx.db.collections.organizations.updateOne(
     { _id: ctx.org._id },
     { $inc: { membersVersion: 1 } },
     { session },
   );
+  const actor = await ctx.db.collections.memberships.findOne(
+    { _id: ctx.membership._id, status: 'active' },
+    { session },
+  );
+  if (!actor) throw notFound('Organization');
+  return actor.role;
 }
 
 async function assertOwnerRemains(ctx: MemberCtx, session: ClientSession): Promise<void> {
@@ -93,7 +100,6 @@ export const memberRouter = router({
     .input(memberAddInput)
     .output(membershipSchema)
     .mutation(({ ctx, input }) => {
-      assertCanManageMember(ctx.membership.role, null, input.role);
       const now = ctx.clock.now();
       return runIdempotent({
         db: ctx.db,
@@ -103,7 +109,8 @@ export const memberRouter = router({
         input,
         now,
         work: async (session) => {
-          await lockOrgMembers(ctx, session);
+          const actorRole = await lockOrgMembers(ctx, session);
+          assertCanManageMember(actorRole, null, input.role);
           const existing = await ctx.db.collections.memberships.findOne(
             { orgId: ctx.org._id, email: input.email },
             { session },
@@ -144,13 +151,13 @@ export const memberRouter = router({
         input,
         now,
         work: async (session) => {
-          await lockOrgMembers(ctx, session);
+          const actorRole = await lockOrgMembers(ctx, session);
           const current = await ctx.db.collections.memberships.findOne(
             targetFilter(ctx.org._id, input),
             { session },
           );
           if (!current) throw notFound('Member');
-          assertCanManageMember(ctx.membership.role, current.role, input.role);
+          assertCanManageMember(actorRole, current.role, input.role);
           const updated = await ctx.db.collections.memberships.findOneAndUpdate(
             { _id: current._id },
             { $set: { role: input.role, updatedAt: now } },
@@ -185,13 +192,13 @@ export const memberRouter = router({
         input,
         now,
         work: async (session) => {
-          await lockOrgMembers(ctx, session);
+          const actorRole = await lockOrgMembers(ctx, session);
           const current = await ctx.db.collections.memberships.findOne(
             targetFilter(ctx.org._id, input),
             { session },
           );
           if (!current) throw notFound('Member');
-          assertCanManageMember(ctx.membership.role, current.role, null);
+          assertCanManageMember(actorRole, current.role, null);
           await ctx.db.collections.memberships.deleteOne({ _id: current._id }, { session });
           await assertOwnerRemains(ctx, session);
           await audit(
