@@ -52,6 +52,12 @@ export const attachmentDeleteInput = z.strictObject({
   idempotencyKey: idempotencyKeySchema.optional(),
 });
 
+/** What `attachment.delete` returns: the id of the attachment that is gone. */
+export const attachmentDeleteOutput = z.strictObject({
+  deleted: z.literal(true),
+  id: attachmentIdSchema,
+});
+
 export const attachmentSchema = z.strictObject({
   id: attachmentIdSchema,
   orgId: orgIdSchema,

@@ -92,27 +92,39 @@ export const metadataKeySchema = z
 export const metadataValueSchema = textSchema({ max: 500, min: 0 });
 
 const metadataRecord = z
-  .record(metadataKeySchema, metadataValueSchema)
+  .record(z.string(), metadataValueSchema)
   .refine(
     (record) => Object.keys(record).length <= MAX_METADATA_ENTRIES,
     `At most ${MAX_METADATA_ENTRIES} metadata entries`,
   );
 
 /**
- * zod's record silently drops an own `__proto__` key (JSON.parse creates one), so the raw
- * object is inspected first and such input is refused instead of half-accepted.
+ * Keys are checked on the raw object, before zod's record sees it: the record silently drops an
+ * own `__proto__` key (JSON.parse creates one), and its own key errors only say "Invalid key".
+ * Here every bad key is refused by name, with the rule it breaks.
  */
 export const metadataSchema = z.preprocess<unknown, typeof metadataRecord, Record<string, string>>(
   (raw, ctx) => {
-    if (typeof raw === 'object' && raw !== null) {
-      for (const key of Object.keys(raw)) {
-        if (FORBIDDEN_OBJECT_KEYS.has(key)) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `Metadata key "${key}" is not allowed`,
-            input: raw,
-          });
-        }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+    for (const key of Object.keys(raw)) {
+      if (FORBIDDEN_OBJECT_KEYS.has(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `Metadata key "${key}" is not allowed`,
+          input: raw,
+          path: [key],
+        });
+        continue;
+      }
+      const checked = metadataKeySchema.safeParse(key);
+      if (!checked.success) {
+        const reason = checked.error.issues[0]?.message ?? 'Invalid metadata key';
+        ctx.addIssue({
+          code: 'custom',
+          message: `${reason} (got "${key.slice(0, 50)}")`,
+          input: raw,
+          path: [key],
+        });
       }
     }
     return raw;

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import {
+  calendarDateSchema,
+  calendarMonthSchema,
+  isIanaTimeZone,
+  timeZoneSchema,
+} from './dates.js';
+
+describe('calendar dates', () => {
+  it.each([['2026-01-31'], ['2024-02-29'], ['2000-02-29'], ['1900-01-01'], ['2999-12-31']])(
+    'accepts %s',
+    (d) => {
+      expect(calendarDateSchema.parse(d)).toBe(d);
+    },
+  );
+
+  it.each([
+    ['2023-02-29'], // not a leap year
+    ['1900-02-29'], // century rule
+    ['2026-04-31'],
+    ['2026-13-01'],
+    ['2026-00-10'],
+    ['2026-1-1'],
+    ['26-01-01'],
+    ['2026-01-01T00:00:00Z'],
+    ['1899-12-31'],
+    ['3000-01-01'],
+    [' 2026-01-01'],
+    ['2026-01-01\u0000'],
+    [''],
+    [20260101],
+    [new Date('2026-01-01')],
+    [{ $gte: '2026-01-01' }],
+  ])('rejects %j', (d) => {
+    expect(calendarDateSchema.safeParse(d).success).toBe(false);
+  });
+
+  it('says what it expects', () => {
+    expect(calendarDateSchema.safeParse('2023-02-29').error?.issues[0]?.message).toBe(
+      'Must be a real calendar date YYYY-MM-DD (years 1900-2999)',
+    );
+  });
+
+  it.each([['2026-01'], ['2026-12']])('accepts month %s', (m) => {
+    expect(calendarMonthSchema.parse(m)).toBe(m);
+  });
+
+  it.each([['2026-13'], ['2026-1'], ['2026-00']])('rejects month %s', (m) => {
+    expect(calendarMonthSchema.safeParse(m).success).toBe(false);
+  });
+});
+
+describe('timezones', () => {
+  it.each([
+    ['Europe/Paris'],
+    ['UTC'],
+    ['America/Argentina/Buenos_Aires'],
+    ['Asia/Kolkata'],
+    ['Etc/GMT+5'],
+    ['Pacific/Kiritimati'],
+  ])('accepts %s', (tz) => {
+    expect(timeZoneSchema.parse(tz)).toBe(tz);
+    expect(isIanaTimeZone(tz)).toBe(true);
+  });
+
+  it.each([
+    ['Mars/Olympus_Mons'],
+    ['Europe/Pariss'],
+    ['+02:00'],
+    ['$where'],
+    ['../../etc/passwd'],
+    ['Europe/Paris\u0000'],
+    [''],
+    ['A'.repeat(65)],
+    [{ $ne: '' }],
+  ])('rejects %j', (tz) => {
+    expect(timeZoneSchema.safeParse(tz).success).toBe(false);
+  });
+});
