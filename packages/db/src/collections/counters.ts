@@ -1,7 +1,10 @@
 import type { ObjectId } from 'mongodb';
 import type { IndexDefinition } from './index-spec.js';
 
-/** One gapless sequence per organization and series (`invoice`, `credit_note`). */
+/**
+ * One gapless sequence per organization and series: `invoice` and `creditNote`, or
+ * `invoice:2026` / `creditNote:2026` when the org's numbering restarts every year.
+ */
 export interface CounterDoc {
   _id: string;
   orgId: ObjectId;

@@ -1,7 +1,17 @@
 import type { ObjectId } from 'mongodb';
 import type { IndexDefinition } from './index-spec.js';
-import type { InvoiceLineDoc, TaxLineDoc } from './invoices.js';
+import type { TaxLineDoc } from './invoices.js';
 import type { OrgScoped } from './types.js';
+
+/** A credit note line as printed (the shape of `creditNoteLineSchema`); no discounts. */
+export interface CreditNoteLineDoc {
+  description: string;
+  quantity: number;
+  unitPrice: number;
+  taxRates: number[];
+  amount: number;
+  taxableAmount: number;
+}
 
 export interface CreditNoteDoc extends OrgScoped {
   invoiceId: ObjectId;
@@ -10,11 +20,13 @@ export interface CreditNoteDoc extends OrgScoped {
   currency: string;
   issueDate: string;
   reason: string;
-  lines: InvoiceLineDoc[];
+  /** Empty for an amount-only credit note. */
+  lines: CreditNoteLineDoc[];
   subtotal: number;
   taxTotal: number;
   taxes: TaxLineDoc[];
   total: number;
+  roundingRule: string;
   createdBy: string;
 }
 

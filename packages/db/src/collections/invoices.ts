@@ -3,22 +3,29 @@ import type { ObjectId } from 'mongodb';
 import type { IndexDefinition } from './index-spec.js';
 import type { OrgScoped, PostalAddress } from './types.js';
 
+/**
+ * A computed line, stored exactly as printed (the shape of `invoiceLineSchema`). The quantity has
+ * at most 3 decimals (validated); the money math converts it to exact thousandths.
+ */
 export interface InvoiceLineDoc {
   description: string;
-  /** Quantity in thousandths (1.5 → 1500), so arithmetic stays integral. */
-  quantityMilli: number;
+  quantity: number;
   unitPrice: number;
   discount: Discount | null;
+  /** Resolved rates in basis points: the org's defaults were applied when the input had none. */
   taxRates: number[];
-  /** Computed at save: quantity × unit price, minus line discount, before invoice discount. */
-  net: number;
+  /** quantity × unitPrice, rounded once. */
+  amount: number;
+  discountAmount: number;
   /** Share of the invoice-level discount spread onto this line. */
-  invoiceDiscountShare: number;
+  invoiceDiscountAmount: number;
+  /** amount − discountAmount − invoiceDiscountAmount: the line's tax base. */
+  taxableAmount: number;
 }
 
 export interface TaxLineDoc {
   rate: number;
-  taxable: number;
+  taxableAmount: number;
   amount: number;
 }
 
@@ -58,6 +65,7 @@ export interface InvoiceDoc extends OrgScoped {
   sellerSnapshot: PartySnapshot | null;
   issuedAt: Date | null;
   voidedAt: Date | null;
+  voidReason: string | null;
   paidAt: Date | null;
   createdBy: string;
 }

@@ -10,8 +10,10 @@ export interface PaymentDoc extends OrgScoped {
   date: string;
   method: PaymentMethod;
   reference: string | null;
-  status: 'succeeded' | 'voided';
+  /** Only `recorded` payments count towards the invoice's amountPaid. */
+  status: 'recorded' | 'voided';
   voidedAt: Date | null;
+  voidReason: string | null;
   createdBy: string;
 }
 
