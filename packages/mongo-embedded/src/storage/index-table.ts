@@ -1,0 +1,113 @@
+/**
+ * One index: a sorted list of (key tuple, record, version) entries. Every version still in a
+ * record's chain (committed, kept for an open snapshot, or pending in a transaction) has its
+ * entries here, so a reader finds a document through the index exactly when the version it
+ * sees has a key in the scanned range: an entry counts only if its version is the visible one.
+ */
+import type { Document } from 'bson';
+import type { IndexSpec } from './contract.js';
+import { compareValues } from '../query/compare.js';
+import { documentKeys, keyFields, type KeyField } from './index-keys.js';
+import type { Rec, Version } from './records.js';
+import { SortedList } from './sorted-list.js';
+
+export interface IndexEntry {
+  readonly key: unknown[];
+  readonly rec: Rec;
+  readonly ver: Version;
+}
+
+export type DocMatcher = (doc: Document) => boolean;
+
+export class IndexTable {
+  readonly name: string;
+  readonly fields: KeyField[];
+  readonly unique: boolean;
+  readonly sparse: boolean;
+  readonly isId: boolean;
+  readonly partial: DocMatcher | undefined;
+  readonly ttlSeconds: number | undefined;
+  /** Set once any document produced several keys; never cleared, as in MongoDB. */
+  multikey = false;
+  readonly entries: SortedList<IndexEntry>;
+
+  constructor(
+    readonly spec: IndexSpec,
+    compileFilter: (filter: Document) => DocMatcher,
+  ) {
+    this.name = spec.name;
+    this.fields = keyFields(spec.key);
+    this.isId = spec.name === '_id_';
+    this.unique = spec.unique === true || this.isId;
+    this.sparse = spec.sparse === true;
+    this.partial =
+      spec.partialFilterExpression === undefined
+        ? undefined
+        : compileFilter(spec.partialFilterExpression);
+    this.ttlSeconds = spec.expireAfterSeconds;
+    const dirs = this.fields.map((f) => f.direction);
+    this.entries = new SortedList<IndexEntry>((a, b) => {
+      const c = compareKeys(a.key, b.key, dirs);
+      if (c !== 0) return c;
+      if (a.rec.rid !== b.rec.rid) return a.rec.rid - b.rec.rid;
+      return a.ver.seq - b.ver.seq;
+    });
+  }
+
+  get directions(): (1 | -1)[] {
+    return this.fields.map((f) => f.direction);
+  }
+
+  /** Distinct key tuples of `doc` for this index (none when sparse/partial leave it out). */
+  keysOf(doc: Document): unknown[][] {
+    if (this.partial !== undefined && !this.partial(doc)) return [];
+    const { keys, multikey } = documentKeys(doc, this.fields, this.sparse);
+    if (multikey) this.multikey = true;
+    return keys;
+  }
+
+  add(rec: Rec, ver: Version, keys: unknown[][]): void {
+    for (const key of keys) this.entries.insert({ key, rec, ver });
+  }
+
+  remove(rec: Rec, ver: Version, keys: unknown[][]): void {
+    for (const key of keys) this.entries.remove({ key, rec, ver });
+  }
+
+  /** Entries whose key equals `key` (any record, any version). */
+  equal(key: unknown[]): IndexEntry[] {
+    const dirs = this.directions;
+    const out: IndexEntry[] = [];
+    const start = this.entries.seek((e) => compareKeys(e.key, key, dirs) >= 0);
+    this.entries.forward(start, (e) => {
+      if (compareKeys(e.key, key, dirs) !== 0) return false;
+      out.push(e);
+      return true;
+    });
+    return out;
+  }
+
+  /** The key as MongoDB reports it in a duplicate key error: `{ field: value, ... }`. */
+  keyValue(key: unknown[]): Document {
+    const out: Document = {};
+    this.fields.forEach((f, i) => {
+      const v = key[i];
+      out[f.path] = v === undefined ? null : v;
+    });
+    return out;
+  }
+
+  /** Rough in-memory footprint, reported as the index size in stats. */
+  approximateSize(): number {
+    return this.entries.size * 48;
+  }
+}
+
+/** Compares key tuples field by field, each in its index direction. */
+export function compareKeys(a: unknown[], b: unknown[], dirs: (1 | -1)[]): number {
+  for (let i = 0; i < dirs.length; i++) {
+    const c = compareValues(a[i], b[i]);
+    if (c !== 0) return dirs[i] === -1 ? -c : c;
+  }
+  return 0;
+}
