@@ -64,6 +64,17 @@ describe('timezones', () => {
   });
 
   it.each([
+    ['europe/paris', 'Europe/Paris'],
+    ['utc', 'UTC'],
+    ['GMT', 'GMT'],
+    ['US/Pacific', 'US/Pacific'],
+    ['Asia/Kolkata', 'Asia/Kolkata'],
+    ['asia/kolkata', 'Asia/Calcutta'],
+  ])('canonicalizes %s to %s', (tz, canonical) => {
+    expect(timeZoneSchema.parse(tz)).toBe(canonical);
+  });
+
+  it.each([
     ['Mars/Olympus_Mons'],
     ['Europe/Pariss'],
     ['+02:00'],

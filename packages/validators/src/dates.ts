@@ -49,10 +49,30 @@ export function isIanaTimeZone(name: string): boolean {
   }
 }
 
+/**
+ * Fixes the case of a timezone name ("europe/paris" → "Europe/Paris") so stored names suit
+ * case-sensitive consumers such as MongoDB's date operators. Properly spelled names are kept as
+ * given: ICU would turn the current "Asia/Kolkata" into its legacy "Asia/Calcutta".
+ */
+export function canonicalTimeZone(name: string): string {
+  knownTimeZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (knownTimeZones.has(name)) return name;
+  let resolved: string;
+  try {
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    // Invalid names are reported by the refinement; leave the value as it came.
+    return name;
+  }
+  if (resolved.toLowerCase() === name.toLowerCase()) return resolved;
+  return /^[A-Z][^/]*(\/[A-Z][^/]*)*$/.test(name) ? name : resolved;
+}
+
 export const timeZoneSchema = z
   .string('Must be an IANA timezone name')
   .max(64, 'Must be an IANA timezone name')
-  .refine(isIanaTimeZone, 'Must be an IANA timezone such as "Europe/Paris" or "UTC"');
+  .refine(isIanaTimeZone, 'Must be an IANA timezone such as "Europe/Paris" or "UTC"')
+  .overwrite(canonicalTimeZone);
 
 /** Instants in outputs travel as Date through superjson. */
 export const instantSchema = z.date();
