@@ -1,3 +1,4 @@
+import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb } from '../test/database.js';
 import { COLLECTIONS, INDEXES } from './collections/index.js';
@@ -20,7 +21,7 @@ describe('reconcileIndexes', () => {
     );
     expect(names.sort()).toEqual(Object.values(COLLECTIONS).sort());
     const invoiceIndexes = await handle.collections.invoices.listIndexes().toArray();
-    expect(invoiceIndexes.map((i) => i.name as string).sort()).toEqual(
+    expect(invoiceIndexes.map((i: { name?: unknown }) => String(i.name)).sort()).toEqual(
       ['_id_', ...INDEXES.invoices.map((d) => d.name)].sort(),
     );
   });
@@ -47,13 +48,13 @@ describe('reconcileIndexes', () => {
     });
     await reconcileIndexes(handle.db);
     const still = await handle.collections.customers.listIndexes().toArray();
-    expect(still.map((i) => i.name as string)).toContain('by_email');
+    expect(still.map((i: { name?: unknown }) => String(i.name))).toContain('by_email');
   });
 
   it('fails loudly when existing data violates a declared unique index', async () => {
     await handle.collections.counters.drop();
     await handle.db.collection('memberships').dropIndex('org_email_unique');
-    const orgId = new (await import('mongodb')).ObjectId();
+    const orgId = new ObjectId();
     const base = {
       orgId,
       uid: null,
@@ -65,14 +66,14 @@ describe('reconcileIndexes', () => {
     await handle.collections.memberships.insertMany([
       {
         ...base,
-        _id: new (await import('mongodb')).ObjectId(),
+        _id: new ObjectId(),
         email: 'a@b.c',
         createdAt: now,
         updatedAt: now,
       },
       {
         ...base,
-        _id: new (await import('mongodb')).ObjectId(),
+        _id: new ObjectId(),
         email: 'a@b.c',
         createdAt: now,
         updatedAt: now,
