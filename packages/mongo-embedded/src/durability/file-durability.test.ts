@@ -36,7 +36,7 @@ async function reopen(dir: string): Promise<{ ids: unknown[]; d: FileDurability 
   const state = await d.recover();
   await d.close();
   const coll = plain(state).find((c) => c.ns === NS);
-  return { ids: coll ? coll.docs.map((doc) => doc._id) : [], d };
+  return { ids: coll ? coll.docs.map((doc): unknown => doc._id) : [], d };
 }
 
 async function segmentPaths(dir: string): Promise<string[]> {
@@ -135,7 +135,7 @@ describe('createFileDurability', () => {
 
       const d2 = await open(dir);
       const state = await d2.recover();
-      expect(plain(state)[0]?.docs.map((x) => x._id)).toEqual([1]);
+      expect(plain(state)[0]?.docs.map((x): unknown => x._id)).toEqual([1]);
       expect(d2.lastRecovery?.truncated?.reason).toBe('short record');
       expect((await stat(segment)).size).toBeLessThan(full - 100); // cut back to the intact end
       await d2.append([put(3)]);
@@ -171,7 +171,7 @@ describe('createFileDurability', () => {
       const d2 = await open(dir);
       const state = await d2.recover();
       await d2.close();
-      expect(plain(state)[0]?.docs.map((x) => x._id)).toEqual([1]);
+      expect(plain(state)[0]?.docs.map((x): unknown => x._id)).toEqual([1]);
       expect(d2.lastRecovery?.truncated?.reason).toBe('checksum mismatch');
     }));
 
