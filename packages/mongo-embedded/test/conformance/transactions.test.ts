@@ -1,5 +1,5 @@
-import { Long, MongoServerError, type ClientSession } from 'mongodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { Long, MongoClient, MongoServerError, type ClientSession } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { serverError, useConformanceDb } from './conformance-db.js';
 
 // Behaviour from https://www.mongodb.com/docs/manual/core/transactions/,
@@ -188,20 +188,6 @@ describe('isolation', () => {
     expect(attempts).toBe(2);
     expect((await coll('retry').findOne({ _id: 'counter' }))?.n).toBe(11);
   });
-
-  it('commitTransaction for a transaction number that never started is NoSuchTransaction', async () => {
-    await withSession(async (session) => {
-      const error = await serverError(
-        conformance.client
-          .db('admin')
-          .command(
-            { commitTransaction: 1, txnNumber: Long.fromNumber(424242), autocommit: false },
-            { session },
-          ),
-      );
-      expect(error.code).toBe(251);
-    });
-  });
 });
 
 describe('sessions', () => {
@@ -232,44 +218,74 @@ describe('sessions', () => {
 });
 
 describe('retryable writes', () => {
+  // The driver pools server sessions, so a session from the shared client may carry a lsid
+  // whose txnNumber already moved past the small numbers below (MongoDB then answers
+  // TransactionTooOld). A client of their own, whose sessions stay open until the end,
+  // gives every test a lsid that was never used.
+  let ownClient: MongoClient;
+  const openSessions: ClientSession[] = [];
+
+  beforeAll(async () => {
+    ownClient = new MongoClient(inject('mongoUri'));
+    await ownClient.connect();
+  });
+
+  afterAll(async () => {
+    for (const session of openSessions) await session.endSession();
+    await ownClient.close();
+  });
+
+  function freshSession(): ClientSession {
+    const session = ownClient.startSession();
+    openSessions.push(session);
+    return session;
+  }
+
+  function ownDb() {
+    return ownClient.db(conformance.name);
+  }
+
   it('a retried insert with the same lsid and txnNumber is applied once', async () => {
-    await withSession(async (session) => {
+    {
+      const session = freshSession();
       const command = {
         insert: 'retryable',
         documents: [{ _id: 'once' }],
         txnNumber: Long.fromNumber(7),
       };
-      const first = await conformance.db.command(command, { session });
-      const retried = await conformance.db.command(command, { session });
+      const first = await ownDb().command(command, { session });
+      const retried = await ownDb().command(command, { session });
       expect(first.n).toBe(1);
       // The retry reports the original outcome instead of a duplicate key error.
       expect(retried.n).toBe(1);
       expect(retried.writeErrors).toBeUndefined();
-    });
+    }
     expect(await coll('retryable').countDocuments({ _id: 'once' })).toBe(1);
   });
 
   it('a retried $inc with the same lsid and txnNumber increments once', async () => {
     await coll('retryable').insertOne({ _id: 'counter', n: 0 });
-    await withSession(async (session) => {
+    {
+      const session = freshSession();
       const command = {
         update: 'retryable',
         updates: [{ q: { _id: 'counter' }, u: { $inc: { n: 1 } } }],
         txnNumber: Long.fromNumber(3),
       };
-      const first = await conformance.db.command(command, { session });
-      const retried = await conformance.db.command(command, { session });
+      const first = await ownDb().command(command, { session });
+      const retried = await ownDb().command(command, { session });
       expect(first.nModified).toBe(1);
       expect(retried.nModified).toBe(1);
-    });
+    }
     expect((await coll('retryable').findOne({ _id: 'counter' }))?.n).toBe(1);
   });
 
   it('a new txnNumber on the same session applies again', async () => {
     await coll('retryable').insertOne({ _id: 'twice', n: 0 });
-    await withSession(async (session) => {
+    {
+      const session = freshSession();
       for (const txnNumber of [1, 2]) {
-        await conformance.db.command(
+        await ownDb().command(
           {
             update: 'retryable',
             updates: [{ q: { _id: 'twice' }, u: { $inc: { n: 1 } } }],
@@ -278,8 +294,38 @@ describe('retryable writes', () => {
           { session },
         );
       }
-    });
+    }
     expect((await coll('retryable').findOne({ _id: 'twice' }))?.n).toBe(2);
+  });
+
+  it('a txnNumber older than the latest one of the session is refused (TransactionTooOld)', async () => {
+    const session = freshSession();
+    const update = (txnNumber: number) =>
+      ownDb().command(
+        {
+          update: 'retryable',
+          updates: [{ q: { _id: 'old' }, u: { $set: { v: txnNumber } }, upsert: true }],
+          txnNumber: Long.fromNumber(txnNumber),
+        },
+        { session },
+      );
+    await update(5);
+    const error = await serverError(update(4));
+    expect(error.code).toBe(225);
+    expect((await coll('retryable').findOne({ _id: 'old' }))?.v).toBe(5);
+  });
+
+  it('commitTransaction for a transaction that never started is NoSuchTransaction', async () => {
+    const session = freshSession();
+    const error = await serverError(
+      ownClient
+        .db('admin')
+        .command(
+          { commitTransaction: 1, txnNumber: Long.fromNumber(1), autocommit: false },
+          { session },
+        ),
+    );
+    expect(error.code).toBe(251);
   });
 
   it('the driver retries writes by default (retryWrites) and they succeed normally', async () => {
