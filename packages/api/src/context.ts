@@ -32,7 +32,8 @@ export interface Context {
    * supplies one bound to the request's token; in-process callers are already trusted.
    */
   assertTokenNotRevoked: () => Promise<void>;
-  attachmentStore?: AttachmentStore;
+  /** Null where no files are served (CLI, in-process tools): only metadata is touched. */
+  attachmentStore: AttachmentStore | null;
 }
 
 /** What `orgProcedure` adds: the verified membership and its organization. */
@@ -62,6 +63,6 @@ export function createContextInner(options: ContextInnerOptions): Context {
     clock: options.clock ?? systemClock,
     requestId: options.requestId ?? null,
     assertTokenNotRevoked: options.assertTokenNotRevoked ?? (() => Promise.resolve()),
-    ...(options.attachmentStore ? { attachmentStore: options.attachmentStore } : {}),
+    attachmentStore: options.attachmentStore ?? null,
   };
 }

@@ -1,0 +1,106 @@
+import type { AttachmentDoc } from '@invoice/db';
+import {
+  attachmentDeleteInput,
+  attachmentDeleteOutput,
+  attachmentListInput,
+  attachmentListOutput,
+} from '@invoice/validators';
+import { ObjectId, type Filter } from 'mongodb';
+import { notFound } from '../domain/errors.js';
+import { toAttachment } from '../mappers/attachment.js';
+import { recordAudit } from '../services/audit.js';
+import { afterKey, decodeCursor, toPage } from '../services/cursor.js';
+import { runIdempotent } from '../services/idempotency.js';
+import { orgProcedure, router } from '../trpc.js';
+
+/** Upload and download are HTTP routes (multipart, streaming); metadata lives here. */
+export const attachmentRouter = router({
+  /** Newest first. The invoice must belong to the caller's org, as for every id in an input. */
+  list: orgProcedure('viewer')
+    .input(attachmentListInput)
+    .output(attachmentListOutput)
+    .query(async ({ ctx, input }) => {
+      const invoiceId = new ObjectId(input.invoiceId);
+      const invoice = await ctx.db.collections.invoices.findOne(
+        { _id: invoiceId, orgId: ctx.org._id },
+        { projection: { _id: 1 } },
+      );
+      if (!invoice) throw notFound('Invoice');
+      const clauses: Filter<AttachmentDoc>[] = [{ orgId: ctx.org._id, invoiceId }];
+      if (input.cursor !== undefined) {
+        const [createdAt, id] = decodeCursor(input.cursor, ['date', 'objectId'] as const);
+        clauses.push(afterKey<AttachmentDoc>('createdAt', 'desc', createdAt, id));
+      }
+      const docs = await ctx.db.collections.attachments
+        .find({ $and: clauses })
+        .sort({ createdAt: -1, _id: -1 })
+        .limit(input.limit + 1)
+        .toArray();
+      return toPage(docs, input.limit, toAttachment, (doc) => [doc.createdAt, doc._id]);
+    }),
+
+  /**
+   * Removes the metadata and writes the audit event in one transaction, then the file. The
+   * file goes last and outside the transaction (which may be retried): once the metadata is
+   * gone nobody can download it, and a file that fails to go is only an orphan, logged for
+   * the sweeper rather than failing a change that is already committed.
+   */
+  delete: orgProcedure('accountant')
+    .input(attachmentDeleteInput)
+    .output(attachmentDeleteOutput)
+    .mutation(async ({ ctx, input }) => {
+      const now = ctx.clock.now();
+      let removedKey: string | null = null;
+      const result = await runIdempotent({
+        db: ctx.db,
+        scope: ctx.org._id.toHexString(),
+        procedure: 'attachment.delete',
+        key: input.idempotencyKey,
+        input,
+        now,
+        work: async (session) => {
+          removedKey = null;
+          const doc = await ctx.db.collections.attachments.findOneAndDelete(
+            { _id: new ObjectId(input.attachmentId), orgId: ctx.org._id },
+            { session },
+          );
+          if (!doc) throw notFound('Attachment');
+          await recordAudit(
+            ctx.db,
+            {
+              orgId: ctx.org._id,
+              actor: ctx.user,
+              action: 'attachment.delete',
+              entity: { type: 'attachment', id: doc._id },
+              before: {
+                invoiceId: doc.invoiceId.toHexString(),
+                filename: doc.filename,
+                contentType: doc.contentType,
+                size: doc.size,
+                sha256: doc.sha256,
+              },
+              after: null,
+              at: now,
+              requestId: ctx.requestId,
+            },
+            { session },
+          );
+          removedKey = doc.storageKey;
+          return { deleted: true as const, id: doc._id.toHexString() };
+        },
+      });
+      // A replayed idempotent call did not run `work`, so there is nothing left to remove.
+      const storageKey: string | null = removedKey;
+      if (storageKey !== null && ctx.attachmentStore !== null) {
+        try {
+          await ctx.attachmentStore.remove(storageKey);
+        } catch (error) {
+          ctx.log.error(
+            { err: error, attachmentId: input.attachmentId, storageKey },
+            'attachment file could not be removed; left as an orphan',
+          );
+        }
+      }
+      return result;
+    }),
+});

@@ -1,0 +1,32 @@
+import type { AuditEventDoc } from '@invoice/db';
+import { auditListInput, auditListOutput } from '@invoice/validators';
+import { ObjectId, type Filter } from 'mongodb';
+import { toAuditEvent, toStoredEntityType } from '../mappers/audit.js';
+import { afterKey, decodeCursor, toPage } from '../services/cursor.js';
+import { orgProcedure, router } from '../trpc.js';
+
+export const auditRouter = router({
+  /** Newest first (`at`, then `_id`), optionally for one entity type or one entity. */
+  list: orgProcedure('viewer')
+    .input(auditListInput)
+    .output(auditListOutput)
+    .query(async ({ ctx, input }) => {
+      const clauses: Filter<AuditEventDoc>[] = [{ orgId: ctx.org._id }];
+      if (input.entityType !== undefined) {
+        clauses.push({ 'entity.type': toStoredEntityType(input.entityType) });
+      }
+      if (input.entityId !== undefined) {
+        clauses.push({ 'entity.id': new ObjectId(input.entityId) });
+      }
+      if (input.cursor !== undefined) {
+        const [at, id] = decodeCursor(input.cursor, ['date', 'objectId'] as const);
+        clauses.push(afterKey<AuditEventDoc>('at', 'desc', at, id));
+      }
+      const docs = await ctx.db.collections.auditEvents
+        .find({ $and: clauses })
+        .sort({ at: -1, _id: -1 })
+        .limit(input.limit + 1)
+        .toArray();
+      return toPage(docs, input.limit, toAuditEvent, (doc) => [doc.at, doc._id]);
+    }),
+});

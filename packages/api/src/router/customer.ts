@@ -1,0 +1,215 @@
+import type { CustomerDoc } from '@invoice/db';
+import {
+  customerArchiveInput,
+  customerByIdInput,
+  customerCreateInput,
+  customerListInput,
+  customerListOutput,
+  customerSchema,
+  customerUpdateInput,
+} from '@invoice/validators';
+import { ObjectId, type ClientSession, type Filter } from 'mongodb';
+import type { AuthUser, Context, OrgContext } from '../context.js';
+import { notFound, preconditionFailed } from '../domain/errors.js';
+import { toCustomer } from '../mappers/customer.js';
+import { recordAudit } from '../services/audit.js';
+import { afterKey, decodeCursor, toPage } from '../services/cursor.js';
+import { runIdempotent } from '../services/idempotency.js';
+import { escapeRegExp } from '../services/regex.js';
+import { orgProcedure, router } from '../trpc.js';
+
+type CustomerCtx = Context & OrgContext & { user: AuthUser };
+
+/** The few fields an audit entry shows about a customer. */
+function summary(doc: CustomerDoc): Record<string, unknown> {
+  return {
+    name: doc.name,
+    email: doc.email,
+    taxId: doc.taxId,
+    currency: doc.currency,
+    archived: doc.archivedAt !== null,
+  };
+}
+
+async function audit(
+  ctx: CustomerCtx,
+  session: ClientSession,
+  action: string,
+  before: CustomerDoc | null,
+  after: CustomerDoc,
+): Promise<void> {
+  await recordAudit(
+    ctx.db,
+    {
+      orgId: ctx.org._id,
+      actor: ctx.user,
+      action,
+      entity: { type: 'customer', id: after._id },
+      before: before ? summary(before) : null,
+      after: summary(after),
+      at: ctx.clock.now(),
+      requestId: ctx.requestId,
+    },
+    { session },
+  );
+}
+
+async function loadCustomer(
+  ctx: CustomerCtx,
+  customerId: string,
+  session?: ClientSession,
+): Promise<CustomerDoc> {
+  const doc = await ctx.db.collections.customers.findOne(
+    { _id: new ObjectId(customerId), orgId: ctx.org._id },
+    session ? { session } : {},
+  );
+  if (!doc) throw notFound('Customer');
+  return doc;
+}
+
+export const customerRouter = router({
+  create: orgProcedure('accountant')
+    .input(customerCreateInput)
+    .output(customerSchema)
+    .mutation(({ ctx, input }) => {
+      const now = ctx.clock.now();
+      return runIdempotent({
+        db: ctx.db,
+        scope: ctx.org._id.toHexString(),
+        procedure: 'customer.create',
+        key: input.idempotencyKey,
+        input,
+        now,
+        work: async (session) => {
+          const doc: CustomerDoc = {
+            _id: new ObjectId(),
+            orgId: ctx.org._id,
+            name: input.name,
+            nameLower: input.name.toLowerCase(),
+            email: input.email ?? null,
+            address: input.address ?? null,
+            taxId: input.taxId ?? null,
+            currency: input.currency ?? null,
+            archivedAt: null,
+            createdAt: now,
+            updatedAt: now,
+          };
+          await ctx.db.collections.customers.insertOne(doc, { session });
+          await audit(ctx, session, 'customer.create', null, doc);
+          return toCustomer(doc);
+        },
+      });
+    }),
+
+  /** Archived customers are read-only: their history stays as it was when archived. */
+  update: orgProcedure('accountant')
+    .input(customerUpdateInput)
+    .output(customerSchema)
+    .mutation(({ ctx, input }) => {
+      const now = ctx.clock.now();
+      const set: Partial<CustomerDoc> = { updatedAt: now };
+      if (input.name !== undefined) {
+        set.name = input.name;
+        set.nameLower = input.name.toLowerCase();
+      }
+      if (input.email !== undefined) set.email = input.email;
+      if (input.address !== undefined) set.address = input.address;
+      if (input.taxId !== undefined) set.taxId = input.taxId;
+      if (input.currency !== undefined) set.currency = input.currency;
+      return runIdempotent({
+        db: ctx.db,
+        scope: ctx.org._id.toHexString(),
+        procedure: 'customer.update',
+        key: input.idempotencyKey,
+        input,
+        now,
+        work: async (session) => {
+          const before = await loadCustomer(ctx, input.customerId, session);
+          if (before.archivedAt !== null) {
+            throw preconditionFailed('This customer is archived and can no longer be edited', {
+              archived: true,
+            });
+          }
+          const after = await ctx.db.collections.customers.findOneAndUpdate(
+            { _id: before._id, orgId: ctx.org._id },
+            { $set: set },
+            { session, returnDocument: 'after' },
+          );
+          if (!after) throw notFound('Customer');
+          await audit(ctx, session, 'customer.update', before, after);
+          return toCustomer(after);
+        },
+      });
+    }),
+
+  byId: orgProcedure('viewer')
+    .input(customerByIdInput)
+    .output(customerSchema)
+    .query(async ({ ctx, input }) => toCustomer(await loadCustomer(ctx, input.customerId))),
+
+  /**
+   * Sorted by name (case-insensitive) or creation time, `_id` breaking ties. `search` matches
+   * a name prefix (case-insensitive, regex-escaped and anchored so it can use the index) or an
+   * exact email.
+   */
+  list: orgProcedure('viewer')
+    .input(customerListInput)
+    .output(customerListOutput)
+    .query(async ({ ctx, input }) => {
+      const field = input.sort === 'name' ? 'nameLower' : 'createdAt';
+      const clauses: Filter<CustomerDoc>[] = [{ orgId: ctx.org._id }];
+      if (!input.includeArchived) clauses.push({ archivedAt: null });
+      if (input.search !== undefined) {
+        const term = input.search.toLowerCase();
+        clauses.push({
+          $or: [{ nameLower: { $regex: `^${escapeRegExp(term)}` } }, { email: term }],
+        });
+      }
+      if (input.cursor !== undefined) {
+        const [value, id] =
+          field === 'createdAt'
+            ? decodeCursor(input.cursor, ['date', 'objectId'] as const)
+            : decodeCursor(input.cursor, ['string', 'objectId'] as const);
+        clauses.push(afterKey<CustomerDoc>(field, input.direction, value, id));
+      }
+      const order = input.direction === 'asc' ? 1 : -1;
+      const docs = await ctx.db.collections.customers
+        .find({ $and: clauses })
+        .sort({ [field]: order, _id: order })
+        .limit(input.limit + 1)
+        .toArray();
+      return toPage(docs, input.limit, toCustomer, (doc) => [
+        field === 'createdAt' ? doc.createdAt : doc.nameLower,
+        doc._id,
+      ]);
+    }),
+
+  /** Hides the customer from lists and new invoices; issued invoices keep their snapshot. */
+  archive: orgProcedure('accountant')
+    .input(customerArchiveInput)
+    .output(customerSchema)
+    .mutation(({ ctx, input }) => {
+      const now = ctx.clock.now();
+      return runIdempotent({
+        db: ctx.db,
+        scope: ctx.org._id.toHexString(),
+        procedure: 'customer.archive',
+        key: input.idempotencyKey,
+        input,
+        now,
+        work: async (session) => {
+          const before = await loadCustomer(ctx, input.customerId, session);
+          // Archiving twice changes nothing and writes no second audit event.
+          if (before.archivedAt !== null) return toCustomer(before);
+          const after = await ctx.db.collections.customers.findOneAndUpdate(
+            { _id: before._id, orgId: ctx.org._id },
+            { $set: { archivedAt: now, updatedAt: now } },
+            { session, returnDocument: 'after' },
+          );
+          if (!after) throw notFound('Customer');
+          await audit(ctx, session, 'customer.archive', before, after);
+          return toCustomer(after);
+        },
+      });
+    }),
+});
