@@ -1,3 +1,4 @@
 import { defineProjectConfig } from '@invoice/vitest-config';
 
-export default defineProjectConfig();
+// The global setup provides `mongoUri` (MONGODB_URI, else an embedded server) to the suites.
+export default defineProjectConfig({ globalSetup: ['./src/vitest-global-setup.ts'] });

@@ -7,6 +7,8 @@ import { ClusterClock } from './sessions/cluster-clock.js';
 import { SessionManager } from './sessions/session-manager.js';
 import type { StorageEngine } from './storage/contract.js';
 import { Connection } from './wire/connection.js';
+import { createFileDurability } from './durability/index.js';
+import { createStorageEngine } from './storage/index.js';
 
 export type { Logger } from './commands/logger.js';
 
@@ -124,4 +126,59 @@ export async function startMongoServer(options: MongoServerOptions): Promise<Mon
       return stopped;
     },
   };
+}
+
+export interface EmbeddedMongoOptions {
+  /** Data directory: journal + checkpoints. Without it the data lives in memory only. */
+  dbPath?: string;
+  port?: number;
+  host?: string;
+  allowRemote?: boolean;
+  replSetName?: string;
+  advertisedHost?: string;
+  log?: Logger;
+  argv?: string[];
+}
+
+export interface EmbeddedMongo {
+  readonly uri: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens the storage (recovering `dbPath` when given) and starts the server. The
+ * returned `uri` works with default driver options (sessions, retryable writes,
+ * transactions).
+ */
+export async function startEmbeddedMongo(
+  options: EmbeddedMongoOptions = {},
+): Promise<EmbeddedMongo> {
+  const log = options.log ?? silentLogger;
+  const durability =
+    options.dbPath === undefined
+      ? undefined
+      : await createFileDurability({ dbPath: options.dbPath, logger: log });
+  let storage: StorageEngine;
+  try {
+    storage = await createStorageEngine(durability ? { durability } : {});
+  } catch (error) {
+    await durability?.close();
+    throw error;
+  }
+  const serverOptions: MongoServerOptions = { storage, log };
+  if (options.port !== undefined) serverOptions.port = options.port;
+  if (options.host !== undefined) serverOptions.host = options.host;
+  if (options.allowRemote !== undefined) serverOptions.allowRemote = options.allowRemote;
+  if (options.replSetName !== undefined) serverOptions.replSetName = options.replSetName;
+  if (options.advertisedHost !== undefined) serverOptions.advertisedHost = options.advertisedHost;
+  if (options.dbPath !== undefined) serverOptions.dbPath = options.dbPath;
+  if (options.argv !== undefined) serverOptions.argv = options.argv;
+  try {
+    const server = await startMongoServer(serverOptions);
+    return { uri: server.uri, port: server.port, stop: () => server.stop() };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
 }

@@ -17,6 +17,7 @@ import {
   validateDatabaseName,
 } from './args.js';
 import type { CommandContext } from './context.js';
+import { compileValidator } from './validation.js';
 
 /** Options of `create` we keep in the catalog (validation, and what listCollections echoes). */
 const CREATE_OPTIONS = [
@@ -53,7 +54,7 @@ export async function create(ctx: CommandContext, command: Document): Promise<Do
   if (options.validator !== undefined) {
     if (!isDocument(options.validator)) throw typeMismatch("'validator' must be an object");
     try {
-      new Query(options.validator, mingoOptions());
+      compileValidator(options.validator);
     } catch (error) {
       throw badValue(error instanceof Error ? error.message : String(error));
     }

@@ -8,6 +8,11 @@ import type { CommandContext } from './context.js';
 
 const compiled = new WeakMap<Document, Query>();
 
+/** Compiles a collection validator (throws on unknown operators). */
+export function compileValidator(validator: Document): Query {
+  return new Query(validator, { ...mingoOptions(), jsonSchemaValidator: compileJsonSchema });
+}
+
 /** Enforces the collection's `validator` (query operators and `$jsonSchema`). */
 export function validateDocument(ctx: CommandContext, ns: Namespace, doc: Document): void {
   const info = ctx.server.storage.getCollection(ns);
@@ -20,7 +25,7 @@ export function validateDocument(ctx: CommandContext, ns: Namespace, doc: Docume
     return;
   let query = compiled.get(validator);
   if (!query) {
-    query = new Query(validator, { ...mingoOptions(), jsonSchemaValidator: compileJsonSchema });
+    query = compileValidator(validator);
     compiled.set(validator, query);
   }
   if (!query.test(doc)) {

@@ -101,6 +101,27 @@ export function parseUpdateSpec(u: unknown): UpdateSpec {
   return { kind: 'operators', ops: doc };
 }
 
+/**
+ * mingo refuses any update path on `_id`; MongoDB allows setting it to its current value
+ * (and, for an upsert's new document, to anything). Apply those here, refuse the rest.
+ */
+function handleIdUpdates(target: Document, modifier: Document, inserting: boolean): void {
+  for (const [op, fields] of Object.entries(modifier)) {
+    const entries = fields as Document;
+    for (const path of Object.keys(entries)) {
+      if (path !== '_id' && !path.startsWith('_id.')) continue;
+      const value: unknown = entries[path];
+      if (op === '$set' && path === '_id' && (inserting || sameValue(value, target._id))) {
+        target._id = value;
+        delete entries[path];
+        continue;
+      }
+      throw immutableId();
+    }
+    if (Object.keys(entries).length === 0) delete modifier[op];
+  }
+}
+
 function usesPositional(modifier: Document): boolean {
   for (const fields of Object.values(modifier)) {
     for (const path of Object.keys(fields as Document)) {
@@ -159,9 +180,10 @@ export function applyUpdate(
       } else if (op === '$set') {
         modifier.$set = { ...(modifier.$set as Document | undefined), ...(fields as Document) };
       } else {
-        modifier[op] = fields as unknown;
+        modifier[op] = { ...(fields as Document) };
       }
     }
+    handleIdUpdates(next, modifier, options.inserting);
     if (Object.keys(modifier).length > 0) {
       // mingo re-tests the condition before updating; only the positional `$` needs it.
       const condition = !options.inserting && usesPositional(modifier) ? options.filter : {};
