@@ -21,7 +21,7 @@ export const limitSchema = z
 export const cursorSchema = z
   .string('Must be a cursor string')
   .min(1, 'Must not be empty')
-  .max(512, 'Must be at most 512 characters')
+  .max(1024, 'Must be at most 1024 characters')
   .regex(/^[A-Za-z0-9_-]+$/, 'Must be a cursor returned by a previous page');
 
 /** `limit` and `cursor`, spread into every list input. */
