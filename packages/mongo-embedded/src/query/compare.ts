@@ -158,8 +158,12 @@ export function compareNumbers(a: unknown, b: unknown): number {
 // ----- strings -----
 
 /** Code-point order (equal to UTF-8 byte order), unlike JS's UTF-16 code-unit order. */
+const HIGH_CODE_UNIT = /[\uD800-\uFFFF]/;
+
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
+  // UTF-16 order equals code-point order unless both strings hold code units >= U+D800.
+  if (!HIGH_CODE_UNIT.test(a) || !HIGH_CODE_UNIT.test(b)) return a < b ? -1 : 1;
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     let x = a.charCodeAt(i);

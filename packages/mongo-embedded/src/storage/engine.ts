@@ -13,6 +13,7 @@ import { deserialize, ObjectId, serialize, type Document } from 'bson';
 import { Query } from 'mingo';
 import { duplicateKey, ErrorCode, MongoCommandError, writeConflict } from '../errors.js';
 import { TypeRank, typeRank } from '../query/compare.js';
+import { mingoOptions } from '../query/mingo-options.js';
 import type {
   CollectionInfo,
   IndexSpec,
@@ -61,7 +62,7 @@ const MAX_BSON_SIZE = 16 * 1024 * 1024;
 const MAX_INDEXES = 64;
 
 function defaultCompileFilter(filter: Document): DocMatcher {
-  const query = new Query(filter);
+  const query = new Query(filter, mingoOptions());
   return (doc) => query.test(doc);
 }
 
@@ -146,6 +147,24 @@ function toBytes(doc: Document): Uint8Array {
     );
   }
   return bytes;
+}
+
+/**
+ * A put op whose document is decoded only if durability asks for it. The stored BSON rides
+ * along as a non-enumerable `bytes` so durability can journal it without re-encoding.
+ */
+function putOp(ns: string, bytes: Uint8Array): JournalOp {
+  let decoded: Document | undefined;
+  const op = {
+    op: 'put' as const,
+    ns,
+    get doc(): Document {
+      decoded ??= deserialize(bytes);
+      return decoded;
+    },
+  };
+  Object.defineProperty(op, 'bytes', { value: bytes, enumerable: false });
+  return op;
 }
 
 function noSuchTransaction(id: string): MongoCommandError {
@@ -601,7 +620,7 @@ export class Engine implements StorageEngine {
     }
     const plan = planRead(coll.indexes, options.filter, options.sort, options.hint);
     const match =
-      plan.kind === 'id' && plan.exact
+      (plan.kind === 'id' || plan.kind === 'ixscan') && plan.exact
         ? undefined
         : hasKeys(options.filter)
           ? this.compileFilter(options.filter)
@@ -746,7 +765,7 @@ export class Engine implements StorageEngine {
     const ops: JournalOp[] = [];
     for (const { rec, ver } of unit.applied) {
       const ns = fullName(rec.coll);
-      if (ver.bytes !== null) ops.push({ op: 'put', ns, doc: deserialize(ver.bytes) });
+      if (ver.bytes !== null) ops.push(putOp(ns, ver.bytes));
       else ops.push({ op: 'del', ns, id: ver.deletedId });
     }
     for (const { rec } of unit.applied) this.prune(rec);
@@ -1009,7 +1028,7 @@ export class Engine implements StorageEngine {
       v.owner = null;
       v.ts = ts;
       const ns = fullName(rec.coll);
-      if (v.bytes !== null) ops.push({ op: 'put', ns, doc: deserialize(v.bytes) });
+      if (v.bytes !== null) ops.push(putOp(ns, v.bytes));
       else if (v.next?.bytes != null) ops.push({ op: 'del', ns, id: v.deletedId });
     }
     this.active.delete(txn);

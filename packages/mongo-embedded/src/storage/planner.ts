@@ -36,6 +36,8 @@ export type Plan =
       sortCovered: boolean;
       /** Several intervals or a multikey index can yield one record more than once. */
       dedupe: boolean;
+      /** The bounds express the whole filter: candidates need no re-check. */
+      exact: boolean;
     };
 
 const MAX_INTERVALS = 1000;
@@ -256,6 +258,39 @@ function sortEntries(sort: Document | undefined): [string, 1 | -1][] | undefined
   return out;
 }
 
+function simpleScalar(value: unknown): boolean {
+  if (typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return !Number.isNaN(value);
+  return value instanceof Date || bsonTag(value) === 'ObjectId';
+}
+
+/**
+ * True when the filter is only equalities/$in on scalar values over the index's pinned prefix
+ * of a non-multikey index: then key equality is exactly the filter's equality.
+ */
+function boundsAreExact(index: IndexTable, filter: Document, pointPrefix: number): boolean {
+  if (index.multikey || index.partial !== undefined) return false;
+  const pinned = new Set(index.fields.slice(0, pointPrefix).map((f) => f.path));
+  for (const [key, cond] of Object.entries(filter)) {
+    if (!pinned.has(key)) return false;
+    if (!isOperatorObject(cond)) {
+      if (!simpleScalar(cond)) return false;
+      continue;
+    }
+    const ops = Object.entries(cond);
+    if (ops.length !== 1) return false;
+    const [op, value] = ops[0] as [string, unknown];
+    if (op === '$eq') {
+      if (!simpleScalar(value)) return false;
+    } else if (op === '$in') {
+      if (!Array.isArray(value) || !value.every((v) => simpleScalar(v))) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 function isHidden(index: IndexTable): boolean {
   return (index.spec as { hidden?: unknown }).hidden === true;
 }
@@ -314,6 +349,7 @@ export function planRead(
       reverse: cov.covered && cov.reverse,
       sortCovered: cov.covered && sortList !== undefined && sortList.length > 0,
       dedupe: b.dedupe || index.multikey,
+      exact: b.pointPrefix > 0 && boundsAreExact(index, filter, b.pointPrefix),
     };
   }
 
@@ -358,6 +394,7 @@ export function planRead(
           reverse: cov.covered && cov.reverse,
           sortCovered: wantsSort && cov.covered,
           dedupe: b.dedupe,
+          exact: boundsAreExact(index, filter, b.pointPrefix),
         },
       };
     }
@@ -380,6 +417,7 @@ export function planRead(
           reverse: cov.reverse,
           sortCovered: true,
           dedupe: false,
+          exact: Object.keys(filter).length === 0,
         };
       }
     }
