@@ -4,6 +4,7 @@
  * have refused the operation (the journal only holds committed changes): a put into a
  * missing collection creates it, a del of a missing document is a no-op.
  */
+import { createHash } from 'node:crypto';
 import type { Document } from 'bson';
 import type { IndexSpec } from '../storage/contract.js';
 import type { CollectionSnapshot, RecoveredState } from '../storage/durability-contract.js';
@@ -127,7 +128,7 @@ export class RecoveredStateBuilder {
     let state = this.collections.get(ns);
     if (!state) {
       this.onAnomaly(`write to missing collection ${ns}: created`);
-      this.loadCollection({ ns, options: {}, uuid: randomUuid(), indexes: [] });
+      this.loadCollection({ ns, options: {}, uuid: uuidFor(ns), indexes: [] });
       state = this.collections.get(ns);
     }
     if (!state) throw new Error('unreachable: collection just created');
@@ -150,6 +151,7 @@ export class RecoveredStateBuilder {
   }
 }
 
-function randomUuid(): Uint8Array {
-  return new Uint8Array(Buffer.from(crypto.randomUUID().replaceAll('-', ''), 'hex'));
+/** Deterministic, so every recovery of the same journal gives the collection the same uuid. */
+function uuidFor(ns: string): Uint8Array {
+  return new Uint8Array(createHash('md5').update(`mongo-embedded:${ns}`).digest());
 }
