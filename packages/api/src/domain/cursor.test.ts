@@ -53,9 +53,12 @@ describe('cursors', () => {
     ['an extra key', forge({ f: 'createdAt', d: 'desc', v: { t: 'z' }, i: ID, $where: '1' })],
     ['a $ field', forge({ f: '$where', d: 'desc', v: { t: 'z' }, i: ID })],
     [
-      'a prototype key',
-      `${forge({ f: 'createdAt', d: 'desc', v: { t: 'z' }, i: ID }).slice(0, -2)}`,
+      'a __proto__ key',
+      Buffer.from(
+        `{"__proto__":{"x":1},"f":"createdAt","d":"desc","v":{"t":"z"},"i":"${ID}"}`,
+      ).toString('base64url'),
     ],
+    ['a truncated cursor', forge({ f: 'createdAt', d: 'desc', v: { t: 'z' }, i: ID }).slice(0, -4)],
     ['too long', 'a'.repeat(2000)],
   ])('refuses %s with BAD_REQUEST', (_name, cursor) => {
     let caught: unknown;
