@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { freePort } from './free-port.js';
+
+export interface AuthEmulator {
+  /** `127.0.0.1:PORT`, the value for FIREBASE_AUTH_EMULATOR_HOST. */
+  host: string;
+  projectId: string;
+  stop(): Promise<void>;
+}
+
+export interface StartAuthEmulatorOptions {
+  /** Must start with `demo-`: the emulator then never reaches real Google services. */
+  projectId: string;
+  port?: number;
+  timeoutMs?: number;
+  onOutput?: (line: string) => void;
+}
+
+function firebaseCli(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('firebase-tools/package.json')), 'lib/bin/firebase.js');
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`Firebase Auth emulator exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Firebase Auth emulator did not answer at ${url} in time`);
+}
+
+/**
+ * Starts the real Firebase Auth emulator (firebase-tools, pure Node, offline) on free ports
+ * with the UI disabled (the UI is a download). Used by the zero-config mode and by tests.
+ */
+export async function startAuthEmulator(options: StartAuthEmulatorOptions): Promise<AuthEmulator> {
+  if (!options.projectId.startsWith('demo-')) {
+    throw new Error('The Auth emulator only runs with a demo- project id');
+  }
+  const [port, hubPort, loggingPort] = await Promise.all([
+    options.port ?? freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const dir = await mkdtemp(join(tmpdir(), 'invoice-auth-emulator-'));
+  const config = {
+    emulators: {
+      auth: { host: '127.0.0.1', port },
+      hub: { host: '127.0.0.1', port: hubPort },
+      logging: { host: '127.0.0.1', port: loggingPort },
+      ui: { enabled: false },
+      singleProjectMode: true,
+    },
+  };
+  await writeFile(join(dir, 'firebase.json'), JSON.stringify(config));
+  const child = spawn(
+    process.execPath,
+    [
+      firebaseCli(),
+      'emulators:start',
+      '--only',
+      'auth',
+      '--project',
+      options.projectId,
+      '--config',
+      join(dir, 'firebase.json'),
+    ],
+    {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FIREBASE_CLI_EXPERIMENTS: '' },
+    },
+  );
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n'))
+      if (line.trim()) options.onOutput?.(line);
+  };
+  child.stdout?.on('data', forward);
+  child.stderr?.on('data', forward);
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilUp(
+      `http://127.0.0.1:${port}/`,
+      child,
+      Date.now() + (options.timeoutMs ?? 90_000),
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { host: `127.0.0.1:${port}`, projectId: options.projectId, stop };
+}

@@ -1,0 +1,70 @@
+/**
+ * Gets real ID tokens from the Firebase Auth emulator through its REST API (the same
+ * endpoints a frontend's Firebase SDK calls). Emulator tokens are unsigned (`alg: none`)
+ * and are accepted only by a server started with FIREBASE_AUTH_EMULATOR_HOST.
+ */
+export interface EmulatorUser {
+  uid: string;
+  email: string;
+  idToken: string;
+}
+
+const API_KEY = 'emulator-api-key';
+
+async function post<T>(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as T & { error?: { message?: string } };
+  if (!res.ok)
+    throw new Error(`Auth emulator ${res.status}: ${json.error?.message ?? 'request failed'}`);
+  return json;
+}
+
+/** Signs in (creating the account if needed) and returns a fresh ID token. */
+export async function emulatorSignIn(
+  emulatorHost: string,
+  projectId: string,
+  email: string,
+  {
+    password = 'password-123',
+    emailVerified = true,
+  }: { password?: string; emailVerified?: boolean } = {},
+): Promise<EmulatorUser> {
+  const base = `http://${emulatorHost}/identitytoolkit.googleapis.com/v1`;
+  let session: { localId: string; idToken: string };
+  try {
+    session = await post(`${base}/accounts:signUp?key=${API_KEY}`, {
+      email,
+      password,
+      returnSecureToken: true,
+    });
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.includes('EMAIL_EXISTS')) throw error;
+    session = await post(`${base}/accounts:signInWithPassword?key=${API_KEY}`, {
+      email,
+      password,
+      returnSecureToken: true,
+    });
+  }
+  if (emailVerified) {
+    // The emulator accepts `Bearer owner` as an admin credential.
+    await post(
+      `${base}/projects/${projectId}/accounts:update`,
+      { localId: session.localId, emailVerified: true },
+      { authorization: 'Bearer owner' },
+    );
+    session = await post(`${base}/accounts:signInWithPassword?key=${API_KEY}`, {
+      email,
+      password,
+      returnSecureToken: true,
+    });
+  }
+  return { uid: session.localId, email, idToken: session.idToken };
+}
