@@ -93,11 +93,13 @@ export async function insert(ctx: CommandContext, command: Document): Promise<Do
   const ordered = orderedOf(command);
   const bypassValidation = command.bypassDocumentValidation === true;
   await ensureCollection(ctx, ns);
-  const outcome: BatchOutcome = { n: 0, writeErrors: [] };
   const prepared = docs.map((doc) =>
     doc._id === undefined ? withIdFirst(doc, new ObjectId()) : doc,
   );
-  await performWrites(ctx, (unit) => {
+  // The storage may roll the unit back and run the work again (it waited for a
+  // transaction): all per-attempt state lives inside the work function.
+  const outcome = await performWrites(ctx, (unit) => {
+    const outcome: BatchOutcome = { n: 0, writeErrors: [] };
     for (let i = 0; i < prepared.length; i++) {
       const doc = prepared[i]!;
       try {
@@ -112,6 +114,7 @@ export async function insert(ctx: CommandContext, command: Document): Promise<Do
         if (ordered) break;
       }
     }
+    return outcome;
   });
   return finishReply(outcome);
 }
@@ -233,10 +236,10 @@ export async function update(ctx: CommandContext, command: Document): Promise<Do
   if (statements.some((s) => !(s instanceof Error) && (s as UpdateStatement).upsert)) {
     await ensureCollection(ctx, ns);
   }
-  const outcome: BatchOutcome = { n: 0, writeErrors: [] };
-  let nModified = 0;
-  const upserted: Document[] = [];
-  await performWrites(ctx, (unit) => {
+  const { outcome, nModified, upserted } = await performWrites(ctx, (unit) => {
+    const outcome: BatchOutcome = { n: 0, writeErrors: [] };
+    let nModified = 0;
+    const upserted: Document[] = [];
     for (let i = 0; i < statements.length; i++) {
       const statement = statements[i];
       try {
@@ -262,6 +265,7 @@ export async function update(ctx: CommandContext, command: Document): Promise<Do
         if (ordered) break;
       }
     }
+    return { outcome, nModified, upserted };
   });
   const extra: Document = { nModified };
   if (upserted.length > 0) {
@@ -275,8 +279,8 @@ export async function deleteCommand(ctx: CommandContext, command: Document): Pro
   const raw = documentArray(command, 'deletes', true);
   checkBatchSize(raw.length);
   const ordered = orderedOf(command);
-  const outcome: BatchOutcome = { n: 0, writeErrors: [] };
-  await performWrites(ctx, (unit) => {
+  const outcome = await performWrites(ctx, (unit) => {
+    const outcome: BatchOutcome = { n: 0, writeErrors: [] };
     for (let i = 0; i < raw.length; i++) {
       try {
         const entry = raw[i]!;
@@ -310,6 +314,7 @@ export async function deleteCommand(ctx: CommandContext, command: Document): Pro
         if (ordered) break;
       }
     }
+    return outcome;
   });
   return finishReply(outcome);
 }

@@ -153,6 +153,31 @@ describe('transactions', () => {
   });
 });
 
+describe('writes outside transactions', () => {
+  it('wait for a transaction holding the document instead of failing, and count once', async () => {
+    const coll = db.collection<Doc>('blocked');
+    await coll.insertMany([
+      { _id: 1, n: 0 },
+      { _id: 2, n: 0 },
+    ]);
+    const session = ctx.client.startSession();
+    try {
+      session.startTransaction();
+      await coll.updateOne({ _id: 2 }, { $inc: { n: 10 } }, { session });
+      const outside = coll.updateMany({}, { $inc: { n: 1 } });
+      await session.commitTransaction();
+      const result = await outside;
+      expect(result).toMatchObject({ matchedCount: 2, modifiedCount: 2 });
+    } finally {
+      await session.endSession();
+    }
+    expect(await coll.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 1, n: 1 },
+      { _id: 2, n: 11 },
+    ]);
+  });
+});
+
 describe('retryable writes', () => {
   it('replays the reply of a repeated (lsid, txnNumber) instead of writing twice', async () => {
     const lsid = { id: new UUID() };
