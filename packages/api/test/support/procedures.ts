@@ -51,7 +51,7 @@ export function unwrap(schema: z.ZodType): z.ZodType {
 
 export function objectShape(schema: z.ZodType): Record<string, z.ZodType> | null {
   const inner = unwrap(schema);
-  return inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>) : null;
+  return inner instanceof z.ZodObject ? (inner.shape) : null;
 }
 
 /** Fields naming another entity (`invoiceId`, `userId`…), orgId aside, with whether each is required. */
