@@ -961,26 +961,38 @@ export class Engine implements StorageEngine {
     for (const index of rec.coll.indexes.values()) index.remove(rec, ver, index.keysOf(doc));
   }
 
-  private oldestSnapshot(): number {
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const txn of this.active) {
-      if (txn.snapshot !== undefined && txn.snapshot < oldest) oldest = txn.snapshot;
-    }
-    return oldest;
+  /** Distinct snapshot times of open transactions, newest first. */
+  private openSnapshots(): number[] {
+    const snaps = new Set<number>();
+    for (const txn of this.active) if (txn.snapshot !== undefined) snaps.add(txn.snapshot);
+    return [...snaps].sort((a, b) => b - a);
   }
 
-  /** Drops versions no open snapshot can see; forgets records that are only a tombstone. */
-  private prune(rec: Rec, oldest = this.oldestSnapshot()): void {
+  /**
+   * Drops the versions no reader can see: a reader sees the newest committed version, and
+   * each open snapshot the newest version committed at or before it. Forgets records that
+   * are only a tombstone.
+   */
+  private prune(rec: Rec, snapshots = this.openSnapshots()): void {
     if (rec.coll.dropped) return;
-    let keep = latestCommitted(rec);
-    if (keep !== null) {
-      while (keep.ts > oldest && keep.next !== null) keep = keep.next;
-      let drop = keep.next;
-      keep.next = null;
-      while (drop !== null) {
-        this.removeEntries(rec, drop);
-        drop = drop.next;
+    const latest = latestCommitted(rec);
+    if (latest !== null) {
+      let si = 0;
+      while (si < snapshots.length && (snapshots[si] as number) >= latest.ts) si++;
+      let kept = latest;
+      let v = latest.next;
+      while (v !== null) {
+        const next = v.next;
+        if (si < snapshots.length && (snapshots[si] as number) >= v.ts) {
+          kept.next = v;
+          kept = v;
+        } else {
+          this.removeEntries(rec, v);
+        }
+        while (si < snapshots.length && (snapshots[si] as number) >= v.ts) si++;
+        v = next;
       }
+      kept.next = null;
     }
     const head = rec.head;
     if (head.owner === null && head.bytes === null && head.next === null) {
@@ -994,8 +1006,9 @@ export class Engine implements StorageEngine {
   }
 
   private pruneRetained(): void {
-    const oldest = this.oldestSnapshot();
-    for (const rec of [...this.retained]) this.prune(rec, oldest);
+    if (this.retained.size === 0) return;
+    const snapshots = this.openSnapshots();
+    for (const rec of [...this.retained]) this.prune(rec, snapshots);
   }
 
   // ======================= transactions =======================

@@ -132,7 +132,8 @@ describe('plan selection', () => {
 
 const scalar = fc.oneof(
   fc.integer({ min: -3, max: 3 }),
-  fc.constantFrom(0.5, -0.5, Number.NaN),
+  // No NaN: mingo (the oracle) matches NaN with $gte/$lte, MongoDB and our index don't.
+  fc.constantFrom(0.5, -0.5),
   fc.constantFrom('a', 'b', 'c', ''),
   fc.constant(null),
   fc.boolean(),
