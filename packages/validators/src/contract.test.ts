@@ -17,6 +17,7 @@ const inputs: Record<string, [z.ZodType, Record<string, unknown>]> = {
       idempotencyKey: 'create-org-1',
     },
   ],
+  'organization.list': [v.organizationListInput, {}],
   'organization.byId': [v.organizationByIdInput, { orgId: ORG }],
   'organization.update': [
     v.organizationUpdateInput,
@@ -147,6 +148,42 @@ function withLeaf(sample: unknown, path: (string | number)[], replacement: unkno
 
 const cases = Object.entries(inputs);
 
+describe('the contract table', () => {
+  it('has a valid sample here for every procedure, and nothing else', () => {
+    expect(Object.keys(inputs).sort()).toEqual([...v.PROCEDURE_NAMES].sort());
+    for (const name of v.PROCEDURE_NAMES) {
+      expect(inputs[name]?.[0], name).toBe(v.CONTRACT[name].input);
+    }
+  });
+
+  it('gives the roles of DOMAIN.md', () => {
+    const byRole = (role: string) =>
+      v.PROCEDURE_NAMES.filter((name) => v.CONTRACT[name].role === role).sort();
+    expect(byRole('signedIn')).toEqual(['organization.create', 'organization.list']);
+    expect(byRole('admin')).toEqual([
+      'member.add',
+      'member.remove',
+      'member.updateRole',
+      'organization.update',
+    ]);
+    expect(byRole('owner')).toEqual([]);
+    for (const name of v.PROCEDURE_NAMES) {
+      const { kind, role } = v.CONTRACT[name];
+      if (kind === 'query' && role !== 'signedIn') expect(role, name).toBe('viewer');
+      if (kind === 'mutation' && !name.startsWith('organization.') && !name.startsWith('member.')) {
+        expect(role, name).toBe('accountant');
+      }
+    }
+  });
+
+  it('lets every mutation carry an idempotency key', () => {
+    for (const name of v.PROCEDURE_NAMES.filter((n) => v.CONTRACT[n].kind === 'mutation')) {
+      const [schema, sample] = inputs[name]!;
+      expect(schema.safeParse({ ...sample, idempotencyKey: 'retry-1' }).success, name).toBe(true);
+    }
+  });
+});
+
 describe('every contract input', () => {
   it.each(cases)('%s accepts its valid sample', (_name, [schema, sample]) => {
     const result = schema.safeParse(sample);
@@ -163,14 +200,16 @@ describe('every contract input', () => {
     '%s rejects __proto__ and constructor keys from JSON',
     (_name, [schema, sample]) => {
       for (const key of ['__proto__', 'constructor', 'prototype']) {
-        const json = JSON.stringify(sample).replace(/^\{/, `{"${key}":{"isAdmin":true},`);
+        const rest = JSON.stringify(sample).slice(1);
+        const json = `{"${key}":{"isAdmin":true}${rest === '}' ? '' : ','}${rest}`;
         expect(schema.safeParse(JSON.parse(json)).success).toBe(false);
       }
     },
   );
 
-  it.each(cases)('%s rejects a non-object', (_name, [schema]) => {
-    for (const bad of [null, undefined, 'x', 42, [], [{}]]) {
+  it.each(cases)('%s rejects a non-object', (name, [schema]) => {
+    const optional = name === 'organization.list';
+    for (const bad of [null, ...(optional ? [] : [undefined]), 'x', 42, [], [{}]]) {
       expect(schema.safeParse(bad).success).toBe(false);
     }
   });

@@ -13,3 +13,4 @@ export * from './organization.js';
 export * from './payment.js';
 export * from './report.js';
 export * from './text.js';
+export * from './contract.js';

@@ -86,10 +86,11 @@ export const organizationSchema = z.strictObject({
   updatedAt: instantSchema,
 });
 
+/** An organization with the caller's role in it (`organization.create` answers `owner`). */
+export const organizationWithRoleSchema = organizationSchema.extend({ role: roleSchema });
+
 /** `organization.list`: every org the caller belongs to, with the caller's role in it. */
-export const organizationListOutput = z
-  .array(organizationSchema.extend({ role: roleSchema }))
-  .max(1000);
+export const organizationListOutput = z.array(organizationWithRoleSchema).max(1000);
 
 export type Numbering = z.infer<typeof numberingSchema>;
 export type NumberingInput = z.input<typeof numberingSchema>;
