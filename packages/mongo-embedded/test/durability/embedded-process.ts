@@ -11,6 +11,8 @@ export interface EmbeddedProcess {
   /** stderr so far (for assertion messages). */
   log(): string;
   kill9(): Promise<void>;
+  /** SIGTERM (clean shutdown); resolves with the exit code. */
+  terminate(): Promise<number | null>;
 }
 
 /** Starts `mongo-embedded --dbpath DIR --port 0` and waits for its ready line on stdout. */
@@ -22,7 +24,9 @@ export function startEmbeddedProcess(dbPath: string): Promise<EmbeddedProcess> {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return new Promise((resolve, reject) => {
     let stdout = '';
     const onData = (chunk: Buffer): void => {
@@ -37,6 +41,10 @@ export function startEmbeddedProcess(dbPath: string): Promise<EmbeddedProcess> {
         kill9: async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
           await exited;
+        },
+        terminate: async () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          return exited;
         },
       });
     };
