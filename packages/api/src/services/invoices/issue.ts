@@ -1,0 +1,107 @@
+import { nextSequence, type InvoiceDoc } from '@invoice/db';
+import type { ClientSession, ObjectId } from 'mongodb';
+import { calendarDateInTimeZone, dueDateFromTerms } from '../../domain/dates.js';
+import { preconditionFailed } from '../../domain/errors.js';
+import { assertDraft, statusAfterBalanceChange, transition } from '../../domain/lifecycle.js';
+import { formatDocumentNumber, numberingSeriesKey } from '../../domain/numbering.js';
+import { auditStatusChange } from './balance.js';
+import { findInvoice } from './load.js';
+import type { OrgCallContext } from './org-context.js';
+import { customerSnapshot, sellerSnapshot } from './snapshots.js';
+
+/**
+ * Issues a draft inside the caller's transaction: re-reads it, fixes its dates, takes the next
+ * number of the org's series, freezes the customer and seller snapshots and opens it. Because the
+ * counter increment is part of the same transaction, any failure after it (the customer vanished,
+ * a write error, an abort) gives the number back: numbers stay gapless.
+ */
+export async function issueInvoice(
+  ctx: OrgCallContext,
+  invoiceId: ObjectId,
+  session: ClientSession,
+): Promise<InvoiceDoc> {
+  const draft = await findInvoice(ctx.db, ctx.org._id, invoiceId, session);
+  assertDraft(draft.status, 'issue');
+  // A zero-total invoice owes nothing from the start, so it is settled at issue.
+  const status = statusAfterBalanceChange(transition(draft.status, 'issue'), draft.total);
+  const now = ctx.clock.now();
+  const issueDate = draft.issueDate ?? calendarDateInTimeZone(now, ctx.org.timezone);
+  const dueDate = draft.dueDate ?? dueDateFromTerms(issueDate, ctx.org.paymentTermsDays);
+  if (dueDate < issueDate) {
+    throw preconditionFailed(
+      `Cannot issue: the due date ${dueDate} is before the issue date ${issueDate}`,
+      { issueDate, dueDate },
+    );
+  }
+
+  const numbering = ctx.org.numbering;
+  const sequence = await nextSequence(
+    ctx.db.collections,
+    ctx.org._id,
+    numberingSeriesKey('invoice', numbering, issueDate),
+    { session },
+  );
+  const number = formatDocumentNumber({ series: 'invoice', numbering, sequence, issueDate });
+
+  // Read after the number is taken on purpose: the snapshot is what gets printed under it, and
+  // a customer that no longer exists aborts the transaction, which returns the number.
+  const customer = await ctx.db.collections.customers.findOne(
+    { _id: draft.customerId, orgId: ctx.org._id },
+    { session },
+  );
+  if (!customer) {
+    throw preconditionFailed('Cannot issue: the invoice customer no longer exists', {
+      customerId: draft.customerId.toHexString(),
+    });
+  }
+  const snapshot = customerSnapshot(customer);
+  const issued: InvoiceDoc = {
+    ...draft,
+    status,
+    number,
+    sequence,
+    issueDate,
+    dueDate,
+    customerName: customer.name,
+    customerNameLower: customer.name.toLowerCase(),
+    customerSnapshot: snapshot,
+    sellerSnapshot: sellerSnapshot(ctx.org),
+    amountPaid: 0,
+    amountCredited: 0,
+    amountDue: draft.total,
+    issuedAt: now,
+    paidAt: status === 'paid' ? now : null,
+    updatedAt: now,
+  };
+  const result = await ctx.db.collections.invoices.updateOne(
+    { _id: draft._id, orgId: ctx.org._id, status: 'draft' },
+    {
+      $set: {
+        status,
+        number,
+        sequence,
+        issueDate,
+        dueDate,
+        customerName: issued.customerName,
+        customerNameLower: issued.customerNameLower,
+        customerSnapshot: issued.customerSnapshot,
+        sellerSnapshot: issued.sellerSnapshot,
+        amountPaid: 0,
+        amountCredited: 0,
+        amountDue: issued.amountDue,
+        issuedAt: now,
+        paidAt: issued.paidAt,
+        updatedAt: now,
+      },
+    },
+    { session },
+  );
+  if (result.modifiedCount !== 1) throw preconditionFailed('Cannot issue: the draft changed');
+  await auditStatusChange(ctx, session, draft, status, 'issue', {
+    number,
+    issueDate,
+    dueDate,
+    total: draft.total,
+  });
+  return issued;
+}

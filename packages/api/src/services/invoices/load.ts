@@ -1,0 +1,35 @@
+import type { CustomerDoc, Database, InvoiceDoc } from '@invoice/db';
+import type { ClientSession, ObjectId } from 'mongodb';
+import { notFound, preconditionFailed } from '../../domain/errors.js';
+
+/** An invoice of this org; absent and another org's look the same (NOT_FOUND). */
+export async function findInvoice(
+  db: Database,
+  orgId: ObjectId,
+  invoiceId: ObjectId,
+  session?: ClientSession,
+): Promise<InvoiceDoc> {
+  const invoice = await db.collections.invoices.findOne(
+    { _id: invoiceId, orgId },
+    session ? { session } : {},
+  );
+  if (!invoice) throw notFound('Invoice');
+  return invoice;
+}
+
+/** A customer of this org that new drafts may bill: archived customers take no new invoices. */
+export async function findBillableCustomer(
+  db: Database,
+  orgId: ObjectId,
+  customerId: ObjectId,
+  session: ClientSession,
+): Promise<CustomerDoc> {
+  const customer = await db.collections.customers.findOne({ _id: customerId, orgId }, { session });
+  if (!customer) throw notFound('Customer');
+  if (customer.archivedAt !== null) {
+    throw preconditionFailed('The customer is archived; restore it or pick another customer', {
+      customerId: customerId.toHexString(),
+    });
+  }
+  return customer;
+}
