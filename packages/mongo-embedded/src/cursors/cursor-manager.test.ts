@@ -19,7 +19,7 @@ describe('CursorManager', () => {
     const first = cursors.open('d.c', docs, 4);
     expect(first.batch).toHaveLength(4);
     const second = cursors.getMore(first.id.toBigInt(), 'd.c', 4, undefined);
-    expect(second.batch.map((d) => d._id)).toEqual([4, 5, 6, 7]);
+    expect(second.batch.map((d) => d._id as number)).toEqual([4, 5, 6, 7]);
     const last = cursors.getMore(first.id.toBigInt(), 'd.c', 4, undefined);
     expect(last.batch).toHaveLength(2);
     expect(last.id.isZero()).toBe(true);

@@ -23,12 +23,12 @@ function startCli(args: string[]): Promise<{ child: ChildProcess; uri: string }>
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /listening on (mongodb:\/\/\S+)/.exec(out);
       if (match) resolve({ child, uri: match[1]! });
     });
-    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.on('exit', (code) => reject(new Error(`CLI exited with ${code}: ${err}`)));
   });
 }
