@@ -51,15 +51,22 @@ export function unwrap(schema: z.ZodType): z.ZodType {
 
 export function objectShape(schema: z.ZodType): Record<string, z.ZodType> | null {
   const inner = unwrap(schema);
-  return inner instanceof z.ZodObject ? (inner.shape) : null;
+  return inner instanceof z.ZodObject ? inner.shape : null;
 }
 
-/** Fields naming another entity (`invoiceId`, `userId`…), orgId aside, with whether each is required. */
+/**
+ * Fields naming another entity (`invoiceId`, `userId`…), orgId aside, with whether each is
+ * required. Named `…Id` and shaped like an id: identifiers never contain a space, which keeps
+ * free-text fields that merely end in "Id" (`taxId`) out.
+ */
 export function idFields(info: ProcedureInfo): { name: string; required: boolean }[] {
   const shape = info.input ? objectShape(info.input) : null;
   if (!shape) return [];
   return Object.entries(shape)
-    .filter(([name]) => name !== 'orgId' && /Id$/.test(name))
+    .filter(
+      ([name, schema]) =>
+        name !== 'orgId' && /Id$/.test(name) && !schema.safeParse('not an id').success,
+    )
     .map(([name, schema]) => ({ name, required: !schema.safeParse(undefined).success }));
 }
 
