@@ -51,7 +51,7 @@ describe('restart after a clean shutdown', () => {
       expect(await again.findOne({ _id: 7 })).toEqual({ _id: 7, n: 14, tag: 'seven' });
       expect(await again.findOne({ _id: 8 })).toBeNull();
       const indexes = await again.listIndexes().toArray();
-      expect(indexes.find((i) => i.name === 'n_unique')).toMatchObject({
+      expect(indexes.find((i: { name?: unknown }) => i.name === 'n_unique')).toMatchObject({
         key: { n: 1 },
         unique: true,
       });
