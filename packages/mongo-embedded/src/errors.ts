@@ -40,6 +40,8 @@ export const ErrorCode = {
   TransactionCommitted: 256,
   OperationNotSupportedInTransaction: 263,
   InvalidPipelineOperator: 168,
+  CannotIndexParallelArrays: 171,
+  InvalidIndexSpecificationOption: 197,
   Location40414: 40414,
   BSONObjectTooLarge: 10334,
   DuplicateKey: 11000,

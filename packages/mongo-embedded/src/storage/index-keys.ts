@@ -4,11 +4,8 @@
  * documents a sparse or partial index leaves out.
  */
 import type { Document } from 'bson';
-import { MongoCommandError } from '../errors.js';
+import { ErrorCode, MongoCommandError } from '../errors.js';
 import { tupleKeyString } from './key-string.js';
-
-/** Error code 171 (CannotIndexParallelArrays), not in the shared table. */
-const CANNOT_INDEX_PARALLEL_ARRAYS = 171;
 
 export interface KeyField {
   path: string;
@@ -102,7 +99,7 @@ export function documentKeys(doc: Document, fields: KeyField[], sparse: boolean)
     if (found.array) {
       if (arrayField !== undefined) {
         throw new MongoCommandError(
-          CANNOT_INDEX_PARALLEL_ARRAYS,
+          ErrorCode.CannotIndexParallelArrays,
           `cannot index parallel arrays [${field.path}] [${arrayField}]`,
         );
       }

@@ -6,9 +6,6 @@ import { ErrorCode, MongoCommandError } from '../errors.js';
 import { keyString } from './key-string.js';
 import type { IndexSpec } from './contract.js';
 
-/** InvalidIndexSpecificationOption, not in the shared table. */
-const INVALID_INDEX_SPECIFICATION_OPTION = 197;
-
 const UNSUPPORTED_TYPES = new Set(['text', '2d', '2dsphere', 'hashed', 'geoHaystack', 'wildcard']);
 
 const KNOWN_FIELDS = new Set([
@@ -60,7 +57,7 @@ export function normalizeIndexSpec(raw: IndexSpec): IndexSpec {
   for (const field of Object.keys(spec)) {
     if (!KNOWN_FIELDS.has(field)) {
       throw new MongoCommandError(
-        INVALID_INDEX_SPECIFICATION_OPTION,
+        ErrorCode.InvalidIndexSpecificationOption,
         `The field '${field}' is not valid for an index specification. Specification: ${JSON.stringify(spec)}`,
       );
     }
@@ -106,7 +103,7 @@ export function normalizeIndexSpec(raw: IndexSpec): IndexSpec {
   if (spec.unique !== undefined) {
     if (name === '_id_') {
       throw new MongoCommandError(
-        INVALID_INDEX_SPECIFICATION_OPTION,
+        ErrorCode.InvalidIndexSpecificationOption,
         "The field 'unique' is not valid for an _id index specification",
       );
     }
