@@ -41,7 +41,6 @@ export const ErrorCode = {
   OperationNotSupportedInTransaction: 263,
   InvalidPipelineOperator: 168,
   CannotIndexParallelArrays: 171,
-  InvalidIndexSpecificationOption: 197,
   Location40414: 40414,
   BSONObjectTooLarge: 10334,
   DuplicateKey: 11000,
