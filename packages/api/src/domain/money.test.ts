@@ -1,4 +1,10 @@
-import { formatMinorUnits, parseMajorUnits, type CurrencyCode } from '@invoice/validators';
+import {
+  formatMinorUnits,
+  invoiceLineSchema,
+  parseMajorUnits,
+  taxBreakdownSchema,
+  type CurrencyCode,
+} from '@invoice/validators';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from './errors.js';
@@ -9,6 +15,7 @@ import {
   computeAmountDue,
   computeDocumentTotals,
   divideRoundHalfAwayFromZero,
+  priceDocument,
   sumRecordedPayments,
   type DocumentMathInput,
   type LineMathInput,
@@ -494,5 +501,63 @@ describe('balance', () => {
       /exceeds the amount still creditable 100/,
     );
     expectDomainError(() => assertCreditFits(100, 0), 'BAD_REQUEST');
+  });
+});
+
+describe('priceDocument', () => {
+  it('resolves default tax rates, keeps explicit ones (even empty) and attaches every amount', () => {
+    const priced = priceDocument(
+      {
+        lines: [
+          { description: 'Default rates', quantity: 2, unitPrice: 1000 },
+          { description: 'Untaxed', quantity: 1, unitPrice: 500, taxRates: [] },
+          {
+            description: 'Reduced',
+            quantity: 1,
+            unitPrice: 500,
+            taxRates: [550],
+            discount: { type: 'amount', value: 100 },
+          },
+        ],
+      },
+      [2000],
+    );
+    expect(priced.lines.map((l) => l.taxRates)).toEqual([[2000], [], [550]]);
+    expect(priced.lines[2]).toEqual({
+      description: 'Reduced',
+      quantity: 1,
+      unitPrice: 500,
+      discount: { type: 'amount', value: 100 },
+      taxRates: [550],
+      amount: 500,
+      discountAmount: 100,
+      invoiceDiscountAmount: 0,
+      taxableAmount: 400,
+    });
+    expect(priced).toMatchObject({
+      subtotal: 2500,
+      discountTotal: 100,
+      taxTotal: 422,
+      total: 2822,
+    });
+  });
+
+  it('produces lines and taxes that the output schemas accept', () => {
+    fc.assert(
+      fc.property(invoiceArb, (invoice) => {
+        const priced = priceDocument(
+          {
+            lines: invoice.lines.map((l) => ({ ...l, description: 'Item' })),
+            discount: invoice.discount,
+          },
+          [2000],
+        );
+        for (const line of priced.lines)
+          expect(invoiceLineSchema.safeParse(line).success).toBe(true);
+        for (const tax of priced.taxes)
+          expect(taxBreakdownSchema.safeParse(tax).success).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -275,3 +275,50 @@ export function assertCreditFits(amountDue: number, creditTotal: number): void {
     );
   }
 }
+
+export interface PricedLineInput {
+  description: string;
+  quantity: number;
+  unitPrice: number;
+  discount?: Discount | null | undefined;
+  /** Absent: the org's default tax rates apply. `[]`: untaxed. */
+  taxRates?: readonly number[] | undefined;
+}
+
+export interface PricedLine extends ComputedLine {
+  description: string;
+  quantity: number;
+  unitPrice: number;
+  discount: Discount | null;
+  taxRates: number[];
+}
+
+export interface PricedDocument extends Omit<DocumentTotals, 'lines'> {
+  lines: PricedLine[];
+}
+
+/**
+ * Input lines (as validated) to stored lines: default tax rates resolved, every computed amount
+ * attached. The result has the shape of the invoice's `lines` and totals fields.
+ */
+export function priceDocument(
+  input: { lines: readonly PricedLineInput[]; discount?: Discount | null | undefined },
+  defaultTaxRates: readonly number[],
+): PricedDocument {
+  const resolved = input.lines.map((line) => ({
+    description: line.description,
+    quantity: line.quantity,
+    unitPrice: line.unitPrice,
+    discount: line.discount ?? null,
+    taxRates: [...(line.taxRates ?? defaultTaxRates)],
+  }));
+  const totals = computeDocumentTotals({ lines: resolved, discount: input.discount ?? null });
+  return {
+    ...totals,
+    lines: resolved.map((line, i) => {
+      const computed = totals.lines[i];
+      if (computed === undefined) throw new Error('Line count changed while pricing');
+      return { ...line, ...computed };
+    }),
+  };
+}
