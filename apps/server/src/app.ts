@@ -1,19 +1,37 @@
+import type { Database } from '@invoice/db';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { TokenVerifier } from './auth/token-verifier.js';
 import type { Config } from './env.js';
 import healthPlugin from './plugins/health.js';
+import { trpcPlugin } from './plugins/trpc.js';
 
 export interface BuildAppOptions {
   config: Config;
+  db: Database;
+  verifier: TokenVerifier;
 }
 
 /** Builds the Fastify app without listening or touching process state, so tests can inject requests. */
-export async function buildApp({ config }: BuildAppOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  db,
+  verifier,
+}: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.LOG_LEVEL,
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', '*.idToken', '*.token'],
+        censor: '[redacted]',
+      },
     },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    requestIdHeader: 'x-request-id',
+    // Batched tRPC paths (`a.b,c.d,...`) are long.
+    routerOptions: { maxParamLength: 5000 },
   });
   await app.register(healthPlugin);
+  await app.register(trpcPlugin, { config, db, verifier });
   return app;
 }

@@ -27,6 +27,40 @@ describe('parseEnv', () => {
     }
   });
 
+  it.each([
+    [
+      { FIREBASE_AUTH_EMULATOR_HOST: '127.0.0.1:9099', FIREBASE_PROJECT_ID: 'acme-prod' },
+      'FIREBASE_AUTH_EMULATOR_HOST',
+    ],
+    [{ FIREBASE_PROJECT_ID: 'demo-invoices' }, 'FIREBASE_PROJECT_ID'],
+    [{}, 'FIREBASE_PROJECT_ID'],
+  ])('refuses emulator settings in production (%j)', (extra, variable) => {
+    const env = {
+      NODE_ENV: 'production',
+      MONGODB_URI: 'mongodb://db:27017/?replicaSet=rs0',
+      ...extra,
+    };
+    expect(() => parseEnv(env)).toThrow(ConfigError);
+    try {
+      parseEnv(env);
+    } catch (error) {
+      expect((error as ConfigError).problems.join('\n')).toContain(variable);
+    }
+  });
+
+  it('accepts a real production configuration', () => {
+    const config = parseEnv({
+      NODE_ENV: 'production',
+      MONGODB_URI: 'mongodb://db:27017/?replicaSet=rs0',
+      FIREBASE_PROJECT_ID: 'acme-invoices',
+      CORS_ORIGINS: 'https://app.acme.test, https://admin.acme.test',
+      TRUST_PROXY: 'true',
+    });
+    expect(config.CORS_ORIGINS).toEqual(['https://app.acme.test', 'https://admin.acme.test']);
+    expect(config.TRUST_PROXY).toBe(true);
+    expect(config.UPLOAD_DIR).toBe('.data/uploads');
+  });
+
   it('makes the real process exit non-zero with one line naming the variable', () => {
     const main = fileURLToPath(new URL('./main.ts', import.meta.url));
     const result = spawnSync(process.execPath, ['--import', 'tsx', main], {

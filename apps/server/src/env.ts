@@ -1,14 +1,98 @@
 import { z } from 'zod';
 
-/** The server's whole configuration, parsed once at the edge. Nothing below reads process.env. */
-const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+const booleanString = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
 
-export type Config = z.infer<typeof envSchema>;
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'Must be host:port');
+
+/**
+ * The server's whole configuration, parsed once at the edge. Nothing below reads process.env
+ * (firebase-admin itself reads FIREBASE_AUTH_EMULATOR_HOST, which is validated here too).
+ */
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    /** Unset: zero-config mode runs the embedded MongoDB-compatible server on DATA_DIR/mongo. */
+    MONGODB_URI: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'Must be a mongodb:// or mongodb+srv:// URI')
+      .optional(),
+    MONGODB_DB: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/, 'Must be 1-63 letters, digits, "_" or "-"')
+      .default('invoices'),
+    DATA_DIR: z.string().min(1).default('.data'),
+    FIREBASE_PROJECT_ID: z
+      .string()
+      .regex(/^[a-z0-9-]{4,64}$/, 'Must be a Firebase project id')
+      .optional(),
+    /** Set only in development and tests; production refuses to boot with it. */
+    FIREBASE_AUTH_EMULATOR_HOST: hostPort.optional(),
+    /** `sensitive`: re-check token revocation on member changes and voids; `always`: on every call. */
+    AUTH_CHECK_REVOKED: z.enum(['sensitive', 'always']).default('sensitive'),
+    UPLOAD_DIR: z.string().min(1).optional(),
+    UPLOAD_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1024 * 1024 * 1024)
+      .default(10 * 1024 * 1024),
+    BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024),
+    TRPC_MAX_BATCH: z.coerce.number().int().min(1).max(100).default(20),
+    CORS_ORIGINS: csv.default([]),
+    TRUST_PROXY: booleanString.default(false),
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    if (env.FIREBASE_AUTH_EMULATOR_HOST !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FIREBASE_AUTH_EMULATOR_HOST'],
+        message: 'Must not be set in production: the emulator accepts unsigned tokens',
+      });
+    }
+    if (env.FIREBASE_PROJECT_ID === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FIREBASE_PROJECT_ID'],
+        message: 'Required in production',
+      });
+    } else if (env.FIREBASE_PROJECT_ID.startsWith('demo-')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FIREBASE_PROJECT_ID'],
+        message:
+          'A demo- project id is for the emulator only; set your real project id in production',
+      });
+    }
+    if (env.MONGODB_URI === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['MONGODB_URI'], message: 'Required in production' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+/** The parsed configuration with derived paths filled in. */
+export type Config = Env & { UPLOAD_DIR: string; FIREBASE_PROJECT_ID: string };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -20,12 +104,19 @@ export class ConfigError extends Error {
 /** Parses the environment; on failure lists one line per bad variable, naming it. */
 export function parseEnv(env: Record<string, string | undefined>): Config {
   const result = envSchema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const variable = issue.path.join('.') || '(environment)';
-    const received = env[variable];
-    const shown = received === undefined ? 'missing' : `got ${JSON.stringify(received)}`;
-    return `${variable}: ${issue.message} (${shown})`;
-  });
-  throw new ConfigError(problems);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const variable = issue.path.join('.') || '(environment)';
+      const received = env[variable];
+      const shown = received === undefined ? 'missing' : `got ${JSON.stringify(received)}`;
+      return `${variable}: ${issue.message} (${shown})`;
+    });
+    throw new ConfigError(problems);
+  }
+  const parsed = result.data;
+  return {
+    ...parsed,
+    UPLOAD_DIR: parsed.UPLOAD_DIR ?? `${parsed.DATA_DIR}/uploads`,
+    FIREBASE_PROJECT_ID: parsed.FIREBASE_PROJECT_ID ?? 'demo-invoices',
+  };
 }

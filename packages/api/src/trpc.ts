@@ -21,15 +21,12 @@ const t = initTRPC
     errorFormatter({ shape, error }) {
       const zodError =
         error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause : null;
+      // Stack traces never leave the server.
+      const { stack: _stack, ...data } = shape.data;
       return {
         ...shape,
         message: zodError ? 'Invalid input' : shape.message,
-        data: {
-          ...shape.data,
-          // Stack traces never leave the server.
-          stack: undefined,
-          zodError: zodError ? z.flattenError(zodError) : null,
-        },
+        data: { ...data, zodError: zodError ? z.flattenError(zodError) : null },
       };
     },
   });

@@ -1,0 +1,49 @@
+import { createDb, reconcileIndexes, type Database } from '@invoice/db';
+import { testDatabaseName } from '@invoice/vitest-config/database-name';
+import type { FastifyInstance } from 'fastify';
+import { inject } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { createFirebaseVerifier } from '../src/auth/token-verifier.js';
+import { emulatorSignIn, type EmulatorUser } from '../src/dev/emulator-tokens.js';
+import { parseEnv, type Config } from '../src/env.js';
+
+export const PROJECT_ID = 'demo-invoices';
+
+export interface TestServer {
+  app: FastifyInstance;
+  db: Database;
+  config: Config;
+  /** A real emulator user with a fresh ID token. */
+  signIn(email: string, options?: { emailVerified?: boolean }): Promise<EmulatorUser>;
+  close(): Promise<void>;
+}
+
+/** The real app on a fresh database, verifying real Auth-emulator tokens. */
+export async function startTestServer(
+  suite: string,
+  env: Record<string, string> = {},
+): Promise<TestServer> {
+  const emulatorHost = inject('firebaseAuthEmulatorHost');
+  process.env.FIREBASE_AUTH_EMULATOR_HOST = emulatorHost;
+  const config = parseEnv({
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    FIREBASE_PROJECT_ID: PROJECT_ID,
+    ...env,
+  });
+  const db = createDb({ uri: inject('mongoUri'), dbName: testDatabaseName(suite) });
+  await reconcileIndexes(db.db);
+  const app = await buildApp({ config, db, verifier: createFirebaseVerifier(PROJECT_ID) });
+  await app.ready();
+  return {
+    app,
+    db,
+    config,
+    signIn: (email, options) => emulatorSignIn(emulatorHost, PROJECT_ID, email, options),
+    close: async () => {
+      await app.close();
+      await db.db.dropDatabase();
+      await db.close();
+    },
+  };
+}
