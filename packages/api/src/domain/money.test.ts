@@ -535,10 +535,10 @@ describe('priceDocument', () => {
       taxableAmount: 400,
     });
     expect(priced).toMatchObject({
-      subtotal: 2500,
+      subtotal: 3000,
       discountTotal: 100,
       taxTotal: 422,
-      total: 2822,
+      total: 3322,
     });
   });
 
