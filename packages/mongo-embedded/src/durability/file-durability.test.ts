@@ -287,9 +287,19 @@ describe('createFileDurability', () => {
       await exited;
       // Now stale: taken over.
       const d2 = await open(dir);
-      expect((await readFile(join(dir, 'mongod.lock'), 'utf8')).trim()).toBe(String(process.pid));
+      expect((await readFile(join(dir, 'mongod.lock'), 'utf8')).split(' ')[0]).toBe(
+        String(process.pid),
+      );
       await d2.close();
       expect(await readdir(dir)).not.toContain('mongod.lock');
+
+      // A live pid whose start time differs from the recorded one: the pid was reused by
+      // another process (e.g. a restarted container), so the lock is stale.
+      if (process.platform === 'linux') {
+        await writeFile(join(dir, 'mongod.lock'), `${process.ppid} 1\n`);
+        const d3 = await open(dir);
+        await d3.close();
+      }
     }));
 
   it('rejects bad options and misuse with clear errors', () =>

@@ -38,7 +38,7 @@ import type {
   JournalOp,
   RecoveredState,
 } from '../storage/durability-contract.js';
-import { findValidFrame, FrameReader } from './frame.js';
+import { findValidFrame, FrameReader, MAX_FRAME_PAYLOAD } from './frame.js';
 import { decodeOps, encodeOps, JOURNAL_FORMAT } from './journal-codec.js';
 import {
   JournalWriter,
@@ -56,6 +56,8 @@ export { CheckpointCorruptError } from './snapshot-file.js';
 export const CHECKPOINT_FILE = 'checkpoint.ckpt';
 export const JOURNAL_DIR = 'journal';
 const DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024;
+/** One append must fit one frame, or recovery could not read it back. */
+const MAX_APPEND_BYTES = MAX_FRAME_PAYLOAD - 1024;
 
 /** pino-compatible subset. */
 export interface DurabilityLogger {
@@ -222,6 +224,11 @@ class FileDurabilityImpl implements FileDurability {
       payload = encodeOps(ops);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (payload.length > MAX_APPEND_BYTES) {
+      return Promise.reject(
+        new RangeError(`journal record of ${payload.length} bytes exceeds ${MAX_APPEND_BYTES}`),
+      );
     }
     this.bytesSinceCheckpoint += payload.length;
     return writer.append(payload);

@@ -2,8 +2,11 @@
  * `mongod.lock`: one process per dbPath. The file holds the owner's pid; it is created
  * atomically with its content (write a private temp file, then link(2), which fails when
  * the lock exists), so a reader never sees an empty lock from a live owner. A lock whose
- * pid is no longer running is stale (the owner was killed) and is taken over.
+ * pid is no longer running is stale (the owner was killed) and is taken over. On Linux the
+ * owner's start time (from /proc) is recorded too, so a pid reused by another process (a
+ * container restarted on the same volume gets the same small pids) doesn't look alive.
  */
+import { readFileSync } from 'node:fs';
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
@@ -34,7 +37,7 @@ export async function acquireLock(dbPath: string): Promise<DbPathLock> {
   const lockPath = join(dir, LOCK_FILE);
   if (heldHere.has(dir)) throw new DbPathLockedError(dir, process.pid);
   const tempPath = join(dir, `${LOCK_FILE}.${process.pid}.tmp`);
-  await writeFile(tempPath, `${process.pid}\n`, { flush: true });
+  await writeFile(tempPath, `${process.pid} ${startTimeOf(process.pid) ?? ''}\n`, { flush: true });
   try {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -44,8 +47,8 @@ export async function acquireLock(dbPath: string): Promise<DbPathLock> {
         if (!isCode(error, 'EEXIST') || attempt >= 5) throw error;
       }
       const owner = await readOwner(lockPath);
-      if (owner !== undefined && owner !== process.pid && isRunning(owner)) {
-        throw new DbPathLockedError(dir, owner);
+      if (owner !== undefined && owner.pid !== process.pid && isRunning(owner)) {
+        throw new DbPathLockedError(dir, owner.pid);
       }
       // Stale (dead owner, unreadable, or our own pid left by an instance that never closed).
       await unlink(lockPath).catch((error: unknown) => {
@@ -62,27 +65,49 @@ export async function acquireLock(dbPath: string): Promise<DbPathLock> {
       if (released) return;
       released = true;
       heldHere.delete(dir);
-      if ((await readOwner(lockPath)) === process.pid) await unlink(lockPath);
+      if ((await readOwner(lockPath))?.pid === process.pid) await unlink(lockPath);
     },
   };
 }
 
-async function readOwner(lockPath: string): Promise<number | undefined> {
+interface LockOwner {
+  pid: number;
+  /** /proc start time of the owner when it took the lock (Linux only). */
+  startTime: string | undefined;
+}
+
+async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
   try {
-    const pid = Number.parseInt((await readFile(lockPath, 'utf8')).trim(), 10);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+    const [pidText, startTime] = (await readFile(lockPath, 'utf8')).trim().split(/\s+/);
+    const pid = Number.parseInt(pidText ?? '', 10);
+    if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
+    return { pid, startTime: startTime === '' ? undefined : startTime };
   } catch (error) {
     if (isCode(error, 'ENOENT')) return undefined;
     throw error;
   }
 }
 
-function isRunning(pid: number): boolean {
+function isRunning(owner: LockOwner): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(owner.pid, 0);
   } catch (error) {
-    return isCode(error, 'EPERM'); // exists but belongs to someone else
+    if (!isCode(error, 'EPERM')) return false; // EPERM: exists but belongs to someone else
+  }
+  const now = startTimeOf(owner.pid);
+  // A different start time means the pid now belongs to another process.
+  return owner.startTime === undefined || now === undefined || now === owner.startTime;
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks since boot), or undefined off Linux. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19]; // field 22 overall = index 19 after "pid (comm)"
+  } catch {
+    return undefined;
   }
 }
 
