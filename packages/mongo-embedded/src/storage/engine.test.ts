@@ -164,7 +164,17 @@ describe('documents', () => {
     const e = await fresh();
     await e.write((u) => u.insert(ns, { a: 1 }));
     expect(e.scan(ns, { filter: {} }).docs[0]?._id).toBeInstanceOf(ObjectId);
-    expect(await codeOfAsync(e.write((u) => u.insert(ns, { _id: [1] })))).toBe(53);
+    expect(await codeOfAsync(e.write((u) => u.insert(ns, { _id: [1] })))).toBe(2);
+    await e.write((u) => u.insert(ns, { _id: 7 }));
+    expect(await codeOfAsync(e.write((u) => u.replace(ns, { _id: 7, x: 1 })))).toBeUndefined();
+  });
+
+  it('refuses documents over 16 MiB like MongoDB (BadValue on insert, 17419 on update)', async () => {
+    const e = await fresh();
+    const big = 'x'.repeat(16 * 1024 * 1024);
+    expect(await codeOfAsync(e.write((u) => u.insert(ns, { _id: 1, big })))).toBe(2);
+    await e.write((u) => u.insert(ns, { _id: 1 }));
+    expect(await codeOfAsync(e.write((u) => u.replace(ns, { _id: 1, big })))).toBe(17419);
   });
 
   it('keeps earlier ops of a unit whose later op failed', async () => {

@@ -106,8 +106,11 @@ function splitNs(ns: string): Namespace {
   return { db: ns.slice(0, dot), coll: ns.slice(dot + 1) };
 }
 
-/** `_id` first (generated when missing), as MongoDB stores documents. */
-function withIdFirst(doc: Document): Document {
+/**
+ * `_id` first (generated when missing), as MongoDB stores documents. Errors follow MongoDB:
+ * an insert refuses array/regex ids with BadValue, an update's result with InvalidIdField.
+ */
+function withIdFirst(doc: Document, kind: 'insert' | 'replace'): Document {
   const keys = Object.keys(doc);
   let out = doc;
   if (keys[0] !== '_id' || doc._id === undefined) {
@@ -115,36 +118,42 @@ function withIdFirst(doc: Document): Document {
     for (const key of keys) if (key !== '_id') out[key] = doc[key] as unknown;
   }
   const id: unknown = out._id;
-  if (Array.isArray(id)) {
-    throw new MongoCommandError(
-      ErrorCode.InvalidIdField,
-      "The '_id' value cannot be of type array",
-    );
-  }
-  if (typeRank(id) === TypeRank.RegExp) {
-    throw new MongoCommandError(
-      ErrorCode.InvalidIdField,
-      "The '_id' value cannot be of type regex",
-    );
+  const type = Array.isArray(id) ? 'array' : typeRank(id) === TypeRank.RegExp ? 'regex' : undefined;
+  if (type !== undefined) {
+    throw kind === 'insert'
+      ? new MongoCommandError(
+          ErrorCode.BadValue,
+          `can't use ${type === 'array' ? 'an array' : 'a regex'} for _id`,
+        )
+      : new MongoCommandError(
+          ErrorCode.InvalidIdField,
+          `The '_id' value cannot be of type ${type}`,
+        );
   }
   return out;
 }
 
-function toBytes(doc: Document): Uint8Array {
-  let bytes: Uint8Array;
+function toBytes(doc: Document, kind: 'insert' | 'replace'): Uint8Array {
+  let bytes: Uint8Array | undefined;
+  let size = 0;
   try {
     bytes = serialize(doc);
-  } catch (err) {
-    throw new MongoCommandError(
-      ErrorCode.BSONObjectTooLarge,
-      `object to insert could not be stored: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    size = bytes.length;
+  } catch {
+    // bson refuses documents beyond its internal buffer: too large by definition.
+    size = Number.POSITIVE_INFINITY;
   }
-  if (bytes.length > MAX_BSON_SIZE) {
-    throw new MongoCommandError(
-      ErrorCode.BSONObjectTooLarge,
-      `object to insert too large. size in bytes: ${bytes.length}, max size: ${MAX_BSON_SIZE}`,
-    );
+  if (bytes === undefined || size > MAX_BSON_SIZE) {
+    const shown = Number.isFinite(size) ? String(size) : `more than ${MAX_BSON_SIZE}`;
+    throw kind === 'insert'
+      ? new MongoCommandError(
+          ErrorCode.BadValue,
+          `object to insert too large. size in bytes: ${shown}, max size: ${MAX_BSON_SIZE}`,
+        )
+      : new MongoCommandError(
+          ErrorCode.Location17419,
+          `Resulting document after update is larger than ${MAX_BSON_SIZE}`,
+        );
   }
   return bytes;
 }
@@ -894,8 +903,8 @@ export class Engine implements StorageEngine {
   insertIn(unit: Unit, ns: Namespace, input: Document): void {
     if (unit.txn !== null) unit.txn.snapshot ??= this.clock;
     const coll = this.collectionForWrite(unit, ns);
-    const doc = withIdFirst(input);
-    const bytes = toBytes(doc);
+    const doc = withIdFirst(input, 'insert');
+    const bytes = toBytes(doc, 'insert');
     const idKey = keyString(doc._id);
     const rec = coll.records.get(idKey);
     if (rec !== undefined) {
@@ -926,8 +935,8 @@ export class Engine implements StorageEngine {
       return false;
     }
     this.checkWritable(unit, rec);
-    const doc = withIdFirst(input);
-    const bytes = toBytes(doc);
+    const doc = withIdFirst(input, 'replace');
+    const bytes = toBytes(doc, 'replace');
     const keys = this.keysFor(coll, doc);
     this.checkUnique(unit, coll, keys, rec);
     this.apply(unit, coll, rec, idKey, bytes, keys);
