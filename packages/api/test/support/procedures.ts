@@ -21,7 +21,7 @@ interface ProcedureDef {
 }
 
 export function listProcedures(): ProcedureInfo[] {
-  const procedures = appRouter._def.procedures as Record<string, ProcedureDef>;
+  const procedures = appRouter._def.procedures as unknown as Record<string, ProcedureDef>;
   return Object.entries(procedures)
     .map(([path, procedure]) => {
       const inputs = procedure._def.inputs.filter((i): i is z.ZodType => i instanceof z.ZodType);
