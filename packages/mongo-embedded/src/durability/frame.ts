@@ -124,3 +124,12 @@ export function findValidFrame(buf: Buffer, from: number): number {
   }
   return -1;
 }
+
+/** write(2) can return short; loop until the whole buffer is written. */
+export async function writeFully(fh: FileHandle, buf: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < buf.length) {
+    const { bytesWritten } = await fh.write(buf, offset, buf.length - offset);
+    offset += bytesWritten;
+  }
+}

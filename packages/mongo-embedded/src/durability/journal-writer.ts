@@ -14,7 +14,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeFrame } from './frame.js';
+import { encodeFrame, writeFully } from './frame.js';
 import { JOURNAL_FORMAT } from './journal-codec.js';
 
 export interface WriterStats {
@@ -164,11 +164,7 @@ export class JournalWriter {
         if (this.failure !== undefined) throw this.failureError();
         const fh = await segment.handle;
         const frame = encodeFrame([Uint8Array.of(JOURNAL_FORMAT), ...batch.map((w) => w.payload)]);
-        let offset = 0;
-        while (offset < frame.length) {
-          const { bytesWritten } = await fh.write(frame, offset, frame.length - offset);
-          offset += bytesWritten;
-        }
+        await writeFully(fh, frame);
         this.stats.writes++;
         if (this.fsync) {
           await fh.datasync();

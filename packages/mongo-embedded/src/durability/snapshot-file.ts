@@ -13,7 +13,7 @@ import { open } from 'node:fs/promises';
 import { Binary, BSON, type Document } from 'bson';
 import type { IndexSpec } from '../storage/contract.js';
 import type { CollectionSnapshot } from '../storage/durability-contract.js';
-import { FrameReader, frameHeader } from './frame.js';
+import { FrameReader, frameHeader, writeFully } from './frame.js';
 import { bytes } from './journal-codec.js';
 import type { RecoveredStateBuilder } from './replay-state.js';
 
@@ -56,11 +56,7 @@ export async function writeSnapshot(
     const chunk = Buffer.concat(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
-    let offset = 0;
-    while (offset < chunk.length) {
-      const { bytesWritten } = await fh.write(chunk, offset, chunk.length - offset);
-      offset += bytesWritten;
-    }
+    await writeFully(fh, chunk);
     written += chunk.length;
   };
   const frame = async (kind: number, parts: readonly Uint8Array[]): Promise<void> => {
