@@ -135,3 +135,12 @@ export const metadataSchema = z.preprocess<unknown, typeof metadataRecord, Recor
 export type Address = z.infer<typeof addressSchema>;
 export type Metadata = z.infer<typeof metadataSchema>;
 export type Email = z.infer<typeof emailSchema>;
+
+export const AT_LEAST_ONE_CHANGE = 'Give at least one field to change';
+
+/** Partial updates must change something besides the keys that address the document. */
+export function hasChange(value: object, addressingKeys: readonly string[]): boolean {
+  return Object.entries(value).some(
+    ([key, item]) => !addressingKeys.includes(key) && item !== undefined,
+  );
+}

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import {
+  AT_LEAST_ONE_CHANGE,
   addressSchema,
   emailSchema,
+  hasChange,
   idempotencyKeySchema,
   nameSchema,
   pageSchema,
@@ -38,9 +40,8 @@ export const customerUpdateInput = z
     idempotencyKey: idempotencyKeySchema.optional(),
   })
   .refine(
-    ({ orgId: _o, customerId: _c, idempotencyKey: _k, ...changes }) =>
-      Object.values(changes).some((v) => v !== undefined),
-    'Give at least one field to change',
+    (value) => hasChange(value, ['orgId', 'customerId', 'idempotencyKey']),
+    AT_LEAST_ONE_CHANGE,
   );
 
 export const customerByIdInput = z.strictObject({

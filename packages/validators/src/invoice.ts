@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import {
+  AT_LEAST_ONE_CHANGE,
   addressSchema,
   emailSchema,
+  hasChange,
   idempotencyKeySchema,
   metadataSchema,
   nameSchema,
@@ -91,9 +93,8 @@ export const invoiceUpdateInput = z
   })
   .refine(datesInOrder, datesInOrderMessage)
   .refine(
-    ({ orgId: _o, invoiceId: _i, idempotencyKey: _k, ...changes }) =>
-      Object.values(changes).some((v) => v !== undefined),
-    'Give at least one field to change',
+    (value) => hasChange(value, ['orgId', 'invoiceId', 'idempotencyKey']),
+    AT_LEAST_ONE_CHANGE,
   );
 
 /** `{ orgId, invoiceId, idempotencyKey? }`: issue, deleteDraft, markUncollectible. */

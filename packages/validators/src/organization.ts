@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { addressSchema, idempotencyKeySchema, nameSchema, taxIdSchema } from './common.js';
+import {
+  AT_LEAST_ONE_CHANGE,
+  addressSchema,
+  hasChange,
+  idempotencyKeySchema,
+  nameSchema,
+  taxIdSchema,
+} from './common.js';
 import { currencyCodeSchema } from './currency.js';
 import { instantSchema, timeZoneSchema } from './dates.js';
 import { orgIdSchema } from './ids.js';
@@ -66,11 +73,7 @@ export const organizationUpdateInput = z
     defaultTaxRates: taxRatesSchema.optional(),
     idempotencyKey: idempotencyKeySchema.optional(),
   })
-  .refine(
-    ({ orgId: _orgId, idempotencyKey: _key, ...changes }) =>
-      Object.values(changes).some((v) => v !== undefined),
-    'Give at least one field to change',
-  );
+  .refine((value) => hasChange(value, ['orgId', 'idempotencyKey']), AT_LEAST_ONE_CHANGE);
 
 export const organizationSchema = z.strictObject({
   id: orgIdSchema,
