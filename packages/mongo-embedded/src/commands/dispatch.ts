@@ -1,5 +1,6 @@
 import { BSONError, type Document } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors.js';
+import { translateMingoError } from '../query/mingo-errors.js';
 import { SessionManager, type ServerSession } from '../sessions/session-manager.js';
 import type { TransactionHandle } from '../storage/contract.js';
 import { toBigInt, validateDatabaseName } from './args.js';
@@ -63,7 +64,7 @@ export function errorReply(server: ServerContext, error: unknown): Document {
   if (error instanceof Error) {
     // mingo reports bad operators and expressions as plain Errors: those are the client's fault.
     server.log.debug({ err: error }, 'command failed');
-    return new MongoCommandError(ErrorCode.BadValue, error.message).toReply();
+    return translateMingoError(error).toReply();
   }
   return new MongoCommandError(ErrorCode.InternalError, String(error)).toReply();
 }

@@ -49,6 +49,7 @@ export async function hello(
     setVersion: 1,
     secondary: false,
     primary: host,
+    me: host,
     electionId: server.electionId,
     lastWrite: {
       opTime: { ts: now, t: Long.ONE },

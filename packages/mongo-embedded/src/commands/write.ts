@@ -52,14 +52,23 @@ function finishReply(outcome: BatchOutcome, extra: Document = {}): Document {
   return reply;
 }
 
-export function checkDocumentSize(doc: Document, what = 'object to insert too large'): void {
+/**
+ * MongoDB refuses an inserted document above 16 MB with BadValue ("object to insert
+ * too large") and an update whose result is too large with 17419.
+ */
+export function checkDocumentSize(doc: Document, kind: 'insert' | 'update' = 'insert'): void {
   const size = calculateObjectSize(doc);
-  if (size > MAX_BSON_OBJECT_SIZE) {
+  if (size <= MAX_BSON_OBJECT_SIZE) return;
+  if (kind === 'insert') {
     throw new MongoCommandError(
-      ErrorCode.BSONObjectTooLarge,
-      `${what}. size in bytes: ${size}, max size: ${MAX_BSON_OBJECT_SIZE}`,
+      ErrorCode.BadValue,
+      `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_OBJECT_SIZE}`,
     );
   }
+  throw new MongoCommandError(
+    ErrorCode.Location17419,
+    `Resulting document after update is larger than ${MAX_BSON_OBJECT_SIZE}`,
+  );
 }
 
 function checkFieldNames(doc: Document): void {
@@ -72,17 +81,12 @@ function checkFieldNames(doc: Document): void {
     }
   }
   const id: unknown = doc._id;
+  // MongoDB's insert path (fixDocumentForInsert) answers these with BadValue.
   if (Array.isArray(id)) {
-    throw new MongoCommandError(
-      ErrorCode.InvalidIdField,
-      `The '_id' value cannot be of type array`,
-    );
+    throw new MongoCommandError(ErrorCode.BadValue, "can't use an array for _id");
   }
   if (id instanceof RegExp) {
-    throw new MongoCommandError(
-      ErrorCode.InvalidIdField,
-      `The '_id' value cannot be of type regex`,
-    );
+    throw new MongoCommandError(ErrorCode.BadValue, "can't use a regex for _id");
   }
 }
 
@@ -211,7 +215,7 @@ export function applyUpdateStatement(
     before = doc;
     after = result.doc;
     if (!result.modified) continue;
-    checkDocumentSize(result.doc, 'Resulting document after update is larger than 16777216');
+    checkDocumentSize(result.doc, 'update');
     if (!bypassValidation) validateDocument(ctx, ns, result.doc);
     unit.replace(ns, result.doc);
     modified++;

@@ -51,6 +51,29 @@ export function planPipeline(pipeline: Document[]): PlannedPipeline {
   return { filter, sort, stages, output };
 }
 
+/**
+ * Rewrites stages whose mingo behaviour differs from MongoDB's: `$count` over no input
+ * yields no document in MongoDB (it is `$group` + `$project`), mingo yields `{ n: 0 }`.
+ */
+export function adaptStages(stages: Document[]): Document[] {
+  const out: Document[] = [];
+  for (const stage of stages) {
+    const name = stageName(stage);
+    if (name === '$count' && typeof stage.$count === 'string') {
+      out.push({ $group: { _id: null, [stage.$count]: { $sum: 1 } } }, { $project: { _id: 0 } });
+    } else if (name === '$facet' && stage.$facet !== null && typeof stage.$facet === 'object') {
+      const facets: Document = {};
+      for (const [key, sub] of Object.entries(stage.$facet as Document)) {
+        facets[key] = Array.isArray(sub) ? adaptStages(sub as Document[]) : (sub as unknown);
+      }
+      out.push({ $facet: facets });
+    } else {
+      out.push(stage);
+    }
+  }
+  return out;
+}
+
 export function runStages(
   docs: Document[],
   stages: Document[],
@@ -62,5 +85,5 @@ export function runStages(
     collectionResolver: resolve,
     ...(variables ? { variables } : {}),
   });
-  return new Aggregator(stages, options).run<Document>(docs);
+  return new Aggregator(adaptStages(stages), options).run<Document>(docs);
 }

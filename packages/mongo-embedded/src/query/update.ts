@@ -1,6 +1,7 @@
 import { ObjectId, serialize, type Document } from 'bson';
 import { Aggregator, update as mingoUpdate } from 'mingo';
 import { ErrorCode, MongoCommandError } from '../errors.js';
+import { typeName } from '../commands/args.js';
 import { cloneDocument } from './clone.js';
 import { mingoOptions } from './mingo-options.js';
 
@@ -101,6 +102,89 @@ export function parseUpdateSpec(u: unknown): UpdateSpec {
   return { kind: 'operators', ops: doc };
 }
 
+const NUMERIC_OPERATORS = new Set(['$inc', '$mul']);
+const ARRAY_OPERATORS = new Set(['$push', '$addToSet', '$pop', '$pull', '$pullAll']);
+
+function isNumeric(value: unknown): boolean {
+  if (typeof value === 'number' || typeof value === 'bigint') return true;
+  const tag = (value as { _bsontype?: unknown } | null)?._bsontype;
+  return tag === 'Long' || tag === 'Int32' || tag === 'Double' || tag === 'Decimal128';
+}
+
+/** The value at a plain dotted path (no positional parts); undefined when absent. */
+function plainPathValue(doc: Document, path: string): unknown {
+  let node: unknown = doc;
+  for (const part of path.split('.')) {
+    if (part.startsWith('$')) return undefined;
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Document)[part];
+  }
+  return node;
+}
+
+/**
+ * Checks MongoDB refuses but mingo lets through silently: arithmetic on non-numbers,
+ * array operators on non-arrays, and arrayFilters identifiers without a use (or uses
+ * without a filter).
+ */
+function checkOperatorTargets(
+  doc: Document,
+  modifier: Document,
+  arrayFilters: Document[] | undefined,
+): void {
+  const idText = JSON.stringify(doc._id ?? null);
+  const usedIdentifiers = new Set<string>();
+  for (const [op, fields] of Object.entries(modifier)) {
+    for (const [path, argument] of Object.entries(fields as Document)) {
+      for (const match of path.matchAll(/\$\[(\w+)\]/g)) usedIdentifiers.add(match[1]!);
+      if (NUMERIC_OPERATORS.has(op)) {
+        if (!isNumeric(argument)) {
+          throw new MongoCommandError(
+            ErrorCode.TypeMismatch,
+            `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${path}: ${JSON.stringify(argument)}}`,
+          );
+        }
+        const current = plainPathValue(doc, path);
+        if (current !== undefined && !isNumeric(current)) {
+          throw new MongoCommandError(
+            ErrorCode.TypeMismatch,
+            `Cannot apply ${op} to a value of non-numeric type. {_id: ${idText}} has the field '${path.split('.').pop() ?? path}' of non-numeric type ${typeName(current)}`,
+          );
+        }
+      } else if (ARRAY_OPERATORS.has(op)) {
+        const current = plainPathValue(doc, path);
+        if (current !== undefined && current !== null && !Array.isArray(current)) {
+          throw new MongoCommandError(
+            ErrorCode.BadValue,
+            `The field '${path}' must be an array but is of type ${typeName(current)} in document {_id: ${idText}}`,
+          );
+        }
+      }
+    }
+  }
+  const declared = new Set<string>();
+  for (const filter of arrayFilters ?? []) {
+    const first = Object.keys(filter)[0];
+    if (first !== undefined) declared.add(first.split('.')[0]!);
+  }
+  for (const identifier of declared) {
+    if (!usedIdentifiers.has(identifier)) {
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        `The array filter for identifier '${identifier}' was not used in the update ${JSON.stringify(modifier)}`,
+      );
+    }
+  }
+  for (const identifier of usedIdentifiers) {
+    if (!declared.has(identifier)) {
+      throw new MongoCommandError(
+        ErrorCode.BadValue,
+        `No array filter found for identifier '${identifier}'`,
+      );
+    }
+  }
+}
+
 /**
  * mingo refuses any update path on `_id`; MongoDB allows setting it to its current value
  * (and, for an upsert's new document, to anything). Apply those here, refuse the rest.
@@ -183,6 +267,7 @@ export function applyUpdate(
         modifier[op] = { ...(fields as Document) };
       }
     }
+    checkOperatorTargets(doc, modifier, options.arrayFilters);
     handleIdUpdates(next, modifier, options.inserting);
     if (Object.keys(modifier).length > 0) {
       // mingo re-tests the condition before updating; only the positional `$` needs it.
