@@ -135,14 +135,13 @@ function withIdFirst(doc: Document, kind: 'insert' | 'replace'): Document {
 
 function toBytes(doc: Document, kind: 'insert' | 'replace'): Uint8Array {
   let bytes: Uint8Array | undefined;
-  let size = 0;
   try {
     bytes = serialize(doc);
-    size = bytes.length;
   } catch {
     // bson refuses documents beyond its internal buffer: too large by definition.
-    size = Number.POSITIVE_INFINITY;
+    bytes = undefined;
   }
+  const size = bytes?.length ?? Number.POSITIVE_INFINITY;
   if (bytes === undefined || size > MAX_BSON_SIZE) {
     const shown = Number.isFinite(size) ? String(size) : `more than ${MAX_BSON_SIZE}`;
     throw kind === 'insert'
