@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { attachmentDeleteInput, attachmentListInput, attachmentListOutput } from './attachment.js';
+import {
+  attachmentDeleteInput,
+  attachmentDeleteOutput,
+  attachmentListInput,
+  attachmentListOutput,
+} from './attachment.js';
 import { auditListInput, auditListOutput } from './audit.js';
 import {
   creditNoteByIdInput,
@@ -21,6 +26,7 @@ import {
   invoiceByIdInput,
   invoiceCreateInput,
   invoiceDeleteDraftInput,
+  invoiceDeleteDraftOutput,
   invoiceIssueInput,
   invoiceListInput,
   invoiceListOutput,
@@ -34,6 +40,7 @@ import {
   memberListInput,
   memberListOutput,
   memberRemoveInput,
+  memberRemoveOutput,
   memberUpdateRoleInput,
   membershipSchema,
   type Role,
@@ -43,7 +50,6 @@ import {
   organizationCreateInput,
   organizationListOutput,
   organizationSchema,
-  organizationWithRoleSchema,
   organizationUpdateInput,
 } from './organization.js';
 import {
@@ -55,11 +61,8 @@ import {
 } from './payment.js';
 import { reportSummaryInput, reportSummaryOutput } from './report.js';
 
-/** Answer of procedures that delete something: nothing left to return. */
-export const acknowledgedSchema = z.strictObject({ ok: z.literal(true) });
-
-/** `organization.list` takes no filters; the caller is known from the token. */
-export const organizationListInput = z.strictObject({}).optional();
+/** `organization.list` takes no input; the caller is known from the token. */
+export const organizationListInput = z.undefined();
 
 interface ProcedureContract {
   kind: 'query' | 'mutation';
@@ -79,7 +82,7 @@ export const CONTRACT = {
     kind: 'mutation',
     role: 'signedIn',
     input: organizationCreateInput,
-    output: organizationWithRoleSchema,
+    output: organizationSchema,
   },
   'organization.list': {
     kind: 'query',
@@ -121,7 +124,7 @@ export const CONTRACT = {
     kind: 'mutation',
     role: 'admin',
     input: memberRemoveInput,
-    output: acknowledgedSchema,
+    output: memberRemoveOutput,
   },
   'customer.create': {
     kind: 'mutation',
@@ -169,7 +172,7 @@ export const CONTRACT = {
     kind: 'mutation',
     role: 'accountant',
     input: invoiceDeleteDraftInput,
-    output: acknowledgedSchema,
+    output: invoiceDeleteDraftOutput,
   },
   'invoice.issue': {
     kind: 'mutation',
@@ -242,7 +245,7 @@ export const CONTRACT = {
     kind: 'mutation',
     role: 'accountant',
     input: attachmentDeleteInput,
-    output: acknowledgedSchema,
+    output: attachmentDeleteOutput,
   },
   'report.summary': {
     kind: 'query',

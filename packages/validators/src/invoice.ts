@@ -107,6 +107,9 @@ export const invoiceIssueInput = invoiceActionInput;
 export const invoiceDeleteDraftInput = invoiceActionInput;
 export const invoiceMarkUncollectibleInput = invoiceActionInput;
 
+/** What `invoice.deleteDraft` returns. */
+export const invoiceDeleteDraftOutput = z.strictObject({ deleted: z.literal(true) });
+
 export const invoiceVoidInput = z.strictObject({
   orgId: orgIdSchema,
   invoiceId: invoiceIdSchema,

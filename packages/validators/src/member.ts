@@ -50,6 +50,9 @@ export const memberRemoveInput = z
   .strictObject({ ...memberTargetShape, idempotencyKey: idempotencyKeySchema.optional() })
   .refine(exactlyOneTarget, exactlyOneTargetMessage);
 
+/** What `member.remove` returns. */
+export const memberRemoveOutput = z.strictObject({ removed: z.literal(true) });
+
 export const membershipSchema = z.strictObject({
   id: membershipIdSchema,
   orgId: orgIdSchema,
