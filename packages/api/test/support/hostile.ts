@@ -3,10 +3,6 @@
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Path = (string | number)[];
 
-export function clone<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
-
 /** Every leaf and container path of a JSON value (arrays: their first element only). */
 export function pathsOf(value: unknown, prefix: Path = []): Path[] {
   const paths: Path[] = prefix.length > 0 ? [prefix] : [];
@@ -29,19 +25,25 @@ export function objectPaths(value: unknown, prefix: Path = []): Path[] {
   ];
 }
 
-function containerAt(root: unknown, path: Path): Record<string | number, unknown> {
-  let target = root as Record<string | number, unknown>;
-  for (const segment of path) target = target[segment] as Record<string | number, unknown>;
-  return target;
+function shallowCopy(value: unknown): Record<string | number, unknown> {
+  if (Array.isArray(value)) return [...(value as unknown[])] as unknown as Record<number, unknown>;
+  if (typeof value === 'object' && value !== null) {
+    return Object.defineProperties({}, Object.getOwnPropertyDescriptors(value));
+  }
+  return {};
 }
 
-/** A copy of `root` with `value` at `path`, defined as an own property (even `__proto__`). */
+/**
+ * A copy of `root` with `value` at `path`, defined as an own property (even `__proto__`).
+ * Only the containers along the path are copied, so values JSON cannot hold (BigInt, Date,
+ * boxed primitives) survive elsewhere.
+ */
 export function withValue(root: unknown, path: Path, value: unknown): unknown {
-  const copy = clone(root);
   if (path.length === 0) return value;
-  const parent = containerAt(copy, path.slice(0, -1));
-  Object.defineProperty(parent, path[path.length - 1] as string | number, {
-    value,
+  const [head, ...rest] = path as [string | number, ...Path];
+  const copy = shallowCopy(root);
+  Object.defineProperty(copy, head, {
+    value: withValue(copy[head], rest, value),
     enumerable: true,
     configurable: true,
     writable: true,
