@@ -113,6 +113,21 @@ describe('compareValues', () => {
     );
   });
 
+  it('orders ObjectIds by their bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        (x, y) => {
+          const hx = Buffer.from(x).toString('hex');
+          const hy = Buffer.from(y).toString('hex');
+          const expected = hx < hy ? -1 : hx > hy ? 1 : 0;
+          expect(Math.sign(compareValues(new ObjectId(x), new ObjectId(hy)))).toBe(expected);
+        },
+      ),
+    );
+  });
+
   it('sorts numbers of mixed types like plain numbers', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: -1000, max: 1000 }), { maxLength: 20 }), (ns) => {

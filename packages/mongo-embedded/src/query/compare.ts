@@ -223,6 +223,27 @@ interface ObjectIdLike {
   id: Uint8Array;
 }
 
+/** bson 7 keeps an ObjectId as four 24-bit words; `id` allocates a fresh buffer per call. */
+interface ObjectIdWords {
+  i0?: unknown;
+  i1: number;
+  i2: number;
+  i3: number;
+}
+
+function compareObjectIds(a: ObjectIdLike, b: ObjectIdLike): number {
+  const x = a as unknown as ObjectIdWords;
+  const y = b as unknown as ObjectIdWords;
+  if (typeof x.i0 === 'number' && typeof y.i0 === 'number') {
+    // Words are unsigned 24-bit, so numeric order is byte order.
+    if (x.i0 !== y.i0) return x.i0 < y.i0 ? -1 : 1;
+    if (x.i1 !== y.i1) return x.i1 < y.i1 ? -1 : 1;
+    if (x.i2 !== y.i2) return x.i2 < y.i2 ? -1 : 1;
+    return x.i3 < y.i3 ? -1 : x.i3 > y.i3 ? 1 : 0;
+  }
+  return compareBytes(a.id, b.id);
+}
+
 interface TimestampLike {
   t: number;
   i: number;
@@ -304,7 +325,7 @@ export function compareValues(a: unknown, b: unknown): number {
     case TypeRank.BinData:
       return compareBinData(a, b);
     case TypeRank.ObjectId:
-      return compareBytes((a as ObjectIdLike).id, (b as ObjectIdLike).id);
+      return compareObjectIds(a as ObjectIdLike, b as ObjectIdLike);
     case TypeRank.Boolean:
       return a === b ? 0 : a === false ? -1 : 1;
     case TypeRank.Date: {

@@ -27,6 +27,7 @@ export class IndexTable {
   readonly isId: boolean;
   readonly partial: DocMatcher | undefined;
   readonly ttlSeconds: number | undefined;
+  readonly directions: (1 | -1)[];
   /** Set once any document produced several keys; never cleared, as in MongoDB. */
   multikey = false;
   readonly entries: SortedList<IndexEntry>;
@@ -46,16 +47,13 @@ export class IndexTable {
         : compileFilter(spec.partialFilterExpression);
     this.ttlSeconds = spec.expireAfterSeconds;
     const dirs = this.fields.map((f) => f.direction);
+    this.directions = dirs;
     this.entries = new SortedList<IndexEntry>((a, b) => {
       const c = compareKeys(a.key, b.key, dirs);
       if (c !== 0) return c;
       if (a.rec.rid !== b.rec.rid) return a.rec.rid - b.rec.rid;
       return a.ver.seq - b.ver.seq;
     });
-  }
-
-  get directions(): (1 | -1)[] {
-    return this.fields.map((f) => f.direction);
   }
 
   /** Distinct key tuples of `doc` for this index (none when sparse/partial leave it out). */

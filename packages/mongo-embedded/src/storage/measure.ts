@@ -1,6 +1,6 @@
 /**
  * Quick measurement script (not a test): RSS for 100k invoice-sized documents and indexed
- * lookup latency at 10k vs 200k documents. Run: npx tsx src/storage/measure.ts
+ * lookup latency at 10k vs 200k documents. Run: node --expose-gc --import tsx src/storage/measure.ts [--lookups]
  */
 import { ObjectId, type Document } from 'bson';
 import { createStorageEngine } from './index.js';
@@ -68,12 +68,15 @@ async function lookupLatency(n: number): Promise<{ idUs: number; secondaryUs: nu
 }
 
 async function main(): Promise<void> {
-  const small = await lookupLatency(10_000);
-  const large = await lookupLatency(200_000);
-  process.stdout.write(
-    `lookup _id: 10k ${small.idUs.toFixed(2)}us, 200k ${large.idUs.toFixed(2)}us, ratio ${(large.idUs / small.idUs).toFixed(2)}\n` +
-      `lookup secondary: 10k ${small.secondaryUs.toFixed(2)}us, 200k ${large.secondaryUs.toFixed(2)}us, ratio ${(large.secondaryUs / small.secondaryUs).toFixed(2)}\n`,
-  );
+  if (process.argv.includes('--lookups')) {
+    const small = await lookupLatency(10_000);
+    const large = await lookupLatency(200_000);
+    process.stdout.write(
+      `lookup _id: 10k ${small.idUs.toFixed(2)}us, 200k ${large.idUs.toFixed(2)}us, ratio ${(large.idUs / small.idUs).toFixed(2)}\n` +
+        `lookup secondary: 10k ${small.secondaryUs.toFixed(2)}us, 200k ${large.secondaryUs.toFixed(2)}us, ratio ${(large.secondaryUs / small.secondaryUs).toFixed(2)}\n`,
+    );
+    return;
+  }
   global.gc?.();
   const before = process.memoryUsage().rss;
   const engine = await createStorageEngine({ ttlMonitorIntervalMs: 0 });
@@ -92,7 +95,11 @@ async function main(): Promise<void> {
   const insertMs = Number(process.hrtime.bigint() - t) / 1e6;
   global.gc?.();
   const stats = engine.stats(ns);
-  const rss = process.memoryUsage().rss;
+  const mem = process.memoryUsage();
+  const rss = mem.rss;
+  process.stdout.write(
+    `heapUsed ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB, arrayBuffers ${(mem.arrayBuffers / 2 ** 20).toFixed(0)} MiB, external ${(mem.external / 2 ** 20).toFixed(0)} MiB\n`,
+  );
   process.stdout.write(
     `100k invoices: avgObjSize ${stats.avgObjSize} B, data ${(stats.size / 2 ** 20).toFixed(0)} MiB, RSS ${(rss / 2 ** 20).toFixed(0)} MiB (baseline ${(before / 2 ** 20).toFixed(0)} MiB), insert ${insertMs.toFixed(0)} ms\n`,
   );
