@@ -19,6 +19,7 @@ import { recomputeBalance } from '../services/invoices/balance.js';
 import { computeCreditNoteContent } from '../services/invoices/compute.js';
 import { afterCursorFilter, decodeCursor, toPage } from '../services/invoices/cursor.js';
 import { findInvoice } from '../services/invoices/load.js';
+import { serializePerKey } from '../services/invoices/serialize.js';
 import { orgProcedure, router } from '../trpc.js';
 
 export const creditNoteRouter = router({
@@ -32,70 +33,78 @@ export const creditNoteRouter = router({
     .output(creditNoteSchema)
     .mutation(({ ctx, input }) => {
       const now = ctx.clock.now();
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'creditNote.create',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          const invoice = await findInvoice(
-            ctx.db,
-            ctx.org._id,
-            new ObjectId(input.invoiceId),
-            session,
-          );
-          assertAcceptsMoney(invoice.status, 'create a credit note');
-          const content = computeCreditNoteContent(input);
-          assertCreditFits(invoice.amountDue, content.total);
-          const issueDate = calendarDateInTimeZone(now, ctx.org.timezone);
-          const numbering = ctx.org.numbering;
-          const sequence = await nextSequence(
-            ctx.db.collections,
-            ctx.org._id,
-            numberingSeriesKey('creditNote', numbering, issueDate),
-            { session },
-          );
-          const note: CreditNoteDoc = {
-            _id: new ObjectId(),
-            orgId: ctx.org._id,
-            invoiceId: invoice._id,
-            number: formatDocumentNumber({ series: 'creditNote', numbering, sequence, issueDate }),
-            sequence,
-            currency: invoice.currency,
-            issueDate,
-            reason: input.reason,
-            ...content,
-            createdBy: ctx.user.uid,
-            createdAt: now,
-            updatedAt: now,
-          };
-          await ctx.db.collections.creditNotes.insertOne(note, { session });
-          const after = await recomputeBalance(ctx, invoice, session);
-          await recordAudit(
-            ctx.db,
-            {
+      const orgKey = ctx.org._id.toHexString();
+      return serializePerKey(ctx.db, `${orgKey}:credit-note-number`, () =>
+        runIdempotent({
+          db: ctx.db,
+          scope: orgKey,
+          procedure: 'creditNote.create',
+          key: input.idempotencyKey,
+          input,
+          now,
+          work: async (session) => {
+            const invoice = await findInvoice(
+              ctx.db,
+              ctx.org._id,
+              new ObjectId(input.invoiceId),
+              session,
+            );
+            assertAcceptsMoney(invoice.status, 'create a credit note');
+            const content = computeCreditNoteContent(input);
+            assertCreditFits(invoice.amountDue, content.total);
+            const issueDate = calendarDateInTimeZone(now, ctx.org.timezone);
+            const numbering = ctx.org.numbering;
+            const sequence = await nextSequence(
+              ctx.db.collections,
+              ctx.org._id,
+              numberingSeriesKey('creditNote', numbering, issueDate),
+              { session },
+            );
+            const note: CreditNoteDoc = {
+              _id: new ObjectId(),
               orgId: ctx.org._id,
-              actor: ctx.user,
-              action: 'creditNote.create',
-              entity: { type: 'creditNote', id: note._id },
-              before: null,
-              after: {
-                number: note.number,
-                invoiceId: invoice._id.toHexString(),
-                total: note.total,
-                currency: note.currency,
-                amountDue: after.amountDue,
+              invoiceId: invoice._id,
+              number: formatDocumentNumber({
+                series: 'creditNote',
+                numbering,
+                sequence,
+                issueDate,
+              }),
+              sequence,
+              currency: invoice.currency,
+              issueDate,
+              reason: input.reason,
+              ...content,
+              createdBy: ctx.user.uid,
+              createdAt: now,
+              updatedAt: now,
+            };
+            await ctx.db.collections.creditNotes.insertOne(note, { session });
+            const after = await recomputeBalance(ctx, invoice, session);
+            await recordAudit(
+              ctx.db,
+              {
+                orgId: ctx.org._id,
+                actor: ctx.user,
+                action: 'creditNote.create',
+                entity: { type: 'creditNote', id: note._id },
+                before: null,
+                after: {
+                  number: note.number,
+                  invoiceId: invoice._id.toHexString(),
+                  total: note.total,
+                  currency: note.currency,
+                  amountDue: after.amountDue,
+                },
+                at: now,
+                requestId: ctx.requestId,
               },
-              at: now,
-              requestId: ctx.requestId,
-            },
-            { session },
-          );
-          return toCreditNote(note);
-        },
-      });
+              { session },
+            );
+            return toCreditNote(note);
+          },
+        }),
+      );
     }),
 
   byId: orgProcedure('viewer')

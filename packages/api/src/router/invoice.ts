@@ -31,6 +31,7 @@ import {
 } from '../services/invoices/cursor.js';
 import { issueInvoice } from '../services/invoices/issue.js';
 import { findBillableCustomer, findInvoice } from '../services/invoices/load.js';
+import { serializePerKey } from '../services/invoices/serialize.js';
 import type { OrgCallContext } from '../services/invoices/org-context.js';
 import { orgProcedure, router } from '../trpc.js';
 
@@ -289,18 +290,21 @@ export const invoiceRouter = router({
     .output(invoiceSchema)
     .mutation(({ ctx, input }) => {
       const now = ctx.clock.now();
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'invoice.issue',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          const issued = await issueInvoice(ctx, new ObjectId(input.invoiceId), session);
-          return toInvoice(issued, { today: today(ctx), liveCustomer: null });
-        },
-      });
+      const orgKey = ctx.org._id.toHexString();
+      return serializePerKey(ctx.db, `${orgKey}:invoice-number`, () =>
+        runIdempotent({
+          db: ctx.db,
+          scope: orgKey,
+          procedure: 'invoice.issue',
+          key: input.idempotencyKey,
+          input,
+          now,
+          work: async (session) => {
+            const issued = await issueInvoice(ctx, new ObjectId(input.invoiceId), session);
+            return toInvoice(issued, { today: today(ctx), liveCustomer: null });
+          },
+        }),
+      );
     }),
 
   void: orgProcedure('accountant')

@@ -1,0 +1,173 @@
+import { ObjectId } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness } from '../harness.js';
+import {
+  addCustomer,
+  createDraft,
+  createPollingHarness,
+  expectCode,
+  setupOrg,
+  type OrgFixture,
+} from './fixtures.js';
+
+const CONCURRENT_ISSUES = 500;
+
+describe('gapless invoice numbering', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await createPollingHarness('invoice-numbering');
+  });
+  afterAll(() => h.close());
+
+  async function counterValue(fx: OrgFixture, series: string): Promise<number | null> {
+    const counter = await h.db.collections.counters.findOne({ _id: `${fx.orgId}:${series}` });
+    return counter?.value ?? null;
+  }
+
+  it(`gives ${CONCURRENT_ISSUES} concurrent issues the numbers 1..${CONCURRENT_ISSUES} exactly once`, async ({
+    annotate,
+  }) => {
+    const fx = await setupOrg(h);
+    const customerId = await addCustomer(h, fx.orgId);
+    const drafts = await Promise.all(
+      Array.from({ length: CONCURRENT_ISSUES }, () => createDraft(fx, customerId)),
+    );
+
+    const started = performance.now();
+    const issued = await Promise.all(
+      drafts.map((d) => fx.acct.invoice.issue({ orgId: fx.orgId, invoiceId: d.id })),
+    );
+    const elapsedMs = performance.now() - started;
+    await annotate(
+      `${CONCURRENT_ISSUES} concurrent invoice.issue: ${elapsedMs.toFixed(0)} ms ` +
+        `(${((elapsedMs / CONCURRENT_ISSUES) * 1000).toFixed(0)} µs per issue)`,
+    );
+
+    const expected = Array.from({ length: CONCURRENT_ISSUES }, (_, i) => i + 1);
+    const stored = await h.db.collections.invoices
+      .find(
+        { orgId: new ObjectId(fx.orgId) },
+        { projection: { sequence: 1, number: 1, status: 1 } },
+      )
+      .toArray();
+    expect(stored).toHaveLength(CONCURRENT_ISSUES);
+    expect(stored.map((d) => d.sequence).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(expected);
+    expect(new Set(stored.map((d) => d.number)).size).toBe(CONCURRENT_ISSUES);
+    expect(stored.every((d) => d.status === 'open')).toBe(true);
+    // What each caller was told matches what was stored.
+    const told = new Map(issued.map((i) => [i.id, i.number]));
+    for (const doc of stored) expect(told.get(doc._id.toHexString())).toBe(doc.number);
+    expect(issued.map((i) => i.number).sort()).toEqual(
+      expected.map((n) => `INV-2026-${String(n).padStart(5, '0')}`),
+    );
+    expect(await counterValue(fx, 'invoice')).toBe(CONCURRENT_ISSUES);
+    expect(
+      await h.db.collections.auditEvents.countDocuments({
+        orgId: new ObjectId(fx.orgId),
+        action: 'invoice.issue',
+      }),
+    ).toBe(CONCURRENT_ISSUES);
+  }, 600_000);
+
+  it(`gives ${CONCURRENT_ISSUES} issues split over two clients (two processes) numbers 1..${CONCURRENT_ISSUES}`, async ({
+    annotate,
+  }) => {
+    // Each client queues its own issues per org, so here the two clients really race for the
+    // counter document: the write conflicts are resolved by the transaction retries alone.
+    const other = await createPollingHarness('invoice-numbering-2', h);
+    try {
+      const fx = await setupOrg(h);
+      const customerId = await addCustomer(h, fx.orgId);
+      const drafts = await Promise.all(
+        Array.from({ length: CONCURRENT_ISSUES }, () => createDraft(fx, customerId)),
+      );
+      const callers = [fx.acct, other.caller(fx.accountant)];
+      const started = performance.now();
+      await Promise.all(
+        drafts.map((d, i) => callers[i % 2]!.invoice.issue({ orgId: fx.orgId, invoiceId: d.id })),
+      );
+      const elapsedMs = performance.now() - started;
+      await annotate(
+        `${CONCURRENT_ISSUES} concurrent invoice.issue over 2 clients: ${elapsedMs.toFixed(0)} ms`,
+      );
+      const stored = await h.db.collections.invoices
+        .find({ orgId: new ObjectId(fx.orgId) }, { projection: { sequence: 1 } })
+        .toArray();
+      expect(stored.map((d) => d.sequence).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+        Array.from({ length: CONCURRENT_ISSUES }, (_, i) => i + 1),
+      );
+      expect(await counterValue(fx, 'invoice')).toBe(CONCURRENT_ISSUES);
+    } finally {
+      await other.close();
+    }
+  }, 600_000);
+
+  it('gives the number back when the issue transaction fails after taking it', async () => {
+    const fx = await setupOrg(h);
+    const customerId = await addCustomer(h, fx.orgId);
+    const first = await createDraft(fx, customerId);
+    await expect(
+      fx.acct.invoice.issue({ orgId: fx.orgId, invoiceId: first.id }),
+    ).resolves.toMatchObject({ number: 'INV-2026-00001' });
+
+    // The issue reads the customer for its snapshot only after nextSequence has incremented the
+    // counter; a vanished customer aborts the transaction there.
+    const doomedCustomer = await addCustomer(h, fx.orgId, { name: 'Gone Ltd' });
+    const doomed = await createDraft(fx, doomedCustomer);
+    await h.db.collections.customers.deleteOne({ _id: new ObjectId(doomedCustomer) });
+    const message = await expectCode(
+      fx.acct.invoice.issue({ orgId: fx.orgId, invoiceId: doomed.id }),
+      'PRECONDITION_FAILED',
+    );
+    expect(message).toMatch(/customer no longer exists/);
+    expect(await counterValue(fx, 'invoice')).toBe(1);
+    const stillDraft = await h.db.collections.invoices.findOne({ _id: new ObjectId(doomed.id) });
+    expect(stillDraft).toMatchObject({ status: 'draft', number: null, sequence: null });
+    expect(
+      await h.db.collections.auditEvents.countDocuments({
+        'entity.id': new ObjectId(doomed.id),
+        action: 'invoice.issue',
+      }),
+    ).toBe(0);
+
+    const next = await createDraft(fx, customerId);
+    await expect(
+      fx.acct.invoice.issue({ orgId: fx.orgId, invoiceId: next.id }),
+    ).resolves.toMatchObject({ number: 'INV-2026-00002' });
+    expect(await counterValue(fx, 'invoice')).toBe(2);
+  });
+
+  it('restarts the series every year with resetYearly, keyed by the issue year', async () => {
+    h.clock.set('2026-12-31T12:00:00Z');
+    const fx = await setupOrg(h, {
+      timezone: 'UTC',
+      numbering: { prefix: 'F', separator: '/', padding: 3, resetYearly: true },
+    });
+    const customerId = await addCustomer(h, fx.orgId);
+    const issue = async () =>
+      fx.acct.invoice.issue({
+        orgId: fx.orgId,
+        invoiceId: (await createDraft(fx, customerId)).id,
+      });
+    expect((await issue()).number).toBe('F2026/001');
+    expect((await issue()).number).toBe('F2026/002');
+    h.clock.set('2027-01-01T00:00:01Z');
+    expect((await issue()).number).toBe('F2027/001');
+    // A draft dated in 2026 still draws from the 2026 series.
+    const late = await createDraft(fx, customerId, { issueDate: '2026-12-30' });
+    const lateIssued = await fx.acct.invoice.issue({ orgId: fx.orgId, invoiceId: late.id });
+    expect(lateIssued.number).toBe('F2026/003');
+    expect(await counterValue(fx, 'invoice:2026')).toBe(3);
+    expect(await counterValue(fx, 'invoice:2027')).toBe(1);
+    h.clock.set('2026-03-15T10:00:00Z');
+  });
+
+  it('numbers without the year when includeYear is false', async () => {
+    const fx = await setupOrg(h, { numbering: { prefix: 'A-', includeYear: false, padding: 4 } });
+    const customerId = await addCustomer(h, fx.orgId);
+    const draft = await createDraft(fx, customerId);
+    const issued = await fx.acct.invoice.issue({ orgId: fx.orgId, invoiceId: draft.id });
+    expect(issued.number).toBe('A-0001');
+  });
+});
