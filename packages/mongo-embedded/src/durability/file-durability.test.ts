@@ -112,6 +112,21 @@ describe('createFileDurability', () => {
       expect((await reopen(dir)).ids).toHaveLength(200);
     }));
 
+  it('splits group commits of large records into frames of at most 16 MB, and reads them back', () =>
+    withTempDir(async (dir) => {
+      const d = await open(dir);
+      await d.recover();
+      await d.append([create]);
+      const before = d.stats.writes;
+      const big = 'b'.repeat(6 * 1024 * 1024); // larger than the reader's 1 MB chunks
+      await Promise.all([1, 2, 3, 4].map((i) => d.append([put(i, { big })])));
+      // 24 MB can't share one frame under the 16 MB cap; at most two 6 MB records share one.
+      expect(d.stats.writes - before).toBeGreaterThanOrEqual(2);
+      expect(d.stats.writes - before).toBeLessThanOrEqual(3);
+      await d.close();
+      expect((await reopen(dir)).ids).toEqual([1, 2, 3, 4]);
+    }));
+
   it('sequential appends each get their own fsync (nothing acknowledged before it is on disk)', () =>
     withTempDir(async (dir) => {
       const d = await open(dir);
