@@ -85,5 +85,19 @@ export function runStages(
     collectionResolver: resolve,
     ...(variables ? { variables } : {}),
   });
-  return new Aggregator(adaptStages(stages), options).run<Document>(docs);
+  const results = new Aggregator(adaptStages(stages), options).run<Document>(docs);
+  for (let i = 0; i < results.length; i++) results[i] = idFirst(results[i]!);
+  return results;
+}
+
+/** mingo's $project/$group emit `_id` last; MongoDB emits it first. */
+function idFirst(doc: Document): Document {
+  if (!('_id' in doc)) return doc;
+  for (const key in doc) {
+    if (key === '_id') return doc;
+    break;
+  }
+  const out: Document = { _id: doc._id as unknown };
+  for (const key of Object.keys(doc)) if (key !== '_id') out[key] = doc[key] as unknown;
+  return out;
 }

@@ -240,6 +240,24 @@ describe('aggregation', () => {
     expect(facets).toEqual({ count: [{ n: 3 }], max: [{ _id: null, m: 10 }] });
   });
 
+  it('emits _id first from $group and $project, like MongoDB', async () => {
+    const coll = db.collection<Doc>('id_order');
+    await coll.insertMany([
+      { _id: 1, k: 'a', v: 1 },
+      { _id: 2, k: 'a', v: 2 },
+    ]);
+    const [grouped] = await coll
+      .aggregate([{ $group: { _id: '$k', total: { $sum: '$v' } } }])
+      .toArray();
+    expect(Object.keys(grouped!)).toEqual(['_id', 'total']);
+    const [projected] = await coll
+      .aggregate([{ $project: { doubled: { $multiply: ['$v', 2] } } }])
+      .toArray();
+    expect(Object.keys(projected!)).toEqual(['_id', 'doubled']);
+    const [counted] = await coll.aggregate([{ $match: { k: 'zzz' } }, { $count: 'n' }]).toArray();
+    expect(counted).toBeUndefined();
+  });
+
   it('writes results with $out and $merge', async () => {
     const source = db.collection<Doc>('agg_source');
     await source.insertMany([
