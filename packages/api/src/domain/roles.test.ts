@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from './errors.js';
-import {
-  ROLES,
-  assertCanManageMember,
-  assertOwnerRemains,
-  hasRole,
-  roleRank,
-  type Role,
-} from './roles.js';
+import { ROLES, assertCanManageMember, hasRole, roleRank, type Role } from './roles.js';
 
 describe('hasRole', () => {
   it('orders viewer < accountant < admin < owner', () => {
@@ -47,12 +40,5 @@ describe('assertCanManageMember', () => {
     }
     expect(caught).toBeInstanceOf(DomainError);
     expect((caught as DomainError).code).toBe('FORBIDDEN');
-  });
-});
-
-describe('assertOwnerRemains', () => {
-  it('refuses to leave an organization without an owner', () => {
-    expect(() => assertOwnerRemains(1)).not.toThrow();
-    expect(() => assertOwnerRemains(0)).toThrow('An organization must keep at least one owner');
   });
 });

@@ -1,5 +1,5 @@
 import { ROLES, type Role } from '@invoice/validators';
-import { forbidden, preconditionFailed } from './errors.js';
+import { forbidden } from './errors.js';
 
 export { ROLES, type Role };
 
@@ -31,12 +31,5 @@ export function assertCanManageMember(
   const touchesOwner = currentRole === 'owner' || nextRole === 'owner';
   if (touchesOwner && actorRole !== 'owner') {
     throw forbidden('Only an owner can grant, change or remove the owner role');
-  }
-}
-
-/** An organization always keeps at least one owner: refuse the change that would remove the last. */
-export function assertOwnerRemains(ownersAfterChange: number): void {
-  if (ownersAfterChange < 1) {
-    throw preconditionFailed('An organization must keep at least one owner');
   }
 }
