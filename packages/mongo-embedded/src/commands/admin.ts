@@ -253,7 +253,9 @@ export function endSessions(ctx: CommandContext, command: Document): Document {
 }
 
 export function killSessions(ctx: CommandContext, command: Document): Document {
-  ctx.server.sessions.end(sessionKeys(command, 'killSessions'));
+  const keys = sessionKeys(command, 'killSessions');
+  // An empty list kills every session (there is no authentication to scope it to a user).
+  ctx.server.sessions.end(keys.length > 0 ? keys : ctx.server.sessions.keys());
   return { ok: 1 };
 }
 

@@ -53,7 +53,6 @@ export async function aggregate(ctx: CommandContext, command: Document): Promise
       ok: 1,
     };
   }
-  ctx.server.opcounters.command++;
   let stages = planned.stages;
   // When the storage already sorted, the leading $sort is done.
   if (planned.sort && scanned.plan.sortCovered) stages = stages.slice(1);

@@ -33,6 +33,7 @@ const TRANSACTION_COMMANDS = new Set([
   'buildInfo',
   'buildinfo',
 ]);
+const OWN_OPCOUNTER = new Set(['find', 'getMore', 'insert', 'update', 'delete']);
 const NO_SESSION_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
 
 /**
@@ -87,7 +88,8 @@ async function dispatch(
     throw new MongoCommandError(40571, 'OP_MSG requests require a $db argument');
   }
   validateDatabaseName(db);
-  server.opcounters.command++;
+  // serverStatus counts CRUD under their own opcounters and everything else as `command`.
+  if (!OWN_OPCOUNTER.has(name)) server.opcounters.command++;
 
   const sessionKey = NO_SESSION_COMMANDS.has(name) ? undefined : SessionManager.keyOf(command.lsid);
   if (sessionKey === undefined) {

@@ -140,7 +140,6 @@ export function count(ctx: CommandContext, command: Document): Document {
   const limit = Math.abs(optionalInteger(command, 'limit') ?? 0);
   checkCollation(command);
   const hint = hintOf(command);
-  ctx.server.opcounters.command++;
   if (!ctx.server.storage.getCollection(ns)) return { n: 0, ok: 1 };
   let n = ctx.server.storage.count(ns, {
     filter,

@@ -88,6 +88,10 @@ export class SessionManager {
     session.txn = undefined;
   }
 
+  keys(): string[] {
+    return [...this.sessions.keys()];
+  }
+
   end(keys: Iterable<string>): void {
     const ended = new Set<string>();
     for (const key of keys) {
