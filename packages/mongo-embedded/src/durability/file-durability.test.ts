@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFile, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BSON, Decimal128, Double, Int32, Long, ObjectId } from 'bson';
 import { describe, expect, it } from 'vitest';
@@ -269,6 +269,20 @@ describe('createFileDurability', () => {
       // Put the covered segment back, as if the crash hit before its deletion.
       for (const [p, bytes] of oldSegments) await writeFile(p, bytes);
       expect((await reopen(dir)).ids).toEqual([1, 2, 3]);
+    }));
+
+  it('refuses to start when journal segments after the checkpoint are missing', () =>
+    withTempDir(async (dir) => {
+      const d = await open(dir);
+      await d.recover();
+      await d.append([create, put(1)]);
+      await d.checkpoint(snapshotOf([create, put(1)]));
+      await d.append([put(2)]);
+      await d.close();
+      await rm(join(dir, JOURNAL_DIR), { recursive: true });
+      const d2 = await open(dir);
+      await expect(d2.recover()).rejects.toThrow(/j-000000000002\.wal .* is missing/);
+      await d2.close();
     }));
 
   it('refuses a damaged checkpoint rather than starting from a partial state', () =>

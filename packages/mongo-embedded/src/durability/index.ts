@@ -201,6 +201,13 @@ class FileDurabilityImpl implements FileDurability {
       }
     });
 
+    if (hasCheckpoint && toReplay.length === 0) {
+      // The checkpoint is renamed into place only after its first segment exists.
+      throw new JournalCorruptError(
+        `journal segment ${segmentFileName(journalStart)} named by ${checkpointPath} is missing ` +
+          `from ${this.journalDir}; writes made after that checkpoint would be lost`,
+      );
+    }
     let journalBytes = 0;
     for (const seq of toReplay) {
       journalBytes += await this.replaySegment(seq, builder, report);
