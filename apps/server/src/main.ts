@@ -1,10 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createDb, reconcileIndexes } from '@invoice/db';
-import { startEmbeddedMongo, type EmbeddedMongo } from '@invoice/mongo-embedded';
+import { startEmbeddedMongo } from '@invoice/mongo-embedded';
 import { buildApp } from './app.js';
 import { createFirebaseVerifier } from './auth/token-verifier.js';
-import { startAuthEmulator, type AuthEmulator } from './dev/auth-emulator.js';
+import { spawnAuthEmulator } from './dev/auth-emulator.js';
+import { writeDevSession } from './dev/dev-session.js';
 import { ConfigError, parseEnv, type Config } from './env.js';
 
 function loadConfig(): Config {
@@ -19,27 +20,30 @@ function loadConfig(): Config {
   }
 }
 
+const cleanups: (() => Promise<void>)[] = [];
+
+async function runCleanups(): Promise<void> {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
-  const cleanups: (() => Promise<void>)[] = [];
+  await mkdir(config.DATA_DIR, { recursive: true });
 
   // Zero-config mode: whatever is not configured runs embedded on this machine.
-  const [mongo, emulator] = await Promise.all([
-    config.MONGODB_URI
-      ? Promise.resolve<EmbeddedMongo | null>(null)
-      : mkdir(join(config.DATA_DIR, 'mongo'), { recursive: true }).then(() =>
-          startEmbeddedMongo({ dbPath: resolve(config.DATA_DIR, 'mongo') }),
-        ),
+  const emulator =
     config.NODE_ENV !== 'production' && !config.FIREBASE_AUTH_EMULATOR_HOST
-      ? startAuthEmulator({ projectId: config.FIREBASE_PROJECT_ID })
-      : Promise.resolve<AuthEmulator | null>(null),
-  ]);
-  if (mongo) cleanups.push(() => mongo.stop());
+      ? await spawnAuthEmulator({ projectId: config.FIREBASE_PROJECT_ID })
+      : null;
   if (emulator) {
     cleanups.push(() => emulator.stop());
     // firebase-admin reads this variable itself; this is the process edge, so set it here.
     process.env.FIREBASE_AUTH_EMULATOR_HOST = emulator.host;
   }
+  const mongo = config.MONGODB_URI
+    ? null
+    : await startEmbeddedMongo({ dbPath: resolve(config.DATA_DIR, 'mongo') });
+  if (mongo) cleanups.push(() => mongo.stop());
 
   const db = createDb({
     uri: config.MONGODB_URI ?? mongo?.uri ?? '',
@@ -58,24 +62,42 @@ async function main(): Promise<void> {
     app.log.info({ signal }, 'shutting down');
     await app.close();
     await db.close();
-    for (const cleanup of cleanups.reverse()) await cleanup();
+    await runCleanups();
     process.exit(0);
   };
   process.once('SIGTERM', (s) => void shutdown(s));
   process.once('SIGINT', (s) => void shutdown(s));
 
-  await app.listen({ host: config.HOST, port: config.PORT });
-  if (mongo || emulator) {
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  if (mongo)
     app.log.info(
-      {
-        mongo: mongo
-          ? `embedded at ${mongo.uri} (data in ${join(config.DATA_DIR, 'mongo')})`
-          : 'MONGODB_URI',
-        authEmulator: emulator?.host ?? config.FIREBASE_AUTH_EMULATOR_HOST ?? null,
-      },
-      'zero-config mode',
+      { mongo: mongo.uri, dataDir: join(config.DATA_DIR, 'mongo') },
+      'embedded MongoDB-compatible server',
+    );
+  if (emulator) {
+    await writeDevSession(config.DATA_DIR, {
+      apiUrl: `${address}/trpc`,
+      authEmulatorHost: emulator.host,
+      projectId: config.FIREBASE_PROJECT_ID,
+    });
+    emulator.ready.then(
+      () =>
+        app.log.info(
+          { authEmulator: emulator.host },
+          `ready: get a token with "pnpm id-token you@example.com", then curl -H "Authorization: Bearer <token>" ${address}/trpc/organization.list`,
+        ),
+      (error: unknown) => app.log.error({ err: error }, 'Firebase Auth emulator failed to start'),
     );
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  // Never leave the embedded database or the emulator running behind a failed start.
+  process.stderr.write(
+    `Server failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  await runCleanups();
+  process.exit(1);
+}

@@ -9,6 +9,8 @@ export interface AuthEmulator {
   /** `127.0.0.1:PORT`, the value for FIREBASE_AUTH_EMULATOR_HOST. */
   host: string;
   projectId: string;
+  /** Resolves once the emulator answers; rejects if it exits or times out first. */
+  ready: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,9 +44,24 @@ async function waitUntilUp(url: string, child: ChildProcess, deadline: number): 
 
 /**
  * Starts the real Firebase Auth emulator (firebase-tools, pure Node, offline) on free ports
- * with the UI disabled (the UI is a download). Used by the zero-config mode and by tests.
+ * with the UI disabled (the UI is a download) and waits until it answers. Used by tests.
  */
 export async function startAuthEmulator(options: StartAuthEmulatorOptions): Promise<AuthEmulator> {
+  const emulator = await spawnAuthEmulator(options);
+  try {
+    await emulator.ready;
+  } catch (error) {
+    await emulator.stop();
+    throw error;
+  }
+  return emulator;
+}
+
+/**
+ * Spawns the emulator and returns at once: its host is known before it answers, so the
+ * zero-config server can listen while the emulator (slow to boot) comes up.
+ */
+export async function spawnAuthEmulator(options: StartAuthEmulatorOptions): Promise<AuthEmulator> {
   if (!options.projectId.startsWith('demo-')) {
     throw new Error('The Auth emulator only runs with a demo- project id');
   }
@@ -98,15 +115,11 @@ export async function startAuthEmulator(options: StartAuthEmulatorOptions): Prom
     }
     await rm(dir, { recursive: true, force: true });
   };
-  try {
-    await waitUntilUp(
-      `http://127.0.0.1:${port}/`,
-      child,
-      Date.now() + (options.timeoutMs ?? 90_000),
-    );
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { host: `127.0.0.1:${port}`, projectId: options.projectId, stop };
+  const ready = waitUntilUp(
+    `http://127.0.0.1:${port}/`,
+    child,
+    Date.now() + (options.timeoutMs ?? 120_000),
+  );
+  ready.catch(() => undefined); // observed by the caller; never an unhandled rejection
+  return { host: `127.0.0.1:${port}`, projectId: options.projectId, ready, stop };
 }
