@@ -1,6 +1,12 @@
 import { ObjectId, type Document } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { bulkWriteFailure, indexNames, serverError, useConformanceDb } from './conformance-db.js';
+import {
+  bulkWriteFailure,
+  indexNames,
+  serverError,
+  useConformanceDb,
+  waitUntil,
+} from './conformance-db.js';
 
 // Behaviour from https://www.mongodb.com/docs/manual/reference/command/insert/ and /delete/.
 const conformance = useConformanceDb('insert_delete');
@@ -103,6 +109,45 @@ describe('insert', () => {
     expect(error.code).toBe(2);
     expect(error.message).toContain('object to insert too large');
     expect(await conformance.coll('too_large').countDocuments()).toBe(1);
+  });
+});
+
+describe('unacknowledged and bulk writes', () => {
+  it('an unacknowledged (w: 0) insert is applied without a reply', async () => {
+    const coll = conformance.coll('unacknowledged');
+    const result = await coll.insertOne({ _id: 'fire-and-forget' }, { writeConcern: { w: 0 } });
+    expect(result.acknowledged).toBe(false);
+    // No reply means no ordering guarantee with the next command: poll, bounded.
+    const applied = await waitUntil(async () => (await coll.countDocuments()) === 1, {
+      timeoutMs: 5_000,
+    });
+    expect(applied).toBe(true);
+  });
+
+  it('bulkWrite mixes inserts, updates, replaces and deletes and counts each', async () => {
+    const coll = conformance.coll('bulk_mixed');
+    await coll.insertMany([
+      { _id: 1, n: 1 },
+      { _id: 2, n: 2 },
+    ]);
+    const result = await coll.bulkWrite([
+      { insertOne: { document: { _id: 3, n: 3 } } },
+      { updateOne: { filter: { _id: 1 }, update: { $inc: { n: 10 } } } },
+      { updateMany: { filter: { n: { $gte: 2 } }, update: { $set: { big: true } } } },
+      { replaceOne: { filter: { _id: 2 }, replacement: { n: 20 } } },
+      { updateOne: { filter: { _id: 9 }, update: { $set: { n: 9 } }, upsert: true } },
+      { deleteOne: { filter: { _id: 3 } } },
+    ]);
+    expect(result.insertedCount).toBe(1);
+    expect(result.matchedCount).toBe(5);
+    expect(result.modifiedCount).toBe(5);
+    expect(result.upsertedCount).toBe(1);
+    expect(result.deletedCount).toBe(1);
+    expect(await coll.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 1, n: 11, big: true },
+      { _id: 2, n: 20 },
+      { _id: 9, n: 9 },
+    ]);
   });
 });
 
