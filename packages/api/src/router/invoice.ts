@@ -20,12 +20,12 @@ import { assertDraft, transition } from '../domain/lifecycle.js';
 import { toInvoice } from '../mappers/invoice.js';
 import { recordAudit } from '../services/audit.js';
 import { runIdempotent } from '../services/idempotency.js';
+import { escapeRegExp } from '../services/regex.js';
 import { auditStatusChange } from '../services/invoices/balance.js';
 import { computeInvoiceContent } from '../services/invoices/compute.js';
 import {
   afterCursorFilter,
   decodeCursor,
-  escapeRegex,
   toPage,
   type SortValue,
 } from '../services/invoices/cursor.js';
@@ -410,8 +410,8 @@ export const invoiceRouter = router({
       if (input.issueDateFrom !== undefined) and.push({ issueDate: { $gte: input.issueDateFrom } });
       if (input.issueDateTo !== undefined) and.push({ issueDate: { $lte: input.issueDateTo } });
       if (input.search !== undefined) {
-        const prefix = escapeRegex(input.search);
-        const namePrefix = escapeRegex(input.search.toLowerCase());
+        const prefix = escapeRegExp(input.search);
+        const namePrefix = escapeRegExp(input.search.toLowerCase());
         and.push({
           $or: [
             { number: { $regex: `^${prefix}`, $options: 'i' } },

@@ -120,8 +120,3 @@ export function toPage<D extends { _id: ObjectId }, T>(
         : null,
   };
 }
-
-/** Escapes a user's search term for use inside a regular expression (it is a literal prefix). */
-export function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-}
