@@ -31,7 +31,7 @@
  * A damaged checkpoint is always an error (it was complete and fsynced before its rename).
  */
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type {
   CollectionSnapshot,
   Durability,
@@ -122,7 +122,9 @@ export async function createFileDurability(
     );
   }
   const dbPath = resolve(options.dbPath);
-  await mkdir(dbPath, { recursive: true });
+  const created = await mkdir(dbPath, { recursive: true });
+  // A new data directory must itself survive a power loss, not just the files in it.
+  if (created !== undefined && options.fsync !== false) await fsyncDir(dirname(created));
   const lock = await acquireLock(dbPath);
   return new FileDurabilityImpl(
     dbPath,
@@ -394,13 +396,7 @@ class FileDurabilityImpl implements FileDurability {
   }
 
   private async syncDir(dir: string): Promise<void> {
-    if (!this.fsync) return;
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    if (this.fsync) await fsyncDir(dir);
   }
 }
 
@@ -411,5 +407,15 @@ async function exists(path: string): Promise<boolean> {
   } catch (error) {
     if (isCode(error, 'ENOENT')) return false;
     throw error;
+  }
+}
+
+/** Makes a directory's entries (created, renamed, deleted files) durable. */
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }
