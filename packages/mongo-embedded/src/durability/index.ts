@@ -28,6 +28,8 @@
  *   follows would silently lose acknowledged writes, so startup fails with
  *   JournalCorruptError naming the file and offset; an operator decides (restore a backup,
  *   or truncate the segment by hand to accept the loss).
+ *   (Known false alarm: a torn frame whose payload happens to embed the bytes of an intact
+ *   frame, e.g. a document storing a copy of a journal file, also refuses to start.)
  * A damaged checkpoint is always an error (it was complete and fsynced before its rename).
  */
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
