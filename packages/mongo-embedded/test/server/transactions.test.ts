@@ -33,8 +33,14 @@ describe('transactions', () => {
         await accounts.updateOne({ _id: 'a' }, { $inc: { balance: -30 } }, { session });
         await accounts.updateOne({ _id: 'b' }, { $inc: { balance: 30 } }, { session });
         await db.collection<Doc>('log').insertOne({ moved: 30 }, { session });
-        // Uncommitted writes are invisible outside the transaction.
+        // The transaction reads its own writes; nobody else sees them before the commit.
+        expect(await db.collection<Doc>('log').countDocuments({}, { session })).toBe(1);
+        expect(await accounts.findOne({ _id: 'a' }, { session })).toEqual({
+          _id: 'a',
+          balance: 70,
+        });
         expect(await db.collection<Doc>('log').countDocuments()).toBe(0);
+        expect(await accounts.findOne({ _id: 'a' })).toEqual({ _id: 'a', balance: 100 });
       });
     } finally {
       await session.endSession();
