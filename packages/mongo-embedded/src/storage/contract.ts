@@ -89,10 +89,24 @@ export interface StorageEngine {
   dropCollection(ns: Namespace): Promise<boolean>;
   dropDatabase(db: string): Promise<void>;
   renameCollection(from: Namespace, to: Namespace, dropTarget: boolean): Promise<void>;
-  stats(ns: Namespace): { count: number; size: number; avgObjSize: number; nindexes: number; indexSizes: Record<string, number> };
+  stats(ns: Namespace): {
+    count: number;
+    size: number;
+    avgObjSize: number;
+    nindexes: number;
+    indexSizes: Record<string, number>;
+  };
 
   // ----- indexes -----
-  createIndexes(ns: Namespace, specs: IndexSpec[]): Promise<{ createdCollectionAutomatically: boolean; numIndexesBefore: number; numIndexesAfter: number; note?: string }>;
+  createIndexes(
+    ns: Namespace,
+    specs: IndexSpec[],
+  ): Promise<{
+    createdCollectionAutomatically: boolean;
+    numIndexesBefore: number;
+    numIndexesAfter: number;
+    note?: string;
+  }>;
   listIndexes(ns: Namespace): IndexSpec[];
   dropIndexes(ns: Namespace, names: string[] | '*'): Promise<{ nIndexesWas: number }>;
 
