@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { ROLES, type Role } from '@invoice/validators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -54,6 +55,13 @@ describe('role matrix', () => {
     );
   });
 
+  it('matches docs/operations/access_control.md once it is rendered there', () => {
+    const doc = new URL('../../../docs/operations/access_control.md', import.meta.url);
+    const rendered = renderAccessControlMarkdown();
+    if (existsSync(doc)) expect(readFileSync(doc, 'utf8')).toContain(rendered);
+    else expect(rendered.length).toBeGreaterThan(0);
+  });
+
   const routed = new Set(listProcedures().map((p) => p.path));
   for (const entry of ACCESS_CONTROL.filter((e) => routed.has(e.procedure))) {
     it(`${entry.procedure}: ${entry.access}`, async () => {
@@ -83,4 +91,25 @@ describe('role matrix', () => {
       expect({ results, failures }).toEqual({ results: expected, failures: {} });
     });
   }
+
+  it('reads back the audit log every procedure above wrote (each event fits the API schema)', async () => {
+    const actions = new Set<string>();
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await h.caller(org.users.viewer).audit.list({
+        orgId: org.orgId,
+        limit: 100,
+        ...(cursor !== undefined ? { cursor } : {}),
+      });
+      for (const event of page.items) actions.add(event.action);
+      cursor = page.nextCursor ?? undefined;
+      pages += 1;
+    } while (cursor !== undefined && pages < 100);
+    const mutations = ACCESS_CONTROL.filter(
+      (e) => e.kind === 'mutation' && e.access !== 'signedIn' && routed.has(e.procedure),
+    ).map((e) => e.procedure);
+    // Every org-scoped mutation that succeeded above left an event named after it.
+    expect(mutations.filter((m) => !actions.has(m))).toEqual([]);
+  });
 });
