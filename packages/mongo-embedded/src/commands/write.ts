@@ -3,6 +3,7 @@ import { ErrorCode, MongoCommandError } from '../errors.js';
 import { sortDocuments } from '../query/sort.js';
 import { applyUpdate, buildUpsertDocument, parseUpdateSpec, withIdFirst } from '../query/update.js';
 import type { Namespace, WriteUnit } from '../storage/contract.js';
+import { sequenceSizes } from '../wire/document-sizes.js';
 import { MAX_BSON_OBJECT_SIZE, MAX_WRITE_BATCH_SIZE } from '../wire/limits.js';
 import {
   checkCollation,
@@ -17,6 +18,9 @@ import type { CommandContext } from './context.js';
 import { hintOf } from './find.js';
 import { ensureCollection, performWrites, scan } from './storage-access.js';
 import { validateDocument } from './validation.js';
+
+/** type byte + '_id\0' + 12-byte ObjectId. */
+const ID_ELEMENT_BYTES = 1 + 4 + 12;
 
 interface BatchOutcome {
   n: number;
@@ -56,8 +60,12 @@ function finishReply(outcome: BatchOutcome, extra: Document = {}): Document {
  * MongoDB refuses an inserted document above 16 MB with BadValue ("object to insert
  * too large") and an update whose result is too large with 17419.
  */
-export function checkDocumentSize(doc: Document, kind: 'insert' | 'update' = 'insert'): void {
-  const size = calculateObjectSize(doc);
+export function checkDocumentSize(
+  doc: Document,
+  kind: 'insert' | 'update' = 'insert',
+  knownSize?: number,
+): void {
+  const size = knownSize ?? calculateObjectSize(doc);
   if (size <= MAX_BSON_OBJECT_SIZE) return;
   if (kind === 'insert') {
     throw new MongoCommandError(
@@ -97,9 +105,18 @@ export async function insert(ctx: CommandContext, command: Document): Promise<Do
   const ordered = orderedOf(command);
   const bypassValidation = command.bypassDocumentValidation === true;
   await ensureCollection(ctx, ns);
-  const prepared = docs.map((doc) =>
-    doc._id === undefined ? withIdFirst(doc, new ObjectId()) : doc,
-  );
+  // Sizes as received (document sequence); a generated ObjectId _id adds 17 bytes.
+  const receivedSizes = sequenceSizes(docs);
+  const sizes: (number | undefined)[] = [];
+  const prepared = docs.map((doc, i) => {
+    const received = receivedSizes?.[i];
+    if (doc._id !== undefined) {
+      sizes.push(received);
+      return doc;
+    }
+    sizes.push(received === undefined ? undefined : received + ID_ELEMENT_BYTES);
+    return withIdFirst(doc, new ObjectId());
+  });
   // The storage may roll the unit back and run the work again (it waited for a
   // transaction): all per-attempt state lives inside the work function.
   const outcome = await performWrites(ctx, (unit) => {
@@ -107,7 +124,7 @@ export async function insert(ctx: CommandContext, command: Document): Promise<Do
     for (let i = 0; i < prepared.length; i++) {
       const doc = prepared[i]!;
       try {
-        checkDocumentSize(doc);
+        checkDocumentSize(doc, 'insert', sizes[i]);
         checkFieldNames(doc);
         if (!bypassValidation) validateDocument(ctx, ns, doc);
         unit.insert(ns, doc);

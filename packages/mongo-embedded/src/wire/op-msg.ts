@@ -1,5 +1,6 @@
 import { type Document, deserialize, serializeWithBufferAndIndex, calculateObjectSize } from 'bson';
 import { crc32c } from './crc32c.js';
+import { rememberSequenceSizes } from './document-sizes.js';
 import { HEADER_SIZE, OpCode } from './header.js';
 import { MAX_COMMAND_SIZE } from './limits.js';
 import { ProtocolError } from './protocol-error.js';
@@ -77,6 +78,7 @@ export function parseOpMsg(message: Buffer, requestId: number): OpMsgRequest {
       if (sequences.has(identifier))
         throw new ProtocolError(`duplicate document sequence '${identifier}'`);
       sequences.set(identifier, docs);
+      rememberSequenceSizes(docs, sizes);
       sequenceSizes.set(identifier, sizes);
       offset = sectionEnd;
     } else {
