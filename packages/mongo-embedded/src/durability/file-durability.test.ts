@@ -155,6 +155,7 @@ describe('createFileDurability', () => {
       expect((await stat(segment)).size).toBeLessThan(full - 100); // cut back to the intact end
       await d2.append([put(3)]);
       await d2.close();
+      expect(await segmentPaths(dir)).toEqual([segment]); // appended after the cut, no new file
       expect((await reopen(dir)).ids).toEqual([1, 3]);
     }));
 

@@ -218,9 +218,15 @@ class FileDurabilityImpl implements FileDurability {
       report.segmentsReplayed++;
     }
     this.bytesSinceCheckpoint = journalBytes;
-    const nextSeq = (toReplay.at(-1) ?? journalStart - 1) + 1;
-    this.writer = new JournalWriter(this.journalDir, nextSeq, this.fsync, (dir) =>
-      this.syncDir(dir),
+    // Keep appending to the last segment (its torn tail, if any, is cut off by now), so
+    // restarts don't pile up segment files between checkpoints.
+    const lastSeq = toReplay.at(-1);
+    this.writer = new JournalWriter(
+      this.journalDir,
+      lastSeq ?? journalStart,
+      lastSeq !== undefined,
+      this.fsync,
+      (dir) => this.syncDir(dir),
     );
     this.lastRecovery = report;
     this.logger?.info({ dbPath: this.dbPath, ...report }, 'recovered from checkpoint and journal');

@@ -61,13 +61,15 @@ export class JournalWriter {
   private inFlight: Segment | undefined;
   private batchWaiters: (() => void)[] = [];
 
+  /** `continueExisting`: append to segment `firstSeq` as recovery left it (intact end). */
   constructor(
     private readonly dir: string,
     firstSeq: number,
+    continueExisting: boolean,
     private readonly fsync: boolean,
     private readonly syncDir: (dir: string) => Promise<void>,
   ) {
-    this.segments.push(this.createSegment(firstSeq));
+    this.segments.push(this.createSegment(firstSeq, continueExisting));
   }
 
   get activeSeq(): number {
@@ -128,9 +130,10 @@ export class JournalWriter {
     return segment;
   }
 
-  private createSegment(seq: number): Segment {
+  private createSegment(seq: number, continueExisting = false): Segment {
     const path = join(this.dir, segmentFileName(seq));
     const handle = (async () => {
+      if (continueExisting) return open(path, 'a');
       // 'ax': append-only, and never reuse an existing file (a leftover would mean a bug).
       const fh = await open(path, 'ax');
       if (this.fsync) await this.syncDir(this.dir); // the new name must survive a crash too
