@@ -148,6 +148,31 @@ describe('invoice lifecycle', () => {
     ]);
   });
 
+  it('moves a draft to another customer (not an archived one) and shows it live', async () => {
+    const draft = await createDraft(fx, customerId);
+    const newCustomer = await addCustomer(h, fx.orgId, { name: 'Umbrella plc' });
+    const moved = await fx.acct.invoice.update({
+      orgId: fx.orgId,
+      invoiceId: draft.id,
+      customerId: newCustomer,
+    });
+    expect(moved).toMatchObject({ customerId: newCustomer, customer: { name: 'Umbrella plc' } });
+    const archived = await addCustomer(h, fx.orgId, { archivedAt: h.clock.now() });
+    await expectCode(
+      fx.acct.invoice.update({ orgId: fx.orgId, invoiceId: draft.id, customerId: archived }),
+      'PRECONDITION_FAILED',
+    );
+    // A draft whose customer vanished still reads, with the name it was saved with.
+    await h.db.collections.customers.deleteOne({ _id: new ObjectId(newCustomer) });
+    const read = await fx.view.invoice.byId({ orgId: fx.orgId, invoiceId: draft.id });
+    expect(read.customer).toEqual({
+      name: 'Umbrella plc',
+      email: null,
+      address: null,
+      taxId: null,
+    });
+  });
+
   it('issues: number, dates in the org timezone, snapshots, status open, audit', async () => {
     // 23:30 UTC on 31 Dec is already 1 Jan in Paris: the issue date and the number's year follow.
     h.clock.set('2026-12-31T23:30:00Z');
