@@ -136,6 +136,14 @@ describe('emails, tax ids, cursors, idempotency keys', () => {
 });
 
 describe('metadata', () => {
+  it('refuses an oversized object with a single issue, before checking its keys', () => {
+    const huge = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`$k${i}`, 'v']));
+    const result = metadataSchema.safeParse(huge);
+    expect(result.error?.issues.map((issue) => issue.message)).toEqual([
+      'At most 20 metadata entries',
+    ]);
+  });
+
   it('accepts a small flat string map', () => {
     expect(metadataSchema.parse({ project: 'apollo', 'po-number': '4711', empty: '' })).toEqual({
       project: 'apollo',

@@ -106,7 +106,17 @@ const metadataRecord = z
 export const metadataSchema = z.preprocess<unknown, typeof metadataRecord, Record<string, string>>(
   (raw, ctx) => {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
-    for (const key of Object.keys(raw)) {
+    const keys = Object.keys(raw);
+    // Count first: a body with thousands of keys gets one issue, not thousands of checks.
+    if (keys.length > MAX_METADATA_ENTRIES) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `At most ${MAX_METADATA_ENTRIES} metadata entries`,
+        input: raw,
+      });
+      return raw;
+    }
+    for (const key of keys) {
       if (FORBIDDEN_OBJECT_KEYS.has(key)) {
         ctx.addIssue({
           code: 'custom',

@@ -14,3 +14,4 @@ export * from './payment.js';
 export * from './report.js';
 export * from './text.js';
 export * from './contract.js';
+export * from './input-guard.js';
