@@ -245,6 +245,63 @@ describe('$lookup', () => {
     ]);
     expect(docs).toEqual([{ _id: 1, labels: ['X', 'Y'] }]);
   });
+  it('a missing foreign collection yields empty arrays', async () => {
+    const docs = await aggregate('sales', [
+      { $match: { _id: 2 } },
+      { $lookup: { from: 'no_such_coll', localField: 'customer', foreignField: '_id', as: 'x' } },
+      { $project: { x: 1 } },
+    ]);
+    expect(docs).toEqual([{ _id: 2, x: [] }]);
+  });
+});
+
+describe('more stage semantics', () => {
+  it('$unwind treats a scalar as a one-element array', async () => {
+    await coll('scalar_unwind').insertOne({ _id: 1, v: 'one' });
+    expect(await aggregate('scalar_unwind', [{ $unwind: '$v' }])).toEqual([{ _id: 1, v: 'one' }]);
+  });
+
+  it('$sort then $limit keeps the top documents', async () => {
+    const docs = await aggregate('sales', [
+      { $sort: { qty: -1, _id: 1 } },
+      { $limit: 2 },
+      { $project: { qty: 1 } },
+    ]);
+    expect(docs).toEqual([
+      { _id: 4, qty: 20 },
+      { _id: 3, qty: 10 },
+    ]);
+  });
+
+  it('$$ROOT and $mergeObjects reshape documents', async () => {
+    const docs = await aggregate('sales', [
+      { $match: { _id: 2 } },
+      {
+        $replaceWith: {
+          $mergeObjects: [{ source: 'sales' }, { item: '$$ROOT.item', qty: '$qty' }],
+        },
+      },
+    ]);
+    expect(docs).toEqual([{ source: 'sales', item: 'jkl', qty: 1 }]);
+  });
+
+  it('$sum adds ints and doubles and ignores non-numbers', async () => {
+    await coll('mixed_sum').insertMany([{ v: 1 }, { v: 2.5 }, { v: 'x' }, { v: null }, {}]);
+    expect(
+      await aggregate('mixed_sum', [
+        { $group: { _id: null, total: { $sum: '$v' }, n: { $sum: 1 } } },
+      ]),
+    ).toEqual([{ _id: null, total: 3.5, n: 5 }]);
+  });
+
+  it('$match with $expr compares two fields of a document', async () => {
+    const docs = await aggregate('sales', [
+      { $match: { $expr: { $gt: ['$qty', '$price'] } } },
+      { $project: { _id: 1 } },
+      { $sort: { _id: 1 } },
+    ]);
+    expect(docs).toEqual([{ _id: 3 }, { _id: 4 }]);
+  });
 });
 
 describe('$facet and other stages', () => {

@@ -79,6 +79,21 @@ describe('find, getMore and killCursors', () => {
     expect(error.code).toBe(43);
   });
 
+  it('a getMore naming another collection is refused (Unauthorized)', async () => {
+    const first = (await run({ find: 'items', batchSize: 2 })).cursor as Document;
+    const id = cursorIdOf(first.id);
+    const error = await serverError(run({ getMore: id, collection: 'other_items' }));
+    expect(error.code).toBe(13);
+    await run({ killCursors: 'items', cursors: [id] });
+  });
+
+  it('negative skip or limit fails with 51024', async () => {
+    const skip = await serverError(run({ find: 'items', skip: -1 }));
+    expect(skip.code).toBe(51024);
+    const limit = await serverError(run({ find: 'items', limit: -1 }));
+    expect(limit.code).toBe(51024);
+  });
+
   it('singleBatch closes the cursor after the first batch', async () => {
     const cursor = (await run({ find: 'items', batchSize: 4, singleBatch: true }))
       .cursor as Document;

@@ -77,6 +77,13 @@ describe('insert', () => {
     expect(await coll.countDocuments()).toBe(4);
   });
 
+  it('an empty insert batch fails with InvalidLength', async () => {
+    const error = await serverError(
+      conformance.db.command({ insert: 'empty_batch', documents: [] }),
+    );
+    expect(error.code).toBe(16);
+  });
+
   it('the raw insert reply carries n and writeErrors with keyPattern/keyValue', async () => {
     const reply = await conformance.db.command({
       insert: 'raw_insert',

@@ -124,6 +124,58 @@ describe('field update operators', () => {
   });
 });
 
+describe('paths and numeric types in updates', () => {
+  it('$set past the end of an array pads it with nulls', async () => {
+    await coll('pad').insertOne({ _id: 1, a: [1] });
+    await coll('pad').updateOne({ _id: 1 }, { $set: { 'a.3': 4 } });
+    expect((await coll('pad').findOne({ _id: 1 }))?.a).toEqual([1, null, null, 4]);
+  });
+
+  it('$set through a scalar fails with PathNotViable', async () => {
+    await coll('not_viable').insertOne({ _id: 1, a: 1 });
+    const error = await serverError(
+      coll('not_viable').updateOne({ _id: 1 }, { $set: { 'a.b': 2 } }),
+    );
+    expect(error.code).toBe(28);
+  });
+
+  it('$inc keeps an int an int and $mul by a double makes a double', async () => {
+    await coll('numeric_types').insertOne({ _id: 1, i: 1, m: 3 });
+    await coll('numeric_types').updateOne({ _id: 1 }, { $inc: { i: 2 }, $mul: { m: 1.5 } });
+    expect(await coll('numeric_types').countDocuments({ i: { $type: 'int' } })).toBe(1);
+    expect(await coll('numeric_types').countDocuments({ m: { $type: 'double' } })).toBe(1);
+    expect(await coll('numeric_types').findOne({ _id: 1 })).toEqual({ _id: 1, i: 3, m: 4.5 });
+  });
+
+  it('$min and $max compare across types in BSON order', async () => {
+    await coll('min_max_types').insertOne({ _id: 1, lo: 5, hi: 5 });
+    await coll('min_max_types').updateOne({ _id: 1 }, { $min: { lo: null }, $max: { hi: 'text' } });
+    expect(await coll('min_max_types').findOne({ _id: 1 })).toEqual({
+      _id: 1,
+      lo: null,
+      hi: 'text',
+    });
+  });
+
+  it('$currentDate sets a date', async () => {
+    await coll('current_date').insertOne({ _id: 1 });
+    await coll('current_date').updateOne({ _id: 1 }, { $currentDate: { at: true } });
+    const doc = await coll('current_date').findOne({ _id: 1 });
+    expect(doc?.at).toBeInstanceOf(Date);
+  });
+
+  it('a replacement that changes _id fails with ImmutableField', async () => {
+    await coll('replace_id').insertOne({ _id: 1, a: 1 });
+    const error = await serverError(coll('replace_id').replaceOne({ _id: 1 }, { _id: 2, a: 2 }));
+    expect(error.code).toBe(66);
+  });
+
+  it('an empty update batch fails with InvalidLength', async () => {
+    const error = await serverError(conformance.db.command({ update: 'empty_batch', updates: [] }));
+    expect(error.code).toBe(16);
+  });
+});
+
 describe('array update operators', () => {
   it('$push with $each, $sort and $slice', async () => {
     await coll('push').insertOne({ _id: 1, s: [5, 1] });
@@ -312,6 +364,22 @@ describe('upsert', () => {
     );
     const doc = await coll('upsert_and').findOne({}, { projection: { _id: 0 } });
     expect(doc).toEqual({ a: 1, b: 'two', n: 1 });
+  });
+
+  it('applies the update on top of the copied equality fields', async () => {
+    await coll('upsert_inc').updateOne({ key: 'k', n: 1 }, { $inc: { n: 1 } }, { upsert: true });
+    const doc = await coll('upsert_inc').findOne({}, { projection: { _id: 0 } });
+    expect(doc).toEqual({ key: 'k', n: 2 });
+  });
+
+  it('copies nothing from $or clauses', async () => {
+    await coll('upsert_or').updateOne(
+      { $or: [{ a: 1 }, { b: 2 }] },
+      { $set: { c: 3 } },
+      { upsert: true },
+    );
+    const doc = await coll('upsert_or').findOne({}, { projection: { _id: 0 } });
+    expect(doc).toEqual({ c: 3 });
   });
 
   it('$setOnInsert applies only when the upsert inserts', async () => {
