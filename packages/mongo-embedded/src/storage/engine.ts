@@ -564,7 +564,7 @@ export class Engine implements StorageEngine {
         }
       }
     } catch (err) {
-      for (const table of tables) table.entries.clear();
+      for (const table of tables) table.clear();
       throw err;
     }
   }
@@ -709,16 +709,22 @@ export class Engine implements StorageEngine {
       case 'ixscan': {
         const found: { rid: number; doc: Document }[] = [];
         const seen = plan.dedupe ? new Set<Rec>() : undefined;
-        keysExamined = scanIntervals(plan.index, plan.intervals, plan.reverse, (e) => {
-          if (seen?.has(e.rec)) return true;
-          const v = visibleVersion(e.rec, reader);
-          if (v !== e.ver || v.bytes === null) return true;
-          seen?.add(e.rec);
-          docsExamined++;
-          const doc = deserialize(v.bytes);
-          if (match === undefined || match(doc)) found.push({ rid: e.rec.rid, doc });
-          return true;
-        });
+        keysExamined = scanIntervals(
+          plan.index,
+          plan.intervals,
+          plan.reverse,
+          (e) => {
+            if (seen?.has(e.rec)) return true;
+            const v = visibleVersion(e.rec, reader);
+            if (v !== e.ver || v.bytes === null) return true;
+            seen?.add(e.rec);
+            docsExamined++;
+            const doc = deserialize(v.bytes);
+            if (match === undefined || match(doc)) found.push({ rid: e.rec.rid, doc });
+            return true;
+          },
+          plan.points,
+        );
         // Without a covered sort the contract promises natural order.
         if (!plan.sortCovered && found.length > 1) found.sort((a, b) => a.rid - b.rid);
         const readPlan: ReadPlan = {
@@ -1226,8 +1232,22 @@ function scanIntervals(
   intervals: Interval[],
   reverse: boolean,
   visit: (e: IndexEntry) => boolean,
+  points?: unknown[][],
 ): number {
   let examined = 0;
+  if (points !== undefined) {
+    // Every field pinned: each interval is one whole key, found by hash.
+    const keys = reverse ? [...points].reverse() : points;
+    for (const key of keys) {
+      const entries = index.equal(key);
+      if (reverse) entries.reverse();
+      for (const e of entries) {
+        examined++;
+        if (!visit(e)) return examined;
+      }
+    }
+    return examined;
+  }
   const list = reverse ? [...intervals].reverse() : intervals;
   for (const interval of list) {
     let stop = false;

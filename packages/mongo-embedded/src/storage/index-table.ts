@@ -8,6 +8,7 @@ import type { Document } from 'bson';
 import type { IndexSpec } from './contract.js';
 import { compareValues } from '../query/compare.js';
 import { documentKeys, keyFields, type KeyField } from './index-keys.js';
+import { tupleKeyString } from './key-string.js';
 import type { Rec, Version } from './records.js';
 import { SortedList } from './sorted-list.js';
 
@@ -31,6 +32,8 @@ export class IndexTable {
   /** Set once any document produced several keys; never cleared, as in MongoDB. */
   multikey = false;
   readonly entries: SortedList<IndexEntry>;
+  /** The same entries by key string: constant-time equality lookups. */
+  private readonly points = new Map<string, IndexEntry | Set<IndexEntry>>();
 
   constructor(
     readonly spec: IndexSpec,
@@ -65,24 +68,45 @@ export class IndexTable {
   }
 
   add(rec: Rec, ver: Version, keys: unknown[][]): void {
-    for (const key of keys) this.entries.insert({ key, rec, ver });
+    for (const key of keys) {
+      const entry: IndexEntry = { key, rec, ver };
+      this.entries.insert(entry);
+      const ks = tupleKeyString(key);
+      const bucket = this.points.get(ks);
+      if (bucket === undefined) this.points.set(ks, entry);
+      else if (bucket instanceof Set) bucket.add(entry);
+      else this.points.set(ks, new Set([bucket, entry]));
+    }
   }
 
   remove(rec: Rec, ver: Version, keys: unknown[][]): void {
-    for (const key of keys) this.entries.remove({ key, rec, ver });
+    for (const key of keys) {
+      const entry = this.entries.remove({ key, rec, ver });
+      if (entry === undefined) continue;
+      const ks = tupleKeyString(key);
+      const bucket = this.points.get(ks);
+      if (bucket === entry) this.points.delete(ks);
+      else if (bucket instanceof Set) {
+        bucket.delete(entry);
+        if (bucket.size === 0) this.points.delete(ks);
+      }
+    }
   }
 
-  /** Entries whose key equals `key` (any record, any version). */
+  /**
+   * Entries whose whole key equals `key` (any record, any version), in index order. Served
+   * from a hash of the keys, so equality lookups cost the same at any collection size.
+   */
   equal(key: unknown[]): IndexEntry[] {
-    const dirs = this.directions;
-    const out: IndexEntry[] = [];
-    const start = this.entries.seek((e) => compareKeys(e.key, key, dirs) >= 0);
-    this.entries.forward(start, (e) => {
-      if (compareKeys(e.key, key, dirs) !== 0) return false;
-      out.push(e);
-      return true;
-    });
-    return out;
+    const bucket = this.points.get(tupleKeyString(key));
+    if (bucket === undefined) return [];
+    if (!(bucket instanceof Set)) return [bucket];
+    return [...bucket].sort((a, b) => a.rec.rid - b.rec.rid || a.ver.seq - b.ver.seq);
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.points.clear();
   }
 
   /** The key as MongoDB reports it in a duplicate key error: `{ field: value, ... }`. */

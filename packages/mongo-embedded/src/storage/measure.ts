@@ -3,7 +3,7 @@
  * lookup latency at 10k vs 200k documents. Run: node --expose-gc --import tsx src/storage/measure.ts [--lookups]
  */
 import { ObjectId, type Document } from 'bson';
-import { createStorageEngine } from './index.js';
+import { createStorageEngine, type Engine } from './index.js';
 
 function invoice(i: number): Document {
   const lines = [];
@@ -32,7 +32,7 @@ function invoice(i: number): Document {
   };
 }
 
-async function lookupLatency(n: number): Promise<{ idUs: number; secondaryUs: number }> {
+async function buildEngine(n: number): Promise<{ engine: Engine; ids: unknown[] }> {
   const engine = await createStorageEngine({ ttlMonitorIntervalMs: 0 });
   const ns = { db: 'bench', coll: `c${n}` };
   await engine.createCollection(ns);
@@ -53,28 +53,59 @@ async function lookupLatency(n: number): Promise<{ idUs: number; secondaryUs: nu
       }
     });
   }
+  return { engine, ids };
+}
+
+function timeLookups(engine: Engine, ids: unknown[], secondary: boolean): number {
+  const n = ids.length;
+  const ns = { db: 'bench', coll: `c${n}` };
   const rounds = 20000;
-  let t = process.hrtime.bigint();
-  for (let r = 0; r < rounds; r++) engine.scan(ns, { filter: { _id: ids[(r * 7919) % n] } });
-  const idUs = Number(process.hrtime.bigint() - t) / rounds / 1000;
-  t = process.hrtime.bigint();
+  const t = process.hrtime.bigint();
   for (let r = 0; r < rounds; r++) {
     const j = (r * 7919) % n;
-    engine.scan(ns, { filter: { number: `INV-${String(j).padStart(8, '0')}` } });
+    const filter = secondary ? { number: `INV-${String(j).padStart(8, '0')}` } : { _id: ids[j] };
+    if (engine.scan(ns, { filter }).docs.length !== 1) throw new Error('lookup missed');
   }
-  const secondaryUs = Number(process.hrtime.bigint() - t) / rounds / 1000;
-  await engine.close();
-  return { idUs, secondaryUs };
+  return Number(process.hrtime.bigint() - t) / rounds / 1000;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1] ?? Number.NaN;
+}
+
+async function lookups(): Promise<void> {
+  const small = await buildEngine(10_000);
+  const large = await buildEngine(200_000);
+  global.gc?.();
+  const runs = {
+    id10: [] as number[],
+    id200: [] as number[],
+    ix10: [] as number[],
+    ix200: [] as number[],
+  };
+  // Interleaved rounds so machine load and GC hit both sizes alike; report medians.
+  for (let round = 0; round < 7; round++) {
+    runs.id10.push(timeLookups(small.engine, small.ids, false));
+    runs.id200.push(timeLookups(large.engine, large.ids, false));
+    runs.ix10.push(timeLookups(small.engine, small.ids, true));
+    runs.ix200.push(timeLookups(large.engine, large.ids, true));
+  }
+  const id10 = median(runs.id10);
+  const id200 = median(runs.id200);
+  const ix10 = median(runs.ix10);
+  const ix200 = median(runs.ix200);
+  process.stdout.write(
+    `lookup _id: 10k ${id10.toFixed(2)}us, 200k ${id200.toFixed(2)}us, ratio ${(id200 / id10).toFixed(2)}\n` +
+      `lookup secondary: 10k ${ix10.toFixed(2)}us, 200k ${ix200.toFixed(2)}us, ratio ${(ix200 / ix10).toFixed(2)}\n`,
+  );
+  await small.engine.close();
+  await large.engine.close();
 }
 
 async function main(): Promise<void> {
   if (process.argv.includes('--lookups')) {
-    const small = await lookupLatency(10_000);
-    const large = await lookupLatency(200_000);
-    process.stdout.write(
-      `lookup _id: 10k ${small.idUs.toFixed(2)}us, 200k ${large.idUs.toFixed(2)}us, ratio ${(large.idUs / small.idUs).toFixed(2)}\n` +
-        `lookup secondary: 10k ${small.secondaryUs.toFixed(2)}us, 200k ${large.secondaryUs.toFixed(2)}us, ratio ${(large.secondaryUs / small.secondaryUs).toFixed(2)}\n`,
-    );
+    await lookups();
     return;
   }
   global.gc?.();

@@ -38,6 +38,8 @@ export type Plan =
       dedupe: boolean;
       /** The bounds express the whole filter: candidates need no re-check. */
       exact: boolean;
+      /** Whole-key points (in interval order) when every index field is pinned: hash lookups. */
+      points?: unknown[][];
     };
 
 const MAX_INTERVALS = 1000;
@@ -160,6 +162,8 @@ interface IndexBounds {
   /** Some bound admits null/missing (then a sparse index could miss documents). */
   admitsNull: boolean;
   dedupe: boolean;
+  /** The point tuples, when they pin every index field. */
+  points: unknown[][] | undefined;
 }
 
 function boundsForIndex(index: IndexTable, bounds: Map<string, FieldBounds>): IndexBounds {
@@ -223,6 +227,7 @@ function boundsForIndex(index: IndexTable, bounds: Map<string, FieldBounds>): In
     hasRange,
     admitsNull,
     dedupe: index.multikey || intervals.length > 1,
+    points: k === fields.length ? tuples : undefined,
   };
 }
 
@@ -395,6 +400,7 @@ export function planRead(
           sortCovered: wantsSort && cov.covered,
           dedupe: b.dedupe,
           exact: boundsAreExact(index, filter, b.pointPrefix),
+          ...(b.points !== undefined ? { points: b.points } : {}),
         },
       };
     }

@@ -63,18 +63,19 @@ export class SortedList<T> {
     }
   }
 
-  /** Removes one item comparing equal to `item`; false when none. */
-  remove(item: T): boolean {
+  /** Removes one item comparing equal to `item` and returns it; undefined when none. */
+  remove(item: T): T | undefined {
     const atOrAfter = (x: T): boolean => this.cmp(x, item) >= 0;
     const c = this.chunkFor(atOrAfter);
     const chunk = this.chunks[c];
-    if (!chunk) return false;
+    if (!chunk) return undefined;
     const at = SortedList.firstIn(chunk, atOrAfter);
-    if (at >= chunk.length || this.cmp(chunk[at] as T, item) !== 0) return false;
+    const found = chunk[at];
+    if (found === undefined || this.cmp(found, item) !== 0) return undefined;
     chunk.splice(at, 1);
     this.count--;
     if (chunk.length === 0) this.chunks.splice(c, 1);
-    return true;
+    return found;
   }
 
   /** Position of the first item satisfying `pred` (monotone false..true), or the end. */
