@@ -15,7 +15,7 @@ import {
 import { ObjectId, type ClientSession, type Document, type Filter } from 'mongodb';
 import { z } from 'zod';
 import { calendarDateInTimeZone } from '../domain/dates.js';
-import { badRequest } from '../domain/errors.js';
+import { badRequest, preconditionFailed } from '../domain/errors.js';
 import { assertDraft, transition } from '../domain/lifecycle.js';
 import { toInvoice } from '../mappers/invoice.js';
 import { recordAudit } from '../services/audit.js';
@@ -234,7 +234,9 @@ export const invoiceRouter = router({
             { $set: set },
             { session },
           );
-          if (result.matchedCount !== 1) assertDraft('open', 'update');
+          if (result.matchedCount !== 1) {
+            throw preconditionFailed('Cannot update: the invoice is no longer a draft');
+          }
           await audit(
             ctx,
             session,
