@@ -67,6 +67,12 @@ function variantsOf(base: Record<string, unknown>, shapeKeys: string[]): Variant
       });
     }
     variants.push({ label: `${at} = 100k chars`, input: withValue(base, path, OVERSIZED_STRING) });
+    for (const odd of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      variants.push({ label: `${at} = ${odd}`, input: withValue(base, path, odd) });
+    }
+    if (last === 'limit') {
+      variants.push({ label: `${at} = 1e6`, input: withValue(base, path, 1e6) });
+    }
     variants.push({
       label: `${at} = array of ${OVERSIZED_ARRAY_LENGTH}`,
       input: withValue(
