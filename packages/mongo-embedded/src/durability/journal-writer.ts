@@ -72,10 +72,6 @@ export class JournalWriter {
     this.segments.push(this.createSegment(firstSeq, continueExisting));
   }
 
-  get activeSeq(): number {
-    return this.active().seq;
-  }
-
   append(payload: Buffer): Promise<void> {
     if (this.closed) return Promise.reject(new Error('journal is closed'));
     if (this.failure !== undefined) return Promise.reject(this.failureError());
