@@ -9,6 +9,7 @@ export const ErrorCode = {
   Unauthorized: 13,
   TypeMismatch: 14,
   InvalidLength: 16,
+  PathNotViable: 28,
   IllegalOperation: 20,
   NamespaceNotFound: 26,
   IndexNotFound: 27,

@@ -81,8 +81,12 @@ export function optionalInteger(command: Document, field: string): number | unde
 
 export function nonNegativeInteger(command: Document, field: string): number | undefined {
   const n = optionalInteger(command, field);
-  if (n !== undefined && n < 0)
-    throw badValue(`${field} value must be non-negative, but received: ${n}`);
+  if (n !== undefined && n < 0) {
+    throw new MongoCommandError(
+      ErrorCode.Location51024,
+      `BSON field '${field}' value must be >= 0, actual value '${n}'`,
+    );
+  }
   return n;
 }
 

@@ -41,13 +41,9 @@ export function executeFind(
   const sort = optionalDocument(command, 'sort');
   const projection = optionalDocument(command, 'projection');
   const skip = nonNegativeInteger(command, 'skip') ?? 0;
-  let limit = optionalInteger(command, 'limit') ?? 0;
-  let singleBatch = optionalBoolean(command, 'singleBatch') ?? false;
-  if (limit < 0) {
-    // Legacy negative limit: return that many in one batch.
-    limit = -limit;
-    singleBatch = true;
-  }
+  // MongoDB 7.0 refuses negative limits in find; drivers turn limit(-n) into singleBatch.
+  const limit = nonNegativeInteger(command, 'limit') ?? 0;
+  const singleBatch = optionalBoolean(command, 'singleBatch') ?? false;
   const batchSize = nonNegativeInteger(command, 'batchSize');
   checkCollation(command);
   const hint = hintOf(command);

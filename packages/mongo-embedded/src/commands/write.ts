@@ -32,7 +32,7 @@ function orderedOf(command: Document): boolean {
 }
 
 function checkBatchSize(count: number): void {
-  if (count > MAX_WRITE_BATCH_SIZE) {
+  if (count < 1 || count > MAX_WRITE_BATCH_SIZE) {
     throw new MongoCommandError(
       ErrorCode.InvalidLength,
       `Write batch sizes must be between 1 and ${MAX_WRITE_BATCH_SIZE}. Got ${count} operations.`,

@@ -103,6 +103,46 @@ export function parseUpdateSpec(u: unknown): UpdateSpec {
 }
 
 const NUMERIC_OPERATORS = new Set(['$inc', '$mul']);
+/** Operators that create the field when it is missing. */
+const CREATING_OPERATORS = new Set([
+  '$set',
+  '$setOnInsert',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$currentDate',
+  '$push',
+  '$addToSet',
+]);
+
+/** MongoDB refuses to create a field below a scalar (or a named field inside an array). */
+function checkPathViable(doc: Document, path: string): void {
+  const parts = path.split('.');
+  let node: unknown = doc;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const part = parts[i]!;
+    if (part.startsWith('$')) return;
+    const child: unknown = Array.isArray(node)
+      ? /^\d+$/.test(part)
+        ? (node as unknown[])[Number(part)]
+        : undefined
+      : (node as Document)[part];
+    if (child === undefined) return;
+    const next = parts[i + 1]!;
+    const isContainer =
+      child !== null &&
+      typeof child === 'object' &&
+      (Array.isArray(child) || typeName(child) === 'object');
+    if (!isContainer || (Array.isArray(child) && !/^\d+$/.test(next) && !next.startsWith('$'))) {
+      throw new MongoCommandError(
+        ErrorCode.PathNotViable,
+        `Cannot create field '${next}' in element {${part}: ${JSON.stringify(child)}}`,
+      );
+    }
+    node = child;
+  }
+}
 const ARRAY_OPERATORS = new Set(['$push', '$addToSet', '$pop', '$pull', '$pullAll']);
 
 function isNumeric(value: unknown): boolean {
@@ -136,6 +176,7 @@ function checkOperatorTargets(
   const usedIdentifiers = new Set<string>();
   for (const [op, fields] of Object.entries(modifier)) {
     for (const [path, argument] of Object.entries(fields as Document)) {
+      if (CREATING_OPERATORS.has(op)) checkPathViable(doc, path);
       for (const match of path.matchAll(/\$\[(\w+)\]/g)) usedIdentifiers.add(match[1]!);
       if (NUMERIC_OPERATORS.has(op)) {
         if (!isNumeric(argument)) {
@@ -239,6 +280,7 @@ export function applyUpdate(
   options: ApplyUpdateOptions,
 ): { doc: Document; modified: boolean } {
   let next: Document;
+  let operatorModified: boolean | undefined;
   if (spec.kind === 'replacement') {
     next = withIdFirst(spec.doc, doc._id);
     if (spec.doc._id !== undefined && !sameValue(spec.doc._id, doc._id) && !options.inserting) {
@@ -256,6 +298,7 @@ export function applyUpdate(
     }
   } else {
     next = cloneDocument(doc);
+    operatorModified = false;
     const modifier: Document = {};
     for (const [op, fields] of Object.entries(spec.ops)) {
       if (op === '$setOnInsert') {
@@ -272,15 +315,18 @@ export function applyUpdate(
     if (Object.keys(modifier).length > 0) {
       // mingo re-tests the condition before updating; only the positional `$` needs it.
       const condition = !options.inserting && usesPositional(modifier) ? options.filter : {};
-      mingoUpdate(next, modifier, options.arrayFilters ?? [], condition, {
+      const changedPaths = mingoUpdate(next, modifier, options.arrayFilters ?? [], condition, {
         cloneMode: 'deep',
         queryOptions: mingoOptions(),
       });
+      // mingo lists the paths it really changed (a $set to the same value lists none),
+      // which spares comparing whole documents.
+      operatorModified = changedPaths.length > 0;
     }
     if (doc._id !== undefined && !sameValue(next._id, doc._id)) throw immutableId();
   }
   if (next._id === undefined && doc._id !== undefined) next = withIdFirst(next, doc._id);
-  return { doc: next, modified: !sameValue(next, doc) };
+  return { doc: next, modified: operatorModified ?? !sameValue(next, doc) };
 }
 
 /**
