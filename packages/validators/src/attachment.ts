@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { guardInput } from './input-guard.js';
 import { idempotencyKeySchema, pageSchema, paginationShape } from './common.js';
 import { instantSchema } from './dates.js';
 import { attachmentIdSchema, invoiceIdSchema, orgIdSchema, userIdSchema } from './ids.js';
@@ -41,21 +40,17 @@ export const attachmentDownloadParams = z.strictObject({
   attachmentId: attachmentIdSchema,
 });
 
-export const attachmentListInput = guardInput(
-  z.strictObject({
-    orgId: orgIdSchema,
-    invoiceId: invoiceIdSchema,
-    ...paginationShape,
-  }),
-);
+export const attachmentListInput = z.strictObject({
+  orgId: orgIdSchema,
+  invoiceId: invoiceIdSchema,
+  ...paginationShape,
+});
 
-export const attachmentDeleteInput = guardInput(
-  z.strictObject({
-    orgId: orgIdSchema,
-    attachmentId: attachmentIdSchema,
-    idempotencyKey: idempotencyKeySchema.optional(),
-  }),
-);
+export const attachmentDeleteInput = z.strictObject({
+  orgId: orgIdSchema,
+  attachmentId: attachmentIdSchema,
+  idempotencyKey: idempotencyKeySchema.optional(),
+});
 
 /** What `attachment.delete` returns: the id of the attachment that is gone. */
 export const attachmentDeleteOutput = z.strictObject({

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { guardInput } from './input-guard.js';
 import { emailSchema, pageSchema, paginationShape } from './common.js';
 import { instantSchema } from './dates.js';
 import { auditEventIdSchema, objectIdSchema, orgIdSchema, userIdSchema } from './ids.js';
@@ -34,19 +33,17 @@ export const auditSummarySchema = z
   )
   .refine((r) => Object.keys(r).length <= 50, 'At most 50 summary fields');
 
-export const auditListInput = guardInput(
-  z
-    .strictObject({
-      orgId: orgIdSchema,
-      entityType: auditEntityTypeSchema.optional(),
-      entityId: objectIdSchema.optional(),
-      ...paginationShape,
-    })
-    .refine((v) => v.entityId === undefined || v.entityType !== undefined, {
-      message: 'entityId needs entityType',
-      path: ['entityType'],
-    }),
-);
+export const auditListInput = z
+  .strictObject({
+    orgId: orgIdSchema,
+    entityType: auditEntityTypeSchema.optional(),
+    entityId: objectIdSchema.optional(),
+    ...paginationShape,
+  })
+  .refine((v) => v.entityId === undefined || v.entityType !== undefined, {
+    message: 'entityId needs entityType',
+    path: ['entityType'],
+  });
 
 export const auditEventSchema = z.strictObject({
   id: auditEventIdSchema,

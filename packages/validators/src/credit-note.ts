@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { guardInput } from './input-guard.js';
 import { idempotencyKeySchema, pageSchema, paginationShape } from './common.js';
 import { currencyCodeSchema } from './currency.js';
 import { calendarDateSchema, instantSchema } from './dates.js';
@@ -28,40 +27,34 @@ export const creditNoteLineInput = z.strictObject({
  * Either `lines` (computed like invoice lines, tax per rate) or a tax-inclusive `amount`,
  * never both. The total may not exceed what is still creditable on the invoice.
  */
-export const creditNoteCreateInput = guardInput(
-  z
-    .strictObject({
-      orgId: orgIdSchema,
-      invoiceId: invoiceIdSchema,
-      lines: z
-        .array(creditNoteLineInput)
-        .min(1, 'Give at least one line or use amount')
-        .max(MAX_CREDIT_NOTE_LINES, `At most ${MAX_CREDIT_NOTE_LINES} lines`)
-        .optional(),
-      amount: positiveAmountSchema.optional(),
-      reason: textSchema({ max: 500 }),
-      idempotencyKey: idempotencyKeySchema.optional(),
-    })
-    .refine((v) => (v.lines === undefined) !== (v.amount === undefined), {
-      message: 'Give exactly one of lines or amount',
-      path: ['amount'],
-    }),
-);
-
-export const creditNoteByIdInput = guardInput(
-  z.strictObject({
+export const creditNoteCreateInput = z
+  .strictObject({
     orgId: orgIdSchema,
-    creditNoteId: creditNoteIdSchema,
-  }),
-);
+    invoiceId: invoiceIdSchema,
+    lines: z
+      .array(creditNoteLineInput)
+      .min(1, 'Give at least one line or use amount')
+      .max(MAX_CREDIT_NOTE_LINES, `At most ${MAX_CREDIT_NOTE_LINES} lines`)
+      .optional(),
+    amount: positiveAmountSchema.optional(),
+    reason: textSchema({ max: 500 }),
+    idempotencyKey: idempotencyKeySchema.optional(),
+  })
+  .refine((v) => (v.lines === undefined) !== (v.amount === undefined), {
+    message: 'Give exactly one of lines or amount',
+    path: ['amount'],
+  });
 
-export const creditNoteListInput = guardInput(
-  z.strictObject({
-    orgId: orgIdSchema,
-    invoiceId: invoiceIdSchema.optional(),
-    ...paginationShape,
-  }),
-);
+export const creditNoteByIdInput = z.strictObject({
+  orgId: orgIdSchema,
+  creditNoteId: creditNoteIdSchema,
+});
+
+export const creditNoteListInput = z.strictObject({
+  orgId: orgIdSchema,
+  invoiceId: invoiceIdSchema.optional(),
+  ...paginationShape,
+});
 
 export const creditNoteLineSchema = z.strictObject({
   description: lineDescriptionSchema,

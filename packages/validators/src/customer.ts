@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { guardInput } from './input-guard.js';
 import {
   AT_LEAST_ONE_CHANGE,
   addressSchema,
@@ -17,66 +16,56 @@ import { currencyCodeSchema } from './currency.js';
 import { instantSchema } from './dates.js';
 import { customerIdSchema, orgIdSchema } from './ids.js';
 
-export const customerCreateInput = guardInput(
-  z.strictObject({
-    orgId: orgIdSchema,
-    name: nameSchema,
-    email: emailSchema.optional(),
-    address: addressSchema.optional(),
-    taxId: taxIdSchema.optional(),
-    /** Default currency of this customer's invoices; the org's currency when absent. */
-    currency: currencyCodeSchema.optional(),
-    idempotencyKey: idempotencyKeySchema.optional(),
-  }),
-);
+export const customerCreateInput = z.strictObject({
+  orgId: orgIdSchema,
+  name: nameSchema,
+  email: emailSchema.optional(),
+  address: addressSchema.optional(),
+  taxId: taxIdSchema.optional(),
+  /** Default currency of this customer's invoices; the org's currency when absent. */
+  currency: currencyCodeSchema.optional(),
+  idempotencyKey: idempotencyKeySchema.optional(),
+});
 
 /** Fields left out stay unchanged; `null` clears an optional field. At least one change. */
-export const customerUpdateInput = guardInput(
-  z
-    .strictObject({
-      orgId: orgIdSchema,
-      customerId: customerIdSchema,
-      name: nameSchema.optional(),
-      email: emailSchema.nullable().optional(),
-      address: addressSchema.nullable().optional(),
-      taxId: taxIdSchema.nullable().optional(),
-      currency: currencyCodeSchema.nullable().optional(),
-      idempotencyKey: idempotencyKeySchema.optional(),
-    })
-    .refine(
-      (value) => hasChange(value, ['orgId', 'customerId', 'idempotencyKey']),
-      AT_LEAST_ONE_CHANGE,
-    ),
-);
-
-export const customerByIdInput = guardInput(
-  z.strictObject({
+export const customerUpdateInput = z
+  .strictObject({
     orgId: orgIdSchema,
     customerId: customerIdSchema,
-  }),
-);
-
-export const customerArchiveInput = guardInput(
-  z.strictObject({
-    orgId: orgIdSchema,
-    customerId: customerIdSchema,
+    name: nameSchema.optional(),
+    email: emailSchema.nullable().optional(),
+    address: addressSchema.nullable().optional(),
+    taxId: taxIdSchema.nullable().optional(),
+    currency: currencyCodeSchema.nullable().optional(),
     idempotencyKey: idempotencyKeySchema.optional(),
-  }),
-);
+  })
+  .refine(
+    (value) => hasChange(value, ['orgId', 'customerId', 'idempotencyKey']),
+    AT_LEAST_ONE_CHANGE,
+  );
+
+export const customerByIdInput = z.strictObject({
+  orgId: orgIdSchema,
+  customerId: customerIdSchema,
+});
+
+export const customerArchiveInput = z.strictObject({
+  orgId: orgIdSchema,
+  customerId: customerIdSchema,
+  idempotencyKey: idempotencyKeySchema.optional(),
+});
 
 export const CUSTOMER_SORT_FIELDS = ['name', 'createdAt'] as const;
 
-export const customerListInput = guardInput(
-  z.strictObject({
-    orgId: orgIdSchema,
-    ...paginationShape,
-    /** Matches the customer name (prefix, case-insensitive) or the exact email. */
-    search: searchSchema.optional(),
-    includeArchived: z.boolean().default(false),
-    sort: z.enum(CUSTOMER_SORT_FIELDS).default('name'),
-    direction: sortDirectionSchema.default('asc'),
-  }),
-);
+export const customerListInput = z.strictObject({
+  orgId: orgIdSchema,
+  ...paginationShape,
+  /** Matches the customer name (prefix, case-insensitive) or the exact email. */
+  search: searchSchema.optional(),
+  includeArchived: z.boolean().default(false),
+  sort: z.enum(CUSTOMER_SORT_FIELDS).default('name'),
+  direction: sortDirectionSchema.default('asc'),
+});
 
 export const customerSchema = z.strictObject({
   id: customerIdSchema,

@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import { invoiceByIdInput, invoiceCreateInput, type invoiceListInput } from './index.js';
-import { INPUT_SHAPE_LIMITS, findShapeViolation } from './input-guard.js';
+import { invoiceByIdInput, invoiceCreateInput, invoiceListInput } from './index.js';
+import { INPUT_SHAPE_LIMITS, findShapeViolation, guardInput } from './input-guard.js';
 
 const ORG = '65a1b2c3d4e5f60718293a4b';
 const ID = '0123456789abcdef01234567';
@@ -9,7 +9,7 @@ const ID = '0123456789abcdef01234567';
 describe('input shape guard', () => {
   it('refuses 50 000 unknown keys with one short issue', () => {
     const extra = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`$k${i}`, 'v']));
-    const result = invoiceByIdInput.safeParse({ orgId: ORG, invoiceId: ID, ...extra });
+    const result = guardInput(invoiceByIdInput).safeParse({ orgId: ORG, invoiceId: ID, ...extra });
     expect(result.error?.issues.map((issue) => issue.message)).toEqual([
       'An object in the input has 50002 keys; at most 40 are allowed',
     ]);
@@ -18,7 +18,11 @@ describe('input shape guard', () => {
   it('refuses deep nesting', () => {
     let deep: unknown = 'leaf';
     for (let i = 0; i < 1000; i++) deep = { description: deep };
-    const result = invoiceCreateInput.safeParse({ orgId: ORG, customerId: ID, lines: [deep] });
+    const result = guardInput(invoiceCreateInput).safeParse({
+      orgId: ORG,
+      customerId: ID,
+      lines: [deep],
+    });
     expect(result.error?.issues[0]?.message).toBe(
       'Input is nested too deeply (more than 8 levels)',
     );
@@ -48,14 +52,17 @@ describe('input shape guard', () => {
       metadata,
     };
     expect(findShapeViolation(input, INPUT_SHAPE_LIMITS)).toBeNull();
-    expect(invoiceCreateInput.safeParse(input).success).toBe(true);
+    expect(guardInput(invoiceCreateInput).safeParse(input).success).toBe(true);
   });
 
   it('keeps the input and output types of the wrapped schema', () => {
-    expectTypeOf<
-      z.input<typeof invoiceCreateInput>['lines'][number]['quantity']
-    >().toEqualTypeOf<number>();
-    expectTypeOf<z.input<typeof invoiceListInput>['limit']>().toEqualTypeOf<number | undefined>();
-    expectTypeOf<z.output<typeof invoiceListInput>['limit']>().toEqualTypeOf<number>();
+    const guardedCreate = guardInput(invoiceCreateInput);
+    const guardedList = guardInput(invoiceListInput);
+    expectTypeOf<z.input<typeof guardedCreate>>().toEqualTypeOf<
+      z.input<typeof invoiceCreateInput>
+    >();
+    expectTypeOf<z.output<typeof guardedList>>().toEqualTypeOf<z.output<typeof invoiceListInput>>();
+    expect(guardedList.parse({ orgId: ORG })).toEqual(invoiceListInput.parse({ orgId: ORG }));
+    expect(guardedCreate.safeParse({ orgId: ORG }).success).toBe(false);
   });
 });

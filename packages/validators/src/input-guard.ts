@@ -46,9 +46,11 @@ export function findShapeViolation(
 }
 
 /**
- * Wraps a procedure input so that oversized or deeply nested bodies are refused with one short
- * issue before zod walks them (50 000 unknown keys otherwise cost ~0.5 s and a 0.5 MB message).
- * Input and output types are those of the wrapped schema.
+ * Wraps a schema so that oversized or deeply nested bodies are refused with one short issue
+ * before zod walks them (50 000 unknown keys otherwise cost ~0.5 s and a 0.5 MB message).
+ * Input and output types are those of the wrapped schema. The exported procedure inputs are not
+ * wrapped (tests introspect their object shape); the router applies `findShapeViolation` to the
+ * raw input once for every procedure, or wraps inputs with this where it defines them.
  */
 export function guardInput<T extends z.ZodType>(schema: T) {
   return z.preprocess<unknown, T, z.input<T>>((raw, ctx) => {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { guardInput } from './input-guard.js';
 import {
   AT_LEAST_ONE_CHANGE,
   addressSchema,
@@ -59,57 +58,51 @@ function datesInOrder(value: {
 }
 const datesInOrderMessage = { message: 'dueDate must not be before issueDate', path: ['dueDate'] };
 
-export const invoiceCreateInput = guardInput(
-  z
-    .strictObject({
-      orgId: orgIdSchema,
-      customerId: customerIdSchema,
-      /** The customer's currency, else the org's, when absent. */
-      currency: currencyCodeSchema.optional(),
-      /** When absent, set to today (org timezone) at issue. */
-      issueDate: calendarDateSchema.optional(),
-      /** When absent, issueDate + the org's payment terms at issue. */
-      dueDate: calendarDateSchema.optional(),
-      lines: invoiceLinesInput,
-      discount: discountSchema.optional(),
-      notes: notesSchema.optional(),
-      metadata: metadataSchema.optional(),
-      idempotencyKey: idempotencyKeySchema.optional(),
-    })
-    .refine(datesInOrder, datesInOrderMessage),
-);
+export const invoiceCreateInput = z
+  .strictObject({
+    orgId: orgIdSchema,
+    customerId: customerIdSchema,
+    /** The customer's currency, else the org's, when absent. */
+    currency: currencyCodeSchema.optional(),
+    /** When absent, set to today (org timezone) at issue. */
+    issueDate: calendarDateSchema.optional(),
+    /** When absent, issueDate + the org's payment terms at issue. */
+    dueDate: calendarDateSchema.optional(),
+    lines: invoiceLinesInput,
+    discount: discountSchema.optional(),
+    notes: notesSchema.optional(),
+    metadata: metadataSchema.optional(),
+    idempotencyKey: idempotencyKeySchema.optional(),
+  })
+  .refine(datesInOrder, datesInOrderMessage);
 
 /** Drafts only. Fields left out stay unchanged; `null` clears an optional field. */
-export const invoiceUpdateInput = guardInput(
-  z
-    .strictObject({
-      orgId: orgIdSchema,
-      invoiceId: invoiceIdSchema,
-      customerId: customerIdSchema.optional(),
-      currency: currencyCodeSchema.optional(),
-      issueDate: calendarDateSchema.nullable().optional(),
-      dueDate: calendarDateSchema.nullable().optional(),
-      lines: invoiceLinesInput.optional(),
-      discount: discountSchema.nullable().optional(),
-      notes: notesSchema.nullable().optional(),
-      metadata: metadataSchema.nullable().optional(),
-      idempotencyKey: idempotencyKeySchema.optional(),
-    })
-    .refine(datesInOrder, datesInOrderMessage)
-    .refine(
-      (value) => hasChange(value, ['orgId', 'invoiceId', 'idempotencyKey']),
-      AT_LEAST_ONE_CHANGE,
-    ),
-);
-
-/** `{ orgId, invoiceId, idempotencyKey? }`: issue, deleteDraft, markUncollectible. */
-export const invoiceActionInput = guardInput(
-  z.strictObject({
+export const invoiceUpdateInput = z
+  .strictObject({
     orgId: orgIdSchema,
     invoiceId: invoiceIdSchema,
+    customerId: customerIdSchema.optional(),
+    currency: currencyCodeSchema.optional(),
+    issueDate: calendarDateSchema.nullable().optional(),
+    dueDate: calendarDateSchema.nullable().optional(),
+    lines: invoiceLinesInput.optional(),
+    discount: discountSchema.nullable().optional(),
+    notes: notesSchema.nullable().optional(),
+    metadata: metadataSchema.nullable().optional(),
     idempotencyKey: idempotencyKeySchema.optional(),
-  }),
-);
+  })
+  .refine(datesInOrder, datesInOrderMessage)
+  .refine(
+    (value) => hasChange(value, ['orgId', 'invoiceId', 'idempotencyKey']),
+    AT_LEAST_ONE_CHANGE,
+  );
+
+/** `{ orgId, invoiceId, idempotencyKey? }`: issue, deleteDraft, markUncollectible. */
+export const invoiceActionInput = z.strictObject({
+  orgId: orgIdSchema,
+  invoiceId: invoiceIdSchema,
+  idempotencyKey: idempotencyKeySchema.optional(),
+});
 export const invoiceIssueInput = invoiceActionInput;
 export const invoiceDeleteDraftInput = invoiceActionInput;
 export const invoiceMarkUncollectibleInput = invoiceActionInput;
@@ -117,56 +110,50 @@ export const invoiceMarkUncollectibleInput = invoiceActionInput;
 /** What `invoice.deleteDraft` returns. */
 export const invoiceDeleteDraftOutput = z.strictObject({ deleted: z.literal(true) });
 
-export const invoiceVoidInput = guardInput(
-  z.strictObject({
-    orgId: orgIdSchema,
-    invoiceId: invoiceIdSchema,
-    reason: textSchema({ max: 500 }).optional(),
-    idempotencyKey: idempotencyKeySchema.optional(),
-  }),
-);
+export const invoiceVoidInput = z.strictObject({
+  orgId: orgIdSchema,
+  invoiceId: invoiceIdSchema,
+  reason: textSchema({ max: 500 }).optional(),
+  idempotencyKey: idempotencyKeySchema.optional(),
+});
 
-export const invoiceByIdInput = guardInput(
-  z.strictObject({
-    orgId: orgIdSchema,
-    invoiceId: invoiceIdSchema,
-  }),
-);
+export const invoiceByIdInput = z.strictObject({
+  orgId: orgIdSchema,
+  invoiceId: invoiceIdSchema,
+});
 
 export const INVOICE_SORT_FIELDS = ['createdAt', 'issueDate', 'dueDate', 'total'] as const;
 
-export const invoiceListInput = guardInput(
-  z
-    .strictObject({
-      orgId: orgIdSchema,
-      ...paginationShape,
-      /** One status or several; normalized to an array. */
-      status: z
-        .union([
-          invoiceStatusSchema.transform((status) => [status]),
-          z
-            .array(invoiceStatusSchema)
-            .min(1, 'Give at least one status or leave status out')
-            .max(INVOICE_STATUSES.length),
-        ])
-        .optional(),
-      customerId: customerIdSchema.optional(),
-      overdue: z.boolean().optional(),
-      issueDateFrom: calendarDateSchema.optional(),
-      issueDateTo: calendarDateSchema.optional(),
-      /** Invoice number (prefix) or customer name (prefix, case-insensitive). */
-      search: searchSchema.optional(),
-      sort: z.enum(INVOICE_SORT_FIELDS).default('createdAt'),
-      direction: sortDirectionSchema.default('desc'),
-    })
-    .refine(
-      (v) =>
-        v.issueDateFrom === undefined ||
-        v.issueDateTo === undefined ||
-        v.issueDateFrom <= v.issueDateTo,
-      { message: 'issueDateFrom must not be after issueDateTo', path: ['issueDateTo'] },
-    ),
-);
+export const invoiceListInput = z
+  .strictObject({
+    orgId: orgIdSchema,
+    ...paginationShape,
+    /** One status or several; normalized to an array. */
+    status: z
+      .union([
+        invoiceStatusSchema.transform((status) => [status]),
+        z
+          .array(invoiceStatusSchema)
+          .min(1, 'Give at least one status or leave status out')
+          .max(INVOICE_STATUSES.length),
+      ])
+      .optional(),
+    customerId: customerIdSchema.optional(),
+    overdue: z.boolean().optional(),
+    issueDateFrom: calendarDateSchema.optional(),
+    issueDateTo: calendarDateSchema.optional(),
+    /** Invoice number (prefix) or customer name (prefix, case-insensitive). */
+    search: searchSchema.optional(),
+    sort: z.enum(INVOICE_SORT_FIELDS).default('createdAt'),
+    direction: sortDirectionSchema.default('desc'),
+  })
+  .refine(
+    (v) =>
+      v.issueDateFrom === undefined ||
+      v.issueDateTo === undefined ||
+      v.issueDateFrom <= v.issueDateTo,
+    { message: 'issueDateFrom must not be after issueDateTo', path: ['issueDateTo'] },
+  );
 
 /** Names and addresses as printed on the invoice, frozen at issue. */
 export const partySnapshotSchema = z.strictObject({

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { guardInput } from './input-guard.js';
 import { emailSchema, idempotencyKeySchema } from './common.js';
 import { instantSchema } from './dates.js';
 import { membershipIdSchema, orgIdSchema, userIdSchema } from './ids.js';
@@ -30,32 +29,26 @@ const exactlyOneTargetMessage = {
   path: ['userId'],
 };
 
-export const memberListInput = guardInput(z.strictObject({ orgId: orgIdSchema }));
+export const memberListInput = z.strictObject({ orgId: orgIdSchema });
 
-export const memberAddInput = guardInput(
-  z.strictObject({
-    orgId: orgIdSchema,
-    email: emailSchema,
+export const memberAddInput = z.strictObject({
+  orgId: orgIdSchema,
+  email: emailSchema,
+  role: roleSchema,
+  idempotencyKey: idempotencyKeySchema.optional(),
+});
+
+export const memberUpdateRoleInput = z
+  .strictObject({
+    ...memberTargetShape,
     role: roleSchema,
     idempotencyKey: idempotencyKeySchema.optional(),
-  }),
-);
+  })
+  .refine(exactlyOneTarget, exactlyOneTargetMessage);
 
-export const memberUpdateRoleInput = guardInput(
-  z
-    .strictObject({
-      ...memberTargetShape,
-      role: roleSchema,
-      idempotencyKey: idempotencyKeySchema.optional(),
-    })
-    .refine(exactlyOneTarget, exactlyOneTargetMessage),
-);
-
-export const memberRemoveInput = guardInput(
-  z
-    .strictObject({ ...memberTargetShape, idempotencyKey: idempotencyKeySchema.optional() })
-    .refine(exactlyOneTarget, exactlyOneTargetMessage),
-);
+export const memberRemoveInput = z
+  .strictObject({ ...memberTargetShape, idempotencyKey: idempotencyKeySchema.optional() })
+  .refine(exactlyOneTarget, exactlyOneTargetMessage);
 
 /** What `member.remove` returns. */
 export const memberRemoveOutput = z.strictObject({ removed: z.literal(true) });

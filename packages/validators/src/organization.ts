@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { guardInput } from './input-guard.js';
 import {
   AT_LEAST_ONE_CHANGE,
   addressSchema,
@@ -50,35 +49,31 @@ export const paymentTermsDaysSchema = z
 
 export const DEFAULT_PAYMENT_TERMS_DAYS = 30;
 
-export const organizationCreateInput = guardInput(
-  z.strictObject({
-    name: nameSchema,
-    currency: currencyCodeSchema,
-    timezone: timeZoneSchema,
-    numbering: numberingSchema.optional(),
-    idempotencyKey: idempotencyKeySchema.optional(),
-  }),
-);
+export const organizationCreateInput = z.strictObject({
+  name: nameSchema,
+  currency: currencyCodeSchema,
+  timezone: timeZoneSchema,
+  numbering: numberingSchema.optional(),
+  idempotencyKey: idempotencyKeySchema.optional(),
+});
 
-export const organizationByIdInput = guardInput(z.strictObject({ orgId: orgIdSchema }));
+export const organizationByIdInput = z.strictObject({ orgId: orgIdSchema });
 
 /** Fields left out stay unchanged; `null` clears an optional field. At least one change. */
-export const organizationUpdateInput = guardInput(
-  z
-    .strictObject({
-      orgId: orgIdSchema,
-      name: nameSchema.optional(),
-      address: addressSchema.nullable().optional(),
-      taxId: taxIdSchema.nullable().optional(),
-      currency: currencyCodeSchema.optional(),
-      timezone: timeZoneSchema.optional(),
-      numbering: numberingSchema.optional(),
-      paymentTermsDays: paymentTermsDaysSchema.optional(),
-      defaultTaxRates: taxRatesSchema.optional(),
-      idempotencyKey: idempotencyKeySchema.optional(),
-    })
-    .refine((value) => hasChange(value, ['orgId', 'idempotencyKey']), AT_LEAST_ONE_CHANGE),
-);
+export const organizationUpdateInput = z
+  .strictObject({
+    orgId: orgIdSchema,
+    name: nameSchema.optional(),
+    address: addressSchema.nullable().optional(),
+    taxId: taxIdSchema.nullable().optional(),
+    currency: currencyCodeSchema.optional(),
+    timezone: timeZoneSchema.optional(),
+    numbering: numberingSchema.optional(),
+    paymentTermsDays: paymentTermsDaysSchema.optional(),
+    defaultTaxRates: taxRatesSchema.optional(),
+    idempotencyKey: idempotencyKeySchema.optional(),
+  })
+  .refine((value) => hasChange(value, ['orgId', 'idempotencyKey']), AT_LEAST_ONE_CHANGE);
 
 export const organizationSchema = z.strictObject({
   id: orgIdSchema,

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { guardInput } from './input-guard.js';
 import { idempotencyKeySchema, pageSchema, paginationShape } from './common.js';
 import { currencyCodeSchema } from './currency.js';
 import { calendarDateSchema, instantSchema } from './dates.js';
@@ -15,35 +14,29 @@ export const paymentStatusSchema = z.enum(PAYMENT_STATUSES);
 
 export const paymentReferenceSchema = textSchema({ max: 200 });
 
-export const paymentRecordInput = guardInput(
-  z.strictObject({
-    orgId: orgIdSchema,
-    invoiceId: invoiceIdSchema,
-    /** In the invoice's currency; more than amountDue is refused. */
-    amount: positiveAmountSchema,
-    date: calendarDateSchema,
-    method: paymentMethodSchema,
-    reference: paymentReferenceSchema.optional(),
-    idempotencyKey: idempotencyKeySchema.optional(),
-  }),
-);
+export const paymentRecordInput = z.strictObject({
+  orgId: orgIdSchema,
+  invoiceId: invoiceIdSchema,
+  /** In the invoice's currency; more than amountDue is refused. */
+  amount: positiveAmountSchema,
+  date: calendarDateSchema,
+  method: paymentMethodSchema,
+  reference: paymentReferenceSchema.optional(),
+  idempotencyKey: idempotencyKeySchema.optional(),
+});
 
-export const paymentVoidInput = guardInput(
-  z.strictObject({
-    orgId: orgIdSchema,
-    paymentId: paymentIdSchema,
-    reason: textSchema({ max: 500 }).optional(),
-    idempotencyKey: idempotencyKeySchema.optional(),
-  }),
-);
+export const paymentVoidInput = z.strictObject({
+  orgId: orgIdSchema,
+  paymentId: paymentIdSchema,
+  reason: textSchema({ max: 500 }).optional(),
+  idempotencyKey: idempotencyKeySchema.optional(),
+});
 
-export const paymentListInput = guardInput(
-  z.strictObject({
-    orgId: orgIdSchema,
-    invoiceId: invoiceIdSchema.optional(),
-    ...paginationShape,
-  }),
-);
+export const paymentListInput = z.strictObject({
+  orgId: orgIdSchema,
+  invoiceId: invoiceIdSchema.optional(),
+  ...paginationShape,
+});
 
 export const paymentSchema = z.strictObject({
   id: paymentIdSchema,

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { guardInput } from './input-guard.js';
 import { currencyCodeSchema } from './currency.js';
 import { calendarDateSchema, calendarMonthSchema } from './dates.js';
 import { orgIdSchema } from './ids.js';
@@ -15,19 +14,17 @@ export const AGING_BUCKETS = [
 export const agingBucketSchema = z.enum(AGING_BUCKETS);
 export type AgingBucket = z.infer<typeof agingBucketSchema>;
 
-export const reportSummaryInput = guardInput(
-  z
-    .strictObject({
-      orgId: orgIdSchema,
-      /** Issue-date range for invoiced, paid and revenue; the whole history when absent. */
-      from: calendarDateSchema.optional(),
-      to: calendarDateSchema.optional(),
-    })
-    .refine((v) => v.from === undefined || v.to === undefined || v.from <= v.to, {
-      message: 'from must not be after to',
-      path: ['to'],
-    }),
-);
+export const reportSummaryInput = z
+  .strictObject({
+    orgId: orgIdSchema,
+    /** Issue-date range for invoiced, paid and revenue; the whole history when absent. */
+    from: calendarDateSchema.optional(),
+    to: calendarDateSchema.optional(),
+  })
+  .refine((v) => v.from === undefined || v.to === undefined || v.from <= v.to, {
+    message: 'from must not be after to',
+    path: ['to'],
+  });
 
 /** Sums of non-negative amounts can exceed a single invoice's bound; still safe integers. */
 const sumSchema = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
