@@ -44,6 +44,17 @@ async function segmentPaths(dir: string): Promise<string[]> {
   return names.map((n) => join(dir, JOURNAL_DIR, n));
 }
 
+/** Writes `appends` one after another into a fresh dbPath; returns its (single) segment. */
+async function journalWith(dir: string, ...appends: JournalOp[][]): Promise<string> {
+  const d = await open(dir);
+  await d.recover();
+  for (const ops of appends) await d.append(ops);
+  await d.close();
+  const [segment] = await segmentPaths(dir);
+  if (!segment) throw new Error('no segment');
+  return segment;
+}
+
 function snapshotOf(ops: JournalOp[]): () => CollectionSnapshot[] {
   return () => {
     const builder = new RecoveredStateBuilder();
@@ -138,13 +149,7 @@ describe('createFileDurability', () => {
 
   it('discards a torn tail (half a record) and keeps appending after it', () =>
     withTempDir(async (dir) => {
-      const d = await open(dir);
-      await d.recover();
-      await d.append([create, put(1)]);
-      await d.append([put(2, { pad: 'x'.repeat(500) })]);
-      await d.close();
-      const [segment] = await segmentPaths(dir);
-      if (!segment) throw new Error('no segment');
+      const segment = await journalWith(dir, [create, put(1)], [put(2, { pad: 'x'.repeat(500) })]);
       const full = (await stat(segment)).size;
       await truncate(segment, full - 100); // the last record lost its end
 
@@ -161,12 +166,7 @@ describe('createFileDurability', () => {
 
   it('discards garbage appended after the last record (zeros or random bytes)', () =>
     withTempDir(async (dir) => {
-      const d = await open(dir);
-      await d.recover();
-      await d.append([create, put(1)]);
-      await d.close();
-      const [segment] = await segmentPaths(dir);
-      if (!segment) throw new Error('no segment');
+      const segment = await journalWith(dir, [create, put(1)]);
       await appendFile(segment, Buffer.alloc(4096)); // zero-filled tail after power loss
       await appendFile(segment, Buffer.from('not a journal record at all'));
       expect((await reopen(dir)).ids).toEqual([1]);
@@ -174,13 +174,7 @@ describe('createFileDurability', () => {
 
   it('treats a bad checksum in the last record as a torn tail', () =>
     withTempDir(async (dir) => {
-      const d = await open(dir);
-      await d.recover();
-      await d.append([create, put(1)]);
-      await d.append([put(2)]);
-      await d.close();
-      const [segment] = await segmentPaths(dir);
-      if (!segment) throw new Error('no segment');
+      const segment = await journalWith(dir, [create, put(1)], [put(2)]);
       const bytes = await readFile(segment);
       bytes[bytes.length - 3] = (bytes.at(-3) ?? 0) ^ 0xff;
       await writeFile(segment, bytes);
@@ -193,14 +187,7 @@ describe('createFileDurability', () => {
 
   it('refuses to start when a damaged record is followed by intact ones (no silent skip)', () =>
     withTempDir(async (dir) => {
-      const d = await open(dir);
-      await d.recover();
-      await d.append([create, put(1)]);
-      await d.append([put(2)]);
-      await d.append([put(3)]);
-      await d.close();
-      const [segment] = await segmentPaths(dir);
-      if (!segment) throw new Error('no segment');
+      const segment = await journalWith(dir, [create, put(1)], [put(2)], [put(3)]);
       const bytes = await readFile(segment);
       bytes[20] = (bytes[20] ?? 0) ^ 0x01; // inside the first record
       await writeFile(segment, bytes);
@@ -243,10 +230,7 @@ describe('createFileDurability', () => {
 
   it('ignores a checkpoint temp file left by a crash mid-checkpoint', () =>
     withTempDir(async (dir) => {
-      const d = await open(dir);
-      await d.recover();
-      await d.append([create, put(1)]);
-      await d.close();
+      await journalWith(dir, [create, put(1)]);
       await writeFile(join(dir, `${CHECKPOINT_FILE}.tmp`), Buffer.from('half-written checkpoint'));
       expect((await reopen(dir)).ids).toEqual([1]);
       expect(await readdir(dir)).not.toContain(`${CHECKPOINT_FILE}.tmp`);
