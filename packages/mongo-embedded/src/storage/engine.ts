@@ -963,7 +963,9 @@ export class Engine implements StorageEngine {
       return false;
     }
     this.checkWritable(unit, rec);
-    this.apply(unit, coll, rec, idKey, null, undefined, id);
+    // Journal the stored _id (the caller may have matched 1 with 1.0 or Long(1)).
+    const storedId: unknown = deserialize(cur.bytes)._id;
+    this.apply(unit, coll, rec, idKey, null, undefined, storedId);
     return true;
   }
 
