@@ -39,6 +39,19 @@ export async function aggregate(ctx: CommandContext, command: Document): Promise
   }
   checkCollation(command);
   const variables = optionalDocument(command, 'let');
+  const first = pipeline[0];
+  if (first && ('$collStats' in first || '$indexStats' in first)) {
+    // Metadata sources (Compass asks for them): build the input, run the rest through mingo.
+    const source =
+      '$collStats' in first
+        ? collStatsSource(ctx, ns, first.$collStats)
+        : indexStatsSource(ctx, ns);
+    const results = runStages(source, pipeline.slice(1), () => [], variables);
+    const { batch, id } = ctx.server.cursors.open(nsString(ns), results, undefined, {
+      lsid: ctx.session?.key,
+    });
+    return { cursor: { firstBatch: batch, id, ns: nsString(ns) }, ok: 1 };
+  }
   const planned = planPipeline(pipeline);
   const hint = hintOf(command);
   const scanned = scan(ctx, ns, {
@@ -79,6 +92,57 @@ export async function aggregate(ctx: CommandContext, command: Document): Promise
     txnId: ctx.txn?.id,
   });
   return { cursor: { firstBatch: batch, id, ns: nsString(ns) }, ok: 1 };
+}
+
+function collStatsSource(ctx: CommandContext, ns: Namespace, spec: unknown): Document[] {
+  const options = isDocument(spec) ? spec : {};
+  const exists = ctx.server.storage.getCollection(ns) !== undefined;
+  if (!exists) {
+    throw new MongoCommandError(
+      ErrorCode.NamespaceNotFound,
+      `Unable to retrieve storageStats in $collStats stage :: caused by :: Collection [${nsString(ns)}] not found.`,
+    );
+  }
+  const stats = ctx.server.storage.stats(ns);
+  const doc: Document = {
+    ns: nsString(ns),
+    host: `${ctx.connection.localAddress}:${ctx.connection.localPort}`,
+    localTime: new Date(),
+  };
+  if (options.storageStats !== undefined) {
+    const totalIndexSize = Object.values(stats.indexSizes).reduce((a, b) => a + b, 0);
+    doc.storageStats = {
+      size: stats.size,
+      count: stats.count,
+      avgObjSize: stats.avgObjSize,
+      storageSize: stats.size,
+      freeStorageSize: 0,
+      capped: false,
+      nindexes: stats.nindexes,
+      indexSizes: stats.indexSizes,
+      totalIndexSize,
+      totalSize: stats.size + totalIndexSize,
+      scaleFactor: 1,
+    };
+  }
+  if (options.count !== undefined) doc.count = stats.count;
+  if (options.latencyStats !== undefined) {
+    const zero = { latency: 0, ops: 0 };
+    doc.latencyStats = { reads: zero, writes: zero, commands: zero, transactions: zero };
+  }
+  return [doc];
+}
+
+function indexStatsSource(ctx: CommandContext, ns: Namespace): Document[] {
+  if (!ctx.server.storage.getCollection(ns)) return [];
+  const host = `${ctx.connection.localAddress}:${ctx.connection.localPort}`;
+  return ctx.server.storage.listIndexes(ns).map((spec) => ({
+    name: spec.name,
+    key: spec.key,
+    host,
+    accesses: { ops: 0, since: new Date(ctx.server.startedAt) },
+    spec,
+  }));
 }
 
 function outputNamespace(ctx: CommandContext, spec: unknown, stage: string): Namespace {

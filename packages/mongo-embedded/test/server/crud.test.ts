@@ -312,6 +312,24 @@ describe('catalog and indexes', () => {
     expect(dbs.databases.map((d) => d.name)).not.toContain('catalog_ops');
   });
 
+  it('serves the $collStats and $indexStats sources tools use', async () => {
+    await db.collection<Doc>('stats_stage').insertMany([{ a: 1 }, { a: 2 }, { a: 3 }]);
+    const [stats] = await db
+      .collection<Doc>('stats_stage')
+      .aggregate([{ $collStats: { storageStats: {}, count: {} } }])
+      .toArray();
+    expect(stats).toMatchObject({
+      ns: 'crud.stats_stage',
+      count: 3,
+      storageStats: { count: 3, nindexes: 1 },
+    });
+    const indexes = await db
+      .collection<Doc>('stats_stage')
+      .aggregate([{ $indexStats: {} }, { $project: { name: 1 } }])
+      .toArray();
+    expect(indexes.map((i) => i.name)).toEqual(['_id_']);
+  });
+
   it('reports dbStats and collStats', async () => {
     await db.collection<Doc>('stats').insertMany([{ a: 1 }, { a: 2 }]);
     const dbStats = await db.command({ dbStats: 1 });
