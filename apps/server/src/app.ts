@@ -2,7 +2,9 @@ import type { Database } from '@invoice/db';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TokenVerifier } from './auth/token-verifier.js';
 import type { Config } from './env.js';
+import authPlugin from './plugins/auth.js';
 import healthPlugin from './plugins/health.js';
+import securityPlugin from './plugins/security.js';
 import { trpcPlugin } from './plugins/trpc.js';
 
 export interface BuildAppOptions {
@@ -31,6 +33,8 @@ export async function buildApp({
     // Batched tRPC paths (`a.b,c.d,...`) are long.
     routerOptions: { maxParamLength: 5000 },
   });
+  await app.register(authPlugin, { config, verifier });
+  await app.register(securityPlugin, { config });
   await app.register(healthPlugin);
   await app.register(trpcPlugin, { config, db, verifier });
   return app;

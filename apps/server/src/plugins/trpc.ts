@@ -10,7 +10,7 @@ import { TRPCError } from '@trpc/server';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { bearerToken, type TokenVerifier } from '../auth/token-verifier.js';
+import type { TokenVerifier } from '../auth/token-verifier.js';
 import type { Config } from '../env.js';
 
 export interface TrpcPluginOptions {
@@ -20,34 +20,22 @@ export interface TrpcPluginOptions {
 }
 
 /**
- * Builds the request context: the bearer token is verified once per HTTP request (a batch
- * shares it). A missing token gives `user: null` (public procedures still work; the rest
- * answer UNAUTHORIZED); a bad one is UNAUTHORIZED for every call, without detail.
+ * Builds the request context from what the auth hook established (the token is verified once
+ * per HTTP request; a batch shares it). No token: `user: null`, so protected procedures answer
+ * UNAUTHORIZED; a rejected token: UNAUTHORIZED for every call, without detail.
  */
-async function contextFor(req: FastifyRequest, options: TrpcPluginOptions): Promise<Context> {
-  const header = req.headers.authorization;
-  const token = bearerToken(header);
-  let user: AuthUser | null = null;
-  if (header !== undefined) {
-    if (token === null)
-      throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Invalid authorization header' });
-    try {
-      user = await options.verifier.verify(token, {
-        checkRevoked: options.config.AUTH_CHECK_REVOKED === 'always',
-      });
-    } catch (error) {
-      req.log.info({ reason: (error as { reason?: string }).reason }, 'token rejected');
-      throw new TRPCError({
-        code: 'UNAUTHORIZED',
-        message: 'Invalid or expired authentication token',
-      });
-    }
-    req.user = user;
+function contextFor(req: FastifyRequest, options: TrpcPluginOptions): Context {
+  if (req.authRejected) {
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'Invalid or expired authentication token',
+    });
   }
+  const token = req.idToken;
   return createContextInner({
     db: options.db,
     log: req.log as unknown as Logger,
-    user,
+    user: req.user,
     requestId: req.id,
     assertTokenNotRevoked: async () => {
       if (token === null) return;
@@ -61,13 +49,6 @@ async function contextFor(req: FastifyRequest, options: TrpcPluginOptions): Prom
       }
     },
   });
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The verified caller, once the tRPC context has checked the token (rate limiting keys on it). */
-    user?: AuthUser | null;
-  }
 }
 
 /** tRPC at /trpc in its own encapsulated scope (the adapter replaces the body parsers there). */
