@@ -316,6 +316,20 @@ describe('createFileDurability', () => {
       }
     }));
 
+  it('after a failed journal write, refuses every later append instead of guessing', () =>
+    withTempDir(async (dir) => {
+      const d = await open(dir);
+      await d.recover();
+      await d.append([create, put(1)]);
+      // Make the next segment impossible to create: the journal directory becomes a file.
+      await rm(join(dir, JOURNAL_DIR), { recursive: true });
+      await writeFile(join(dir, JOURNAL_DIR), 'not a directory');
+      await expect(d.checkpoint(snapshotOf([create, put(1)]))).rejects.toThrow();
+      await expect(d.append([put(2)])).rejects.toThrow(/journal write failed earlier.*restart/);
+      await expect(d.append([put(3)])).rejects.toThrow(/journal write failed earlier/);
+      await d.close();
+    }));
+
   it('rejects bad options and misuse with clear errors', () =>
     withTempDir(async (dir) => {
       await expect(createFileDurability({ dbPath: '' })).rejects.toThrow(/dbPath/);
