@@ -23,7 +23,8 @@ interface NumberedDoc extends Document {
 }
 
 const CLIENTS = 16;
-const MEASURE_MS = 3_000;
+const ROUNDS = 6;
+const WINDOW_MS = 500;
 const WARMUP_MS = 300;
 const INVOICES = 100_000;
 const LOOKUP_SIZES = [10_000, 200_000] as const;
@@ -93,27 +94,51 @@ async function connectClients(uri: string): Promise<MongoClient[]> {
   );
 }
 
-/** Runs `op` in a loop on every client for MEASURE_MS (after a warm-up) and returns ops/s. */
-async function throughput(
+type Operation = (client: MongoClient, worker: number, iteration: number) => Promise<unknown>;
+
+const ping: Operation = (client) => client.db('admin').command({ ping: 1 });
+
+/** Runs `op` concurrently on every client for `durationMs`: completed operations and seconds. */
+async function runWindow(
   clients: MongoClient[],
-  op: (client: MongoClient, worker: number, iteration: number) => Promise<unknown>,
-): Promise<number> {
-  const run = async (durationMs: number): Promise<number> => {
-    let count = 0;
-    const started = performance.now();
-    const deadline = started + durationMs;
-    await Promise.all(
-      clients.map(async (client, worker) => {
-        for (let iteration = 0; performance.now() < deadline; iteration += 1) {
-          await op(client, worker, iteration);
-          count += 1;
-        }
-      }),
-    );
-    return count / ((performance.now() - started) / 1000);
-  };
-  await run(WARMUP_MS);
-  return run(MEASURE_MS);
+  op: Operation,
+  durationMs: number,
+): Promise<{ count: number; seconds: number }> {
+  let count = 0;
+  const started = performance.now();
+  const deadline = started + durationMs;
+  await Promise.all(
+    clients.map(async (client, worker) => {
+      for (let iteration = 0; performance.now() < deadline; iteration += 1) {
+        await op(client, worker, iteration);
+        count += 1;
+      }
+    }),
+  );
+  return { count, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Throughput of `op` and of `ping` on the same server, measured in alternating windows
+ * (ROUNDS x WINDOW_MS each, after a warm-up): on a shared machine whose load changes by the
+ * second, both figures of a ratio then see the same conditions.
+ */
+async function versusPing(
+  clients: MongoClient[],
+  op: Operation,
+): Promise<{ ops: number; ping: number }> {
+  await runWindow(clients, ping, WARMUP_MS);
+  await runWindow(clients, op, WARMUP_MS);
+  const totals = { op: 0, opSeconds: 0, ping: 0, pingSeconds: 0 };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const pinged = await runWindow(clients, ping, WINDOW_MS);
+    totals.ping += pinged.count;
+    totals.pingSeconds += pinged.seconds;
+    const measured = await runWindow(clients, op, WINDOW_MS);
+    totals.op += measured.count;
+    totals.opSeconds += measured.seconds;
+  }
+  return { ops: totals.op / totals.opSeconds, ping: totals.ping / totals.pingSeconds };
 }
 
 function percentile(sortedMs: number[], fraction: number): number {
@@ -211,31 +236,44 @@ const REPORT_PIPELINE: Document[] = [
 interface Row {
   name: string;
   value: string;
+  ping: string;
   ratio: string;
   target: string;
   verdict: string;
 }
 
-function row(name: string, opsPerSec: number, ping: number, target = '', pass?: boolean): Row {
+function versusRow(
+  name: string,
+  figure: { ops: number; ping: number },
+  target = '',
+  pass?: boolean,
+): Row {
   return {
     name,
-    value: `${opsPerSec.toFixed(opsPerSec < 100 ? 2 : 0)} ops/s`,
-    ratio: `${((opsPerSec / ping) * 100).toFixed(1)}%`,
+    value: `${figure.ops.toFixed(figure.ops < 100 ? 2 : 0)} ops/s`,
+    ping: `${figure.ping.toFixed(0)} ops/s`,
+    ratio: `${((figure.ops / figure.ping) * 100).toFixed(1)}%`,
     target,
     verdict: pass === undefined ? '' : pass ? 'PASS' : 'FAIL',
   };
+}
+
+function plainRow(name: string, value: string, target = '', pass?: boolean, ratio = ''): Row {
+  const verdict = pass === undefined ? '' : pass ? 'PASS' : 'FAIL';
+  return { name, value, ping: '', ratio, target, verdict };
 }
 
 function printTable(rows: Row[]): void {
   const headers: Row = {
     name: 'measure',
     value: 'figure',
+    ping: 'ping alongside',
     ratio: 'vs ping',
     target: 'target',
     verdict: '',
   };
   const all = [headers, ...rows];
-  const keys = ['name', 'value', 'ratio', 'target', 'verdict'] as const;
+  const keys = ['name', 'value', 'ping', 'ratio', 'target', 'verdict'] as const;
   const widths = keys.map((key) => Math.max(...all.map((entry) => entry[key].length)));
   for (const [index, entry] of all.entries()) {
     console.log(keys.map((key, k) => entry[key].padEnd(widths[k] ?? 0)).join('  '));
@@ -285,12 +323,9 @@ async function main(): Promise<void> {
     if (!first) throw new Error('no client');
     const db = first.db('bench');
     console.log(
-      `server ${memory.uri} (pid ${memory.pid}), ${CLIENTS} clients, ${MEASURE_MS} ms per figure`,
+      `server ${memory.uri} (pid ${memory.pid}), ${CLIENTS} clients, ` +
+        `${ROUNDS} x ${WINDOW_MS} ms per figure, alternating with ping`,
     );
-
-    const pingOnce = () => throughput(clients, (client) => client.db('admin').command({ ping: 1 }));
-    const pingBefore = await pingOnce();
-    console.log(`ping: ${pingBefore.toFixed(0)} ops/s`);
 
     const rssBefore = await rssMb(memory.pid);
     const loadStarted = performance.now();
@@ -306,14 +341,14 @@ async function main(): Promise<void> {
     const phase = (label: string) =>
       console.log(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${label}`);
     phase('find by _id');
-    const byId = await throughput(clients, (client) =>
+    const byId = await versusPing(clients, (client) =>
       client
         .db('bench')
-        .collection('invoices')
-        .findOne({ _id: Math.floor(random() * INVOICES) } as Document),
+        .collection<NumberedDoc>('invoices')
+        .findOne({ _id: Math.floor(random() * INVOICES) }),
     );
     phase('indexed equality');
-    const bySecondary = await throughput(clients, (client) =>
+    const bySecondary = await versusPing(clients, (client) =>
       client
         .db('bench')
         .collection('invoices')
@@ -335,22 +370,13 @@ async function main(): Promise<void> {
       latencies.set(size, await lookupLatency(db, size));
     }
     const rssFinal = await rssMb(memory.pid);
-    // On a shared machine one ping figure can catch a busy moment; the better of a measurement
-    // before and after the workloads is the floor, which keeps every ratio conservative.
-    const pingAfter = await pingOnce();
-    const ping = Math.max(pingBefore, pingAfter);
-    console.log(`ping again: ${pingAfter.toFixed(0)} ops/s; floor ${ping.toFixed(0)} ops/s`);
-
     await Promise.all(clients.splice(0).map((client) => client.close()));
 
     phase('durable inserts');
     const durable = await startServer(dataDir);
     servers.push(durable);
     clients.push(...(await connectClients(durable.uri)));
-    const durablePing = await throughput(clients, (client) =>
-      client.db('admin').command({ ping: 1 }),
-    );
-    const inserts = await throughput(clients, (client, worker, iteration) =>
+    const inserts = await versusPing(clients, (client, worker, iteration) =>
       client
         .db('bench')
         .collection('durable')
@@ -364,46 +390,36 @@ async function main(): Promise<void> {
 
     console.log('');
     printTable([
-      row('ping (in-memory server)', ping, ping),
-      row('find by _id, 100k docs', byId, ping, '>= 50% of ping', byId / ping >= 0.5),
-      row('indexed equality (number), 100k docs', bySecondary, ping),
-      row(
-        'durable insertOne (dbPath, fsync)',
+      versusRow('find by _id, 100k docs', byId, '>= 50% of ping', byId.ops / byId.ping >= 0.5),
+      versusRow('indexed equality (number), 100k docs', bySecondary),
+      versusRow(
+        'durable insertOne (dbPath server)',
         inserts,
-        ping,
         '>= 30% of ping',
-        inserts / ping >= 0.3,
+        inserts.ops / inserts.ping >= 0.3,
       ),
-      row('ping (dbPath server)', durablePing, ping),
-      row('10-stage aggregation, 100k docs (1 client)', 1000 / aggregationMs, ping),
-      {
-        name: 'indexed lookup p50 / p99, 10k docs',
-        value: `${small.p50.toFixed(3)} / ${small.p99.toFixed(3)} ms`,
-        ratio: '',
-        target: '',
-        verdict: '',
-      },
-      {
-        name: 'indexed lookup p50 / p99, 200k docs',
-        value: `${large.p50.toFixed(3)} / ${large.p99.toFixed(3)} ms`,
-        ratio: `x${latencyRatio.toFixed(2)} p50`,
-        target: '<= 1.5x of 10k',
-        verdict: latencyRatio <= 1.5 ? 'PASS' : 'FAIL',
-      },
-      {
-        name: 'server RSS after 100k ~2 KB docs',
-        value: `${rssLoaded.toFixed(0)} MB`,
-        ratio: '',
-        target: '< 1024 MB',
-        verdict: rssLoaded < 1024 ? 'PASS' : 'FAIL',
-      },
-      {
-        name: 'server RSS at the end (+210k small docs)',
-        value: `${rssFinal.toFixed(0)} MB`,
-        ratio: '',
-        target: '',
-        verdict: '',
-      },
+      plainRow(
+        '10-stage aggregation, 100k docs (1 client)',
+        `${(aggregationMs / 1000).toFixed(1)} s/run`,
+      ),
+      plainRow(
+        'indexed lookup p50 / p99, 10k docs',
+        `${small.p50.toFixed(3)} / ${small.p99.toFixed(3)} ms`,
+      ),
+      plainRow(
+        'indexed lookup p50 / p99, 200k docs',
+        `${large.p50.toFixed(3)} / ${large.p99.toFixed(3)} ms`,
+        '<= 1.5x of 10k',
+        latencyRatio <= 1.5,
+        `x${latencyRatio.toFixed(2)} p50`,
+      ),
+      plainRow(
+        'server RSS after 100k ~2 KB docs',
+        `${rssLoaded.toFixed(0)} MB`,
+        '< 1024 MB',
+        rssLoaded < 1024,
+      ),
+      plainRow('server RSS at the end (+210k small docs)', `${rssFinal.toFixed(0)} MB`),
     ]);
     console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s`);
   } finally {
