@@ -40,6 +40,14 @@ const FREE_TEXT = new Set([
   'idempotencyKey',
 ]);
 
+/** User-defined key/value records (invoice metadata): their keys are data, not fields. */
+const FREE_FORM_RECORDS = new Set(['metadata']);
+
+function isFreeFormRecord(path: Path): boolean {
+  const last = path[path.length - 1];
+  return typeof last === 'string' && FREE_FORM_RECORDS.has(last);
+}
+
 interface Variant {
   label: string;
   input: unknown;
@@ -61,7 +69,7 @@ function variantsOf(base: Record<string, unknown>, shapeKeys: string[]): Variant
       variants.push({
         label: `${at} = "${text}"`,
         input: withValue(base, path, text),
-        ...(typeof last === 'string' && FREE_TEXT.has(last)
+        ...((typeof last === 'string' && FREE_TEXT.has(last)) || isFreeFormRecord(path.slice(0, -1))
           ? { freeText: { field: last, path, value: text } }
           : {}),
       });
@@ -93,6 +101,8 @@ function variantsOf(base: Record<string, unknown>, shapeKeys: string[]): Variant
     };
     for (const [key, value] of Object.entries(extras)) {
       if (objectPath.length === 0 && shapeKeys.includes(key)) continue;
+      // Any plain key is a legitimate entry of a free-form record; only reserved ones are not.
+      if (isFreeFormRecord(objectPath) && /^[A-Za-z]/.test(key) && key !== 'constructor') continue;
       variants.push({
         label: `${at}.${key} (unknown key)`,
         input: withValue(base, [...objectPath, key], value),

@@ -47,9 +47,22 @@ async function pendingInvite(h: Harness, org: SeededOrg): Promise<string> {
 
 export const SAMPLES: Record<string, SampleBuilder> = {
   'organization.create': () =>
-    Promise.resolve({ name: unique('Org '), currency: 'EUR', timezone: 'Europe/Paris' }),
+    Promise.resolve({
+      name: unique('Org '),
+      currency: 'EUR',
+      timezone: 'Europe/Paris',
+      numbering: { prefix: 'F-', creditNotePrefix: 'AV-', padding: 4 },
+      idempotencyKey: unique('org-create-'),
+    }),
   'organization.byId': (_h, org) => Promise.resolve({ orgId: org.orgId }),
-  'organization.update': (_h, org) => Promise.resolve({ orgId: org.orgId, paymentTermsDays: 30 }),
+  'organization.update': (_h, org) =>
+    Promise.resolve({
+      orgId: org.orgId,
+      paymentTermsDays: 30,
+      address: { line1: '1 Rue de Rivoli', city: 'Paris', postalCode: '75001', country: 'FR' },
+      taxId: 'FR123456789',
+      defaultTaxRates: [2000],
+    }),
   'member.list': (_h, org) => Promise.resolve({ orgId: org.orgId }),
   'member.add': (_h, org) =>
     Promise.resolve({ orgId: org.orgId, email: `${unique('new')}@example.test`, role: 'viewer' }),
@@ -60,7 +73,21 @@ export const SAMPLES: Record<string, SampleBuilder> = {
   }),
   'member.remove': async (h, org) => ({ orgId: org.orgId, email: await pendingInvite(h, org) }),
   'customer.create': (_h, org) =>
-    Promise.resolve({ orgId: org.orgId, name: unique('Customer '), currency: 'EUR' }),
+    Promise.resolve({
+      orgId: org.orgId,
+      name: unique('Customer '),
+      email: 'billing@customer.example',
+      address: {
+        line1: '2 High St',
+        line2: 'Unit 4',
+        city: 'Leeds',
+        region: 'West Yorkshire',
+        country: 'GB',
+      },
+      taxId: 'GB 123 456 789',
+      currency: 'EUR',
+      idempotencyKey: unique('cust-'),
+    }),
   'customer.update': async (h, org) => ({
     orgId: org.orgId,
     customerId: (await insertCustomer(h, org))._id.toHexString(),
@@ -78,7 +105,22 @@ export const SAMPLES: Record<string, SampleBuilder> = {
   'invoice.create': async (h, org) => ({
     orgId: org.orgId,
     customerId: (await insertCustomer(h, org))._id.toHexString(),
-    lines: [{ description: 'Consulting', quantity: 1.5, unitPrice: 10_000, taxRates: [2000] }],
+    currency: 'EUR',
+    issueDate: '2026-03-01',
+    dueDate: '2026-03-31',
+    lines: [
+      {
+        description: 'Consulting',
+        quantity: 1.5,
+        unitPrice: 10_000,
+        discount: { type: 'percent', value: 1000 },
+        taxRates: [2000],
+      },
+    ],
+    discount: { type: 'amount', value: 100 },
+    notes: 'Thank you',
+    metadata: { project: 'apollo' },
+    idempotencyKey: unique('inv-'),
   }),
   'invoice.update': async (h, org) => ({
     orgId: org.orgId,
@@ -112,6 +154,7 @@ export const SAMPLES: Record<string, SampleBuilder> = {
     amount: 1_000,
     date: '2026-03-15',
     method: 'bank_transfer',
+    reference: 'TX-42',
   }),
   'payment.void': async (h, org) => {
     const invoice = await insertInvoice(h, org, {
