@@ -18,10 +18,11 @@ import { explainPlan } from './explain.js';
 
 export async function aggregate(ctx: CommandContext, command: Document): Promise<Document> {
   const target: unknown = command.aggregate;
+  if (target === 1) return aggregateDatabase(ctx, command);
   if (typeof target !== 'string') {
     throw new MongoCommandError(
       ErrorCode.InvalidNamespace,
-      'mongo-embedded supports only collection aggregations (aggregate: "<collection>")',
+      `Invalid {aggregate: ${JSON.stringify(target)}}: a collection name or 1 is required`,
     );
   }
   validateCollectionName(target);
@@ -92,6 +93,41 @@ export async function aggregate(ctx: CommandContext, command: Document): Promise
     txnId: ctx.txn?.id,
   });
   return { cursor: { firstBatch: batch, id, ns: nsString(ns) }, ok: 1 };
+}
+
+/**
+ * `aggregate: 1`: collection-less pipelines. `$documents` supplies literal input;
+ * `$currentOp` and `$listLocalSessions` report nothing in flight (tools call them).
+ */
+function aggregateDatabase(ctx: CommandContext, command: Document): Document {
+  const pipeline: unknown = command.pipeline;
+  if (!Array.isArray(pipeline) || !pipeline.every(isDocument) || pipeline.length === 0) {
+    throw typeMismatch("'pipeline' option must be specified as a non-empty array");
+  }
+  const [first, ...rest] = pipeline;
+  let source: Document[];
+  if ('$documents' in first!) {
+    const docs: unknown = first.$documents;
+    if (!Array.isArray(docs) || !docs.every(isDocument)) {
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        '$documents must be an array of objects',
+      );
+    }
+    source = docs;
+  } else if ('$currentOp' in first! || '$listLocalSessions' in first!) {
+    source = [];
+  } else {
+    throw new MongoCommandError(
+      ErrorCode.InvalidNamespace,
+      `{aggregate: 1} is not valid for '${Object.keys(first!)[0] ?? ''}'; a collection is required.`,
+    );
+  }
+  const variables = optionalDocument(command, 'let');
+  const results = runStages(source, rest, () => [], variables);
+  const ns = `${ctx.db}.$cmd.aggregate`;
+  const { batch, id } = ctx.server.cursors.open(ns, results, undefined, { lsid: ctx.session?.key });
+  return { cursor: { firstBatch: batch, id, ns }, ok: 1 };
 }
 
 function collStatsSource(ctx: CommandContext, ns: Namespace, spec: unknown): Document[] {

@@ -330,6 +330,18 @@ describe('catalog and indexes', () => {
     expect(indexes.map((i) => i.name)).toEqual(['_id_']);
   });
 
+  it('runs database-level pipelines over $documents and $currentOp', async () => {
+    const docs = await db
+      .aggregate([{ $documents: [{ x: 1 }, { x: 2 }] }, { $match: { x: 2 } }])
+      .toArray();
+    expect(docs).toEqual([{ x: 2 }]);
+    const ops = await ctx.client
+      .db('admin')
+      .aggregate([{ $currentOp: {} }])
+      .toArray();
+    expect(ops).toEqual([]);
+  });
+
   it('reports dbStats and collStats', async () => {
     await db.collection<Doc>('stats').insertMany([{ a: 1 }, { a: 2 }]);
     const dbStats = await db.command({ dbStats: 1 });
