@@ -256,3 +256,69 @@ describe('version garbage collection', () => {
     expect(balances(e)).toEqual({ 1: 4 });
   });
 });
+
+describe('concurrent transfers', () => {
+  it('preserve the total under interleaved transactions, retries and plain writes', async () => {
+    const e = await fresh();
+    const accounts = 6;
+    await e.write((u) => {
+      for (let i = 10; i < 10 + accounts; i++)
+        u.insert(ns, { _id: i, owner: `o${i}`, balance: 100 });
+    });
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    let committed = 0;
+    let conflicts = 0;
+    const transfer = async (client: number, round: number): Promise<void> => {
+      for (let attempt = 0; ; attempt++) {
+        const t = e.beginTransaction(`c${client}:${round}:${attempt}`);
+        try {
+          const from = 10 + random(accounts);
+          const to = 10 + ((from - 10 + 1 + random(accounts - 1)) % accounts);
+          const a = e.scan(ns, { filter: { _id: from }, txn: t }).docs[0] as Document;
+          await tick();
+          const b = e.scan(ns, { filter: { _id: to }, txn: t }).docs[0] as Document;
+          t.writes.replace(ns, { ...a, balance: (a.balance as number) - 1 });
+          await tick();
+          t.writes.replace(ns, { ...b, balance: (b.balance as number) + 1 });
+          await e.commitTransaction(t);
+          committed++;
+          return;
+        } catch (err) {
+          e.abortTransaction(t);
+          if (!(err instanceof MongoCommandError) || err.code !== 112) throw err;
+          conflicts++;
+          await tick();
+        }
+      }
+    };
+    const plainWrites = async (): Promise<void> => {
+      for (let i = 0; i < 30; i++) {
+        // A balanced pair of plain updates in one unit: read-modify-write without awaiting.
+        await e.write((u) => {
+          const x = e.scan(ns, { filter: { _id: 10 } }).docs[0] as Document;
+          const y = e.scan(ns, { filter: { _id: 11 } }).docs[0] as Document;
+          u.replace(ns, { ...x, balance: (x.balance as number) + 5 });
+          u.replace(ns, { ...y, balance: (y.balance as number) - 5 });
+        });
+        await tick();
+      }
+    };
+    const clients = Array.from({ length: 8 }, async (_, c) => {
+      for (let r = 0; r < 25; r++) await transfer(c, r);
+    });
+    await Promise.all([...clients, plainWrites()]);
+    const total = e
+      .scan(ns, { filter: { _id: { $gte: 10 } } })
+      .docs.reduce((sum, d) => sum + (d.balance as number), 0);
+    expect(total).toBe(accounts * 100);
+    expect(committed).toBe(200);
+    expect(conflicts).toBeGreaterThan(0);
+    // No versions linger once every transaction has ended.
+    expect(e.stats(ns).indexSizes.owner_1).toBe((accounts + 2) * 48);
+  });
+});
