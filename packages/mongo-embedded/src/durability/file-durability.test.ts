@@ -327,6 +327,8 @@ describe('createFileDurability', () => {
       await expect(d.checkpoint(snapshotOf([create, put(1)]))).rejects.toThrow();
       await expect(d.append([put(2)])).rejects.toThrow(/journal write failed earlier.*restart/);
       await expect(d.append([put(3)])).rejects.toThrow(/journal write failed earlier/);
+      expect(d.shouldCheckpoint()).toBe(false);
+      await expect(d.checkpoint(snapshotOf([]))).rejects.toThrow(/journal write failed earlier/);
       await d.close();
     }));
 

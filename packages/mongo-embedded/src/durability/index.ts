@@ -254,6 +254,7 @@ class FileDurabilityImpl implements FileDurability {
   shouldCheckpoint(): boolean {
     return (
       this.writer !== undefined &&
+      this.writer.failed === undefined &&
       this.running === undefined &&
       !this.closed &&
       this.bytesSinceCheckpoint >= this.checkpointBytes
@@ -265,6 +266,9 @@ class FileDurabilityImpl implements FileDurability {
     if (!writer) return Promise.reject(new Error('checkpoint() before recover()'));
     if (this.closed) return Promise.reject(new Error('durability is closed'));
     if (this.running) return Promise.reject(new Error('a checkpoint is already running'));
+    // The in-memory state may hold writes whose append failed (never acknowledged);
+    // a checkpoint would make them durable behind the clients' backs.
+    if (writer.failed) return Promise.reject(writer.failed);
     // Synchronous up to the rotation: the snapshot and the segment switch happen at the same
     // instant, so the snapshot holds exactly the records of the segments it covers.
     let captured: CapturedCollection[];

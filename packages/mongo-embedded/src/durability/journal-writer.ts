@@ -72,6 +72,11 @@ export class JournalWriter {
     this.segments.push(this.createSegment(firstSeq, continueExisting));
   }
 
+  /** Set once a write or fsync failed: the journal accepts nothing more until a restart. */
+  get failed(): Error | undefined {
+    return this.failure === undefined ? undefined : this.failureError();
+  }
+
   append(payload: Buffer): Promise<void> {
     if (this.closed) return Promise.reject(new Error('journal is closed'));
     if (this.failure !== undefined) return Promise.reject(this.failureError());
