@@ -1,10 +1,4 @@
-import {
-  appRouter,
-  createContextInner,
-  type AppRouter,
-  type AuthUser,
-  type Context,
-} from '@invoice/api';
+import { appRouter, createContextInner, type AppRouter, type Context } from '@invoice/api';
 import type { Database } from '@invoice/db';
 import { TRPCError } from '@trpc/server';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
