@@ -11,6 +11,15 @@ import { ProtocolError } from './protocol-error.js';
 
 let nextRequestId = 1;
 
+function isAwaitableHello(command: Document): boolean {
+  const name = Object.keys(command)[0];
+  return (
+    (name === 'hello' || name === 'isMaster' || name === 'ismaster') &&
+    command.topologyVersion !== undefined &&
+    command.maxAwaitTimeMS !== undefined
+  );
+}
+
 /** Commands the server still accepts over legacy OP_QUERY (MongoDB 7.0 keeps only the handshake). */
 const OP_QUERY_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
 
@@ -23,6 +32,7 @@ export class Connection {
   private readonly framer = new MessageFramer();
   private readonly queue: Buffer[] = [];
   private processing = false;
+  private serverStopping = false;
   private closedResolve!: () => void;
   readonly info: ConnectionInfo;
 
@@ -42,6 +52,9 @@ export class Connection {
       closed,
       clientMetadata: undefined,
     };
+    void server.stopping.then(() => {
+      this.serverStopping = true;
+    });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) =>
@@ -82,6 +95,10 @@ export class Connection {
     switch (header.opCode) {
       case OpCode.MSG: {
         const request = parseOpMsg(message, header.requestId);
+        if (request.flags & MsgFlag.exhaustAllowed && isAwaitableHello(request.command)) {
+          await this.streamHello(request.command, header.requestId);
+          return;
+        }
         const reply = await runCommand(this.server, this.info, request.command);
         if (request.flags & MsgFlag.moreToCome) return; // unacknowledged: the client expects no reply
         this.write(encodeOpMsg(reply, nextRequestId++, header.requestId));
@@ -129,6 +146,24 @@ export class Connection {
       return errorReply(this.server, error);
     }
     return runCommand(this.server, this.info, { ...command, $db: db });
+  }
+
+  /**
+   * The streaming monitor protocol (MongoDB 4.4+): an awaitable hello sent with exhaustAllowed
+   * is answered with `moreToCome` set, and the server keeps answering it — each reply after
+   * `maxAwaitTimeMS`, replying to the previous reply — until the connection closes. Drivers
+   * treat a reply without `moreToCome` on such a stream as a broken connection.
+   */
+  private async streamHello(command: Document, requestId: number): Promise<void> {
+    let responseTo = requestId;
+    while (!this.socket.destroyed && !this.serverStopping) {
+      const reply = await runCommand(this.server, this.info, command);
+      if (this.socket.destroyed) return;
+      const id = nextRequestId++;
+      this.write(encodeOpMsg(reply, id, responseTo, reply.ok === 1 ? MsgFlag.moreToCome : 0));
+      if (reply.ok !== 1) return;
+      responseTo = id;
+    }
   }
 
   private write(buffer: Buffer): void {
