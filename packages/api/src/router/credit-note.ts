@@ -6,19 +6,18 @@ import {
   creditNoteListOutput,
   creditNoteSchema,
 } from '@invoice/validators';
-import { ObjectId, type Document, type Filter } from 'mongodb';
+import { ObjectId } from 'mongodb';
 import { calendarDateInTimeZone } from '../domain/dates.js';
 import { notFound } from '../domain/errors.js';
 import { assertAcceptsMoney } from '../domain/lifecycle.js';
 import { assertCreditFits } from '../domain/money.js';
 import { formatDocumentNumber, numberingSeriesKey } from '../domain/numbering.js';
 import { toCreditNote } from '../mappers/credit-note.js';
-import { recordAudit } from '../services/audit.js';
-import { runIdempotent } from '../services/idempotency.js';
 import { recomputeBalance } from '../services/invoices/balance.js';
 import { computeCreditNoteContent } from '../services/invoices/compute.js';
-import { afterCursorFilter, decodeCursor, toPage } from '../services/invoices/cursor.js';
+import { listByInvoice } from '../services/invoices/list-by-invoice.js';
 import { findInvoice } from '../services/invoices/load.js';
+import { auditChange, runOrgMutation } from '../services/invoices/org-mutation.js';
 import { serializePerKey } from '../services/invoices/serialize.js';
 import { orgProcedure, router } from '../trpc.js';
 
@@ -31,81 +30,61 @@ export const creditNoteRouter = router({
   create: orgProcedure('accountant')
     .input(creditNoteCreateInput)
     .output(creditNoteSchema)
-    .mutation(({ ctx, input }) => {
-      const now = ctx.clock.now();
-      const orgKey = ctx.org._id.toHexString();
-      return serializePerKey(ctx.db, `${orgKey}:credit-note-number`, () =>
-        runIdempotent({
-          db: ctx.db,
-          scope: orgKey,
-          procedure: 'creditNote.create',
-          key: input.idempotencyKey,
-          input,
-          now,
-          work: async (session) => {
-            const invoice = await findInvoice(
-              ctx.db,
-              ctx.org._id,
-              new ObjectId(input.invoiceId),
-              session,
-            );
-            assertAcceptsMoney(invoice.status, 'create a credit note');
-            const content = computeCreditNoteContent(input);
-            assertCreditFits(invoice.amountDue, content.total);
-            const issueDate = calendarDateInTimeZone(now, ctx.org.timezone);
-            const numbering = ctx.org.numbering;
-            const sequence = await nextSequence(
-              ctx.db.collections,
-              ctx.org._id,
-              numberingSeriesKey('creditNote', numbering, issueDate),
-              { session },
-            );
-            const note: CreditNoteDoc = {
-              _id: new ObjectId(),
-              orgId: ctx.org._id,
-              invoiceId: invoice._id,
-              number: formatDocumentNumber({
-                series: 'creditNote',
-                numbering,
-                sequence,
-                issueDate,
-              }),
-              sequence,
-              currency: invoice.currency,
-              issueDate,
-              reason: input.reason,
-              ...content,
-              createdBy: ctx.user.uid,
-              createdAt: now,
-              updatedAt: now,
-            };
-            await ctx.db.collections.creditNotes.insertOne(note, { session });
-            const after = await recomputeBalance(ctx, invoice, session);
-            await recordAudit(
-              ctx.db,
-              {
-                orgId: ctx.org._id,
-                actor: ctx.user,
-                action: 'creditNote.create',
-                entity: { type: 'creditNote', id: note._id },
-                before: null,
-                after: {
-                  number: note.number,
-                  invoiceId: invoice._id.toHexString(),
-                  total: note.total,
-                  currency: note.currency,
-                  amountDue: after.amountDue,
-                },
-                at: now,
-                requestId: ctx.requestId,
-              },
-              { session },
-            );
-            return toCreditNote(note);
-          },
+    .mutation(({ ctx, input }) =>
+      serializePerKey(ctx.db, `${ctx.org._id.toHexString()}:credit-note-number`, () =>
+        runOrgMutation(ctx, 'creditNote.create', input, async (session) => {
+          const invoice = await findInvoice(
+            ctx.db,
+            ctx.org._id,
+            new ObjectId(input.invoiceId),
+            session,
+          );
+          assertAcceptsMoney(invoice.status, 'create a credit note');
+          const content = computeCreditNoteContent(input);
+          assertCreditFits(invoice.amountDue, content.total);
+          const now = ctx.clock.now();
+          const issueDate = calendarDateInTimeZone(now, ctx.org.timezone);
+          const numbering = ctx.org.numbering;
+          const sequence = await nextSequence(
+            ctx.db.collections,
+            ctx.org._id,
+            numberingSeriesKey('creditNote', numbering, issueDate),
+            { session },
+          );
+          const note: CreditNoteDoc = {
+            _id: new ObjectId(),
+            orgId: ctx.org._id,
+            invoiceId: invoice._id,
+            number: formatDocumentNumber({ series: 'creditNote', numbering, sequence, issueDate }),
+            sequence,
+            currency: invoice.currency,
+            issueDate,
+            reason: input.reason,
+            ...content,
+            createdBy: ctx.user.uid,
+            createdAt: now,
+            updatedAt: now,
+          };
+          await ctx.db.collections.creditNotes.insertOne(note, { session });
+          const after = await recomputeBalance(ctx, invoice, session);
+          await auditChange(
+            ctx,
+            session,
+            'creditNote.create',
+            { type: 'creditNote', id: note._id },
+            null,
+            {
+              number: note.number,
+              invoiceId: invoice._id.toHexString(),
+              total: note.total,
+              currency: note.currency,
+              amountDue: after.amountDue,
+            },
+          );
+          return toCreditNote(note);
         }),
-      );
-    }),
+      ),
+    ),
 
   byId: orgProcedure('viewer')
     .input(creditNoteByIdInput)
@@ -123,20 +102,7 @@ export const creditNoteRouter = router({
   list: orgProcedure('viewer')
     .input(creditNoteListInput)
     .output(creditNoteListOutput)
-    .query(async ({ ctx, input }) => {
-      const and: Filter<Document>[] = [{ orgId: ctx.org._id }];
-      if (input.invoiceId !== undefined) {
-        const invoice = await findInvoice(ctx.db, ctx.org._id, new ObjectId(input.invoiceId));
-        and.push({ invoiceId: invoice._id });
-      }
-      if (input.cursor !== undefined) {
-        and.push(afterCursorFilter('createdAt', decodeCursor(input.cursor, 'createdAt', 'desc')));
-      }
-      const docs = (await ctx.db.collections.creditNotes
-        .find({ $and: and })
-        .sort({ createdAt: -1, _id: -1 })
-        .limit(input.limit + 1)
-        .toArray()) as CreditNoteDoc[];
-      return toPage(docs, input.limit, 'createdAt', 'desc', (d) => d.createdAt, toCreditNote);
-    }),
+    .query(({ ctx, input }) =>
+      listByInvoice(ctx, ctx.db.collections.creditNotes, input, toCreditNote),
+    ),
 });

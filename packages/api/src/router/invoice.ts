@@ -18,8 +18,6 @@ import { calendarDateInTimeZone } from '../domain/dates.js';
 import { badRequest, preconditionFailed } from '../domain/errors.js';
 import { assertDraft, transition } from '../domain/lifecycle.js';
 import { toInvoice } from '../mappers/invoice.js';
-import { recordAudit } from '../services/audit.js';
-import { runIdempotent } from '../services/idempotency.js';
 import { escapeRegExp } from '../services/regex.js';
 import { auditStatusChange } from '../services/invoices/balance.js';
 import { computeInvoiceContent } from '../services/invoices/compute.js';
@@ -33,6 +31,7 @@ import { issueInvoice } from '../services/invoices/issue.js';
 import { findBillableCustomer, findInvoice } from '../services/invoices/load.js';
 import { serializePerKey } from '../services/invoices/serialize.js';
 import type { OrgCallContext } from '../services/invoices/org-context.js';
+import { auditChange, runOrgMutation } from '../services/invoices/org-mutation.js';
 import { orgProcedure, router } from '../trpc.js';
 
 function today(ctx: OrgCallContext): string {
@@ -82,30 +81,6 @@ function draftSummary(doc: InvoiceDoc): Record<string, unknown> {
   };
 }
 
-async function audit(
-  ctx: OrgCallContext,
-  session: ClientSession,
-  action: string,
-  id: ObjectId,
-  before: Record<string, unknown> | null,
-  after: Record<string, unknown> | null,
-): Promise<void> {
-  await recordAudit(
-    ctx.db,
-    {
-      orgId: ctx.org._id,
-      actor: ctx.user,
-      action,
-      entity: { type: 'invoice', id },
-      before,
-      after,
-      at: ctx.clock.now(),
-      requestId: ctx.requestId,
-    },
-    { session },
-  );
-}
-
 const SORT_VALUE: Record<z.output<typeof invoiceListInput>['sort'], (d: InvoiceDoc) => SortValue> =
   {
     createdAt: (d) => d.createdAt,
@@ -118,271 +93,223 @@ export const invoiceRouter = router({
   create: orgProcedure('accountant')
     .input(invoiceCreateInput)
     .output(invoiceSchema)
-    .mutation(({ ctx, input }) => {
-      const now = ctx.clock.now();
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'invoice.create',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
+    .mutation(({ ctx, input }) =>
+      runOrgMutation(ctx, 'invoice.create', input, async (session) => {
+        const now = ctx.clock.now();
+        const customer = await findBillableCustomer(
+          ctx.db,
+          ctx.org._id,
+          new ObjectId(input.customerId),
+          session,
+        );
+        const content = computeInvoiceContent(input.lines, input.discount, ctx.org.defaultTaxRates);
+        const doc: InvoiceDoc = {
+          _id: new ObjectId(),
+          orgId: ctx.org._id,
+          customerId: customer._id,
+          customerName: customer.name,
+          customerNameLower: customer.name.toLowerCase(),
+          status: 'draft',
+          number: null,
+          sequence: null,
+          currency: input.currency ?? customer.currency ?? ctx.org.currency,
+          issueDate: input.issueDate ?? null,
+          dueDate: input.dueDate ?? null,
+          ...content,
+          amountPaid: 0,
+          amountCredited: 0,
+          amountDue: content.total,
+          notes: input.notes ?? null,
+          metadata: input.metadata ?? {},
+          customerSnapshot: null,
+          sellerSnapshot: null,
+          issuedAt: null,
+          voidedAt: null,
+          voidReason: null,
+          paidAt: null,
+          createdBy: ctx.user.uid,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await ctx.db.collections.invoices.insertOne(doc, { session });
+        await auditChange(
+          ctx,
+          session,
+          'invoice.create',
+          { type: 'invoice', id: doc._id },
+          null,
+          draftSummary(doc),
+        );
+        return toInvoice(doc, { today: today(ctx), liveCustomer: customer });
+      }),
+    ),
+
+  /** Drafts only. Lines, discount and tax defaults are recomputed whenever lines or discount change. */
+  update: orgProcedure('accountant')
+    .input(invoiceUpdateInput)
+    .output(invoiceSchema)
+    .mutation(({ ctx, input }) =>
+      runOrgMutation(ctx, 'invoice.update', input, async (session) => {
+        const now = ctx.clock.now();
+        const current = await findInvoice(
+          ctx.db,
+          ctx.org._id,
+          new ObjectId(input.invoiceId),
+          session,
+        );
+        assertDraft(current.status, 'update');
+        const next: InvoiceDoc = { ...current, updatedAt: now };
+        if (input.customerId !== undefined) {
           const customer = await findBillableCustomer(
             ctx.db,
             ctx.org._id,
             new ObjectId(input.customerId),
             session,
           );
-          const content = computeInvoiceContent(
-            input.lines,
-            input.discount,
-            ctx.org.defaultTaxRates,
+          next.customerId = customer._id;
+          next.customerName = customer.name;
+          next.customerNameLower = customer.name.toLowerCase();
+        }
+        if (input.currency !== undefined) next.currency = input.currency;
+        if (input.issueDate !== undefined) next.issueDate = input.issueDate;
+        if (input.dueDate !== undefined) next.dueDate = input.dueDate;
+        if (next.issueDate !== null && next.dueDate !== null && next.dueDate < next.issueDate) {
+          throw badRequest(
+            `dueDate ${next.dueDate} must not be before issueDate ${next.issueDate}`,
+            {
+              issueDate: next.issueDate,
+              dueDate: next.dueDate,
+            },
           );
-          const doc: InvoiceDoc = {
-            _id: new ObjectId(),
-            orgId: ctx.org._id,
-            customerId: customer._id,
-            customerName: customer.name,
-            customerNameLower: customer.name.toLowerCase(),
-            status: 'draft',
-            number: null,
-            sequence: null,
-            currency: input.currency ?? customer.currency ?? ctx.org.currency,
-            issueDate: input.issueDate ?? null,
-            dueDate: input.dueDate ?? null,
-            ...content,
-            amountPaid: 0,
-            amountCredited: 0,
-            amountDue: content.total,
-            notes: input.notes ?? null,
-            metadata: input.metadata ?? {},
-            customerSnapshot: null,
-            sellerSnapshot: null,
-            issuedAt: null,
-            voidedAt: null,
-            voidReason: null,
-            paidAt: null,
-            createdBy: ctx.user.uid,
-            createdAt: now,
-            updatedAt: now,
-          };
-          await ctx.db.collections.invoices.insertOne(doc, { session });
-          await audit(ctx, session, 'invoice.create', doc._id, null, draftSummary(doc));
-          return toInvoice(doc, { today: today(ctx), liveCustomer: customer });
-        },
-      });
-    }),
-
-  /** Drafts only. Lines, discount and tax defaults are recomputed whenever lines or discount change. */
-  update: orgProcedure('accountant')
-    .input(invoiceUpdateInput)
-    .output(invoiceSchema)
-    .mutation(({ ctx, input }) => {
-      const now = ctx.clock.now();
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'invoice.update',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          const current = await findInvoice(
-            ctx.db,
-            ctx.org._id,
-            new ObjectId(input.invoiceId),
-            session,
-          );
-          assertDraft(current.status, 'update');
-          const next: InvoiceDoc = { ...current, updatedAt: now };
-          if (input.customerId !== undefined) {
-            const customer = await findBillableCustomer(
-              ctx.db,
-              ctx.org._id,
-              new ObjectId(input.customerId),
-              session,
-            );
-            next.customerId = customer._id;
-            next.customerName = customer.name;
-            next.customerNameLower = customer.name.toLowerCase();
-          }
-          if (input.currency !== undefined) next.currency = input.currency;
-          if (input.issueDate !== undefined) next.issueDate = input.issueDate;
-          if (input.dueDate !== undefined) next.dueDate = input.dueDate;
-          if (next.issueDate !== null && next.dueDate !== null && next.dueDate < next.issueDate) {
-            throw badRequest(
-              `dueDate ${next.dueDate} must not be before issueDate ${next.issueDate}`,
-              {
-                issueDate: next.issueDate,
-                dueDate: next.dueDate,
-              },
-            );
-          }
-          if (input.notes !== undefined) next.notes = input.notes;
-          if (input.metadata !== undefined) next.metadata = input.metadata ?? {};
-          if (input.lines !== undefined || input.discount !== undefined) {
-            const lines = input.lines ?? current.lines;
-            const discount = input.discount === undefined ? current.discount : input.discount;
-            // Stored lines carry resolved tax rates, so re-using them keeps their rates as they are.
-            const content = computeInvoiceContent(lines, discount, ctx.org.defaultTaxRates);
-            Object.assign(next, content, { amountDue: content.total });
-          }
-          const { _id, orgId: _orgId, ...set } = next;
-          const result = await ctx.db.collections.invoices.updateOne(
-            { _id, orgId: ctx.org._id, status: 'draft' },
-            { $set: set },
-            { session },
-          );
-          if (result.matchedCount !== 1) {
-            throw preconditionFailed('Cannot update: the invoice is no longer a draft');
-          }
-          await audit(
-            ctx,
-            session,
-            'invoice.update',
-            _id,
-            draftSummary(current),
-            draftSummary(next),
-          );
-          return present(ctx, next, session);
-        },
-      });
-    }),
+        }
+        if (input.notes !== undefined) next.notes = input.notes;
+        if (input.metadata !== undefined) next.metadata = input.metadata ?? {};
+        if (input.lines !== undefined || input.discount !== undefined) {
+          const lines = input.lines ?? current.lines;
+          const discount = input.discount === undefined ? current.discount : input.discount;
+          // Stored lines carry resolved tax rates, so re-using them keeps their rates as they are.
+          const content = computeInvoiceContent(lines, discount, ctx.org.defaultTaxRates);
+          Object.assign(next, content, { amountDue: content.total });
+        }
+        const { _id, orgId: _orgId, ...set } = next;
+        const result = await ctx.db.collections.invoices.updateOne(
+          { _id, orgId: ctx.org._id, status: 'draft' },
+          { $set: set },
+          { session },
+        );
+        if (result.matchedCount !== 1) {
+          throw preconditionFailed('Cannot update: the invoice is no longer a draft');
+        }
+        await auditChange(
+          ctx,
+          session,
+          'invoice.update',
+          { type: 'invoice', id: _id },
+          draftSummary(current),
+          draftSummary(next),
+        );
+        return present(ctx, next, session);
+      }),
+    ),
 
   deleteDraft: orgProcedure('accountant')
     .input(invoiceDeleteDraftInput)
     .output(z.strictObject({ deleted: z.literal(true) }))
-    .mutation(({ ctx, input }) => {
-      const now = ctx.clock.now();
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'invoice.deleteDraft',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          const current = await findInvoice(
-            ctx.db,
-            ctx.org._id,
-            new ObjectId(input.invoiceId),
-            session,
-          );
-          assertDraft(current.status, 'delete');
-          await ctx.db.collections.invoices.deleteOne(
-            { _id: current._id, orgId: ctx.org._id, status: 'draft' },
-            { session },
-          );
-          await audit(
-            ctx,
-            session,
-            'invoice.deleteDraft',
-            current._id,
-            draftSummary(current),
-            null,
-          );
-          return { deleted: true as const };
-        },
-      });
-    }),
+    .mutation(({ ctx, input }) =>
+      runOrgMutation(ctx, 'invoice.deleteDraft', input, async (session) => {
+        const current = await findInvoice(
+          ctx.db,
+          ctx.org._id,
+          new ObjectId(input.invoiceId),
+          session,
+        );
+        assertDraft(current.status, 'delete');
+        await ctx.db.collections.invoices.deleteOne(
+          { _id: current._id, orgId: ctx.org._id, status: 'draft' },
+          { session },
+        );
+        await auditChange(
+          ctx,
+          session,
+          'invoice.deleteDraft',
+          { type: 'invoice', id: current._id },
+          draftSummary(current),
+          null,
+        );
+        return { deleted: true as const };
+      }),
+    ),
 
   issue: orgProcedure('accountant')
     .input(invoiceIssueInput)
     .output(invoiceSchema)
-    .mutation(({ ctx, input }) => {
-      const now = ctx.clock.now();
-      const orgKey = ctx.org._id.toHexString();
-      return serializePerKey(ctx.db, `${orgKey}:invoice-number`, () =>
-        runIdempotent({
-          db: ctx.db,
-          scope: orgKey,
-          procedure: 'invoice.issue',
-          key: input.idempotencyKey,
-          input,
-          now,
-          work: async (session) => {
-            const issued = await issueInvoice(ctx, new ObjectId(input.invoiceId), session);
-            return toInvoice(issued, { today: today(ctx), liveCustomer: null });
-          },
+    .mutation(({ ctx, input }) =>
+      serializePerKey(ctx.db, `${ctx.org._id.toHexString()}:invoice-number`, () =>
+        runOrgMutation(ctx, 'invoice.issue', input, async (session) => {
+          const issued = await issueInvoice(ctx, new ObjectId(input.invoiceId), session);
+          return toInvoice(issued, { today: today(ctx), liveCustomer: null });
         }),
-      );
-    }),
+      ),
+    ),
 
   void: orgProcedure('accountant')
     .meta({ sensitive: true })
     .input(invoiceVoidInput)
     .output(invoiceSchema)
-    .mutation(({ ctx, input }) => {
-      const now = ctx.clock.now();
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'invoice.void',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          const current = await findInvoice(
-            ctx.db,
-            ctx.org._id,
-            new ObjectId(input.invoiceId),
-            session,
-          );
-          const status = transition(current.status, 'void');
-          const voided: InvoiceDoc = {
-            ...current,
-            status,
-            voidedAt: now,
-            voidReason: input.reason ?? null,
-            updatedAt: now,
-          };
-          await ctx.db.collections.invoices.updateOne(
-            { _id: current._id, orgId: ctx.org._id, status: current.status },
-            { $set: { status, voidedAt: now, voidReason: voided.voidReason, updatedAt: now } },
-            { session },
-          );
-          await auditStatusChange(ctx, session, current, status, 'void', {
-            reason: voided.voidReason,
-          });
-          return toInvoice(voided, { today: today(ctx), liveCustomer: null });
-        },
-      });
-    }),
+    .mutation(({ ctx, input }) =>
+      runOrgMutation(ctx, 'invoice.void', input, async (session) => {
+        const now = ctx.clock.now();
+        const current = await findInvoice(
+          ctx.db,
+          ctx.org._id,
+          new ObjectId(input.invoiceId),
+          session,
+        );
+        const status = transition(current.status, 'void');
+        const voided: InvoiceDoc = {
+          ...current,
+          status,
+          voidedAt: now,
+          voidReason: input.reason ?? null,
+          updatedAt: now,
+        };
+        await ctx.db.collections.invoices.updateOne(
+          { _id: current._id, orgId: ctx.org._id, status: current.status },
+          { $set: { status, voidedAt: now, voidReason: voided.voidReason, updatedAt: now } },
+          { session },
+        );
+        await auditStatusChange(ctx, session, current, status, 'void', {
+          reason: voided.voidReason,
+        });
+        return toInvoice(voided, { today: today(ctx), liveCustomer: null });
+      }),
+    ),
 
   markUncollectible: orgProcedure('accountant')
     .input(invoiceMarkUncollectibleInput)
     .output(invoiceSchema)
-    .mutation(({ ctx, input }) => {
-      const now = ctx.clock.now();
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'invoice.markUncollectible',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          const current = await findInvoice(
-            ctx.db,
-            ctx.org._id,
-            new ObjectId(input.invoiceId),
-            session,
-          );
-          const status = transition(current.status, 'markUncollectible');
-          await ctx.db.collections.invoices.updateOne(
-            { _id: current._id, orgId: ctx.org._id, status: current.status },
-            { $set: { status, updatedAt: now } },
-            { session },
-          );
-          await auditStatusChange(ctx, session, current, status, 'markUncollectible');
-          return toInvoice(
-            { ...current, status, updatedAt: now },
-            { today: today(ctx), liveCustomer: null },
-          );
-        },
-      });
-    }),
+    .mutation(({ ctx, input }) =>
+      runOrgMutation(ctx, 'invoice.markUncollectible', input, async (session) => {
+        const now = ctx.clock.now();
+        const current = await findInvoice(
+          ctx.db,
+          ctx.org._id,
+          new ObjectId(input.invoiceId),
+          session,
+        );
+        const status = transition(current.status, 'markUncollectible');
+        await ctx.db.collections.invoices.updateOne(
+          { _id: current._id, orgId: ctx.org._id, status: current.status },
+          { $set: { status, updatedAt: now } },
+          { session },
+        );
+        await auditStatusChange(ctx, session, current, status, 'markUncollectible');
+        return toInvoice(
+          { ...current, status, updatedAt: now },
+          { today: today(ctx), liveCustomer: null },
+        );
+      }),
+    ),
 
   byId: orgProcedure('viewer')
     .input(invoiceByIdInput)

@@ -6,42 +6,16 @@ import {
   paymentSchema,
   paymentVoidInput,
 } from '@invoice/validators';
-import { ObjectId, type ClientSession, type Document, type Filter } from 'mongodb';
+import { ObjectId } from 'mongodb';
 import { notFound, preconditionFailed } from '../domain/errors.js';
 import { assertAcceptsMoney, assertPaymentVoidable } from '../domain/lifecycle.js';
 import { assertPaymentFits } from '../domain/money.js';
 import { toPayment } from '../mappers/payment.js';
-import { recordAudit } from '../services/audit.js';
-import { runIdempotent } from '../services/idempotency.js';
 import { recomputeBalance } from '../services/invoices/balance.js';
-import { afterCursorFilter, decodeCursor, toPage } from '../services/invoices/cursor.js';
+import { listByInvoice } from '../services/invoices/list-by-invoice.js';
 import { findInvoice } from '../services/invoices/load.js';
-import type { OrgCallContext } from '../services/invoices/org-context.js';
+import { auditChange, runOrgMutation } from '../services/invoices/org-mutation.js';
 import { orgProcedure, router } from '../trpc.js';
-
-async function auditPayment(
-  ctx: OrgCallContext,
-  session: ClientSession,
-  action: string,
-  payment: PaymentDoc,
-  before: Record<string, unknown> | null,
-  after: Record<string, unknown> | null,
-): Promise<void> {
-  await recordAudit(
-    ctx.db,
-    {
-      orgId: ctx.org._id,
-      actor: ctx.user,
-      action,
-      entity: { type: 'payment', id: payment._id },
-      before,
-      after,
-      at: ctx.clock.now(),
-      requestId: ctx.requestId,
-    },
-    { session },
-  );
-}
 
 export const paymentRouter = router({
   /**
@@ -51,130 +25,106 @@ export const paymentRouter = router({
   record: orgProcedure('accountant')
     .input(paymentRecordInput)
     .output(paymentSchema)
-    .mutation(({ ctx, input }) => {
-      const now = ctx.clock.now();
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'payment.record',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          const invoice = await findInvoice(
-            ctx.db,
-            ctx.org._id,
-            new ObjectId(input.invoiceId),
-            session,
-          );
-          assertAcceptsMoney(invoice.status, 'record a payment');
-          assertPaymentFits(invoice.amountDue, input.amount);
-          const payment: PaymentDoc = {
-            _id: new ObjectId(),
-            orgId: ctx.org._id,
-            invoiceId: invoice._id,
-            amount: input.amount,
-            currency: invoice.currency,
-            date: input.date,
-            method: input.method,
-            reference: input.reference ?? null,
-            status: 'recorded',
-            voidedAt: null,
-            voidReason: null,
-            createdBy: ctx.user.uid,
-            createdAt: now,
-            updatedAt: now,
-          };
-          await ctx.db.collections.payments.insertOne(payment, { session });
-          const after = await recomputeBalance(ctx, invoice, session);
-          await auditPayment(ctx, session, 'payment.record', payment, null, {
+    .mutation(({ ctx, input }) =>
+      runOrgMutation(ctx, 'payment.record', input, async (session) => {
+        const invoice = await findInvoice(
+          ctx.db,
+          ctx.org._id,
+          new ObjectId(input.invoiceId),
+          session,
+        );
+        assertAcceptsMoney(invoice.status, 'record a payment');
+        assertPaymentFits(invoice.amountDue, input.amount);
+        const now = ctx.clock.now();
+        const payment: PaymentDoc = {
+          _id: new ObjectId(),
+          orgId: ctx.org._id,
+          invoiceId: invoice._id,
+          amount: input.amount,
+          currency: invoice.currency,
+          date: input.date,
+          method: input.method,
+          reference: input.reference ?? null,
+          status: 'recorded',
+          voidedAt: null,
+          voidReason: null,
+          createdBy: ctx.user.uid,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await ctx.db.collections.payments.insertOne(payment, { session });
+        const after = await recomputeBalance(ctx, invoice, session);
+        await auditChange(
+          ctx,
+          session,
+          'payment.record',
+          { type: 'payment', id: payment._id },
+          null,
+          {
             invoiceId: invoice._id.toHexString(),
             amount: payment.amount,
             currency: payment.currency,
             method: payment.method,
             amountDue: after.amountDue,
-          });
-          return toPayment(payment);
-        },
-      });
-    }),
+          },
+        );
+        return toPayment(payment);
+      }),
+    ),
 
   /** Voids a recorded payment; a paid invoice that owes money again goes back to open. */
   void: orgProcedure('accountant')
     .meta({ sensitive: true })
     .input(paymentVoidInput)
     .output(paymentSchema)
-    .mutation(({ ctx, input }) => {
-      const now = ctx.clock.now();
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'payment.void',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          const payment = await ctx.db.collections.payments.findOne(
-            { _id: new ObjectId(input.paymentId), orgId: ctx.org._id },
-            { session },
-          );
-          if (!payment) throw notFound('Payment');
-          if (payment.status !== 'recorded') {
-            throw preconditionFailed('This payment is already voided', { status: payment.status });
-          }
-          const invoice = await findInvoice(ctx.db, ctx.org._id, payment.invoiceId, session);
-          assertPaymentVoidable(invoice.status);
-          const voided: PaymentDoc = {
-            ...payment,
-            status: 'voided',
-            voidedAt: now,
-            voidReason: input.reason ?? null,
-            updatedAt: now,
-          };
-          await ctx.db.collections.payments.updateOne(
-            { _id: payment._id, orgId: ctx.org._id, status: 'recorded' },
-            {
-              $set: {
-                status: 'voided',
-                voidedAt: now,
-                voidReason: voided.voidReason,
-                updatedAt: now,
-              },
+    .mutation(({ ctx, input }) =>
+      runOrgMutation(ctx, 'payment.void', input, async (session) => {
+        const payment = await ctx.db.collections.payments.findOne(
+          { _id: new ObjectId(input.paymentId), orgId: ctx.org._id },
+          { session },
+        );
+        if (!payment) throw notFound('Payment');
+        if (payment.status !== 'recorded') {
+          throw preconditionFailed('This payment is already voided', { status: payment.status });
+        }
+        const invoice = await findInvoice(ctx.db, ctx.org._id, payment.invoiceId, session);
+        assertPaymentVoidable(invoice.status);
+        const now = ctx.clock.now();
+        const voided: PaymentDoc = {
+          ...payment,
+          status: 'voided',
+          voidedAt: now,
+          voidReason: input.reason ?? null,
+          updatedAt: now,
+        };
+        await ctx.db.collections.payments.updateOne(
+          { _id: payment._id, orgId: ctx.org._id, status: 'recorded' },
+          {
+            $set: {
+              status: 'voided',
+              voidedAt: now,
+              voidReason: voided.voidReason,
+              updatedAt: now,
             },
-            { session },
-          );
-          const after = await recomputeBalance(ctx, invoice, session);
-          await auditPayment(
-            ctx,
-            session,
-            'payment.void',
-            payment,
-            { status: payment.status, amount: payment.amount },
-            { status: voided.status, reason: voided.voidReason, amountDue: after.amountDue },
-          );
-          return toPayment(voided);
-        },
-      });
-    }),
+          },
+          { session },
+        );
+        const after = await recomputeBalance(ctx, invoice, session);
+        await auditChange(
+          ctx,
+          session,
+          'payment.void',
+          { type: 'payment', id: payment._id },
+          { status: payment.status, amount: payment.amount },
+          { status: voided.status, reason: voided.voidReason, amountDue: after.amountDue },
+        );
+        return toPayment(voided);
+      }),
+    ),
 
   /** Payments of one invoice or of the whole org, newest first. */
   list: orgProcedure('viewer')
     .input(paymentListInput)
     .output(paymentListOutput)
-    .query(async ({ ctx, input }) => {
-      const and: Filter<Document>[] = [{ orgId: ctx.org._id }];
-      if (input.invoiceId !== undefined) {
-        const invoice = await findInvoice(ctx.db, ctx.org._id, new ObjectId(input.invoiceId));
-        and.push({ invoiceId: invoice._id });
-      }
-      if (input.cursor !== undefined) {
-        and.push(afterCursorFilter('createdAt', decodeCursor(input.cursor, 'createdAt', 'desc')));
-      }
-      const docs = (await ctx.db.collections.payments
-        .find({ $and: and })
-        .sort({ createdAt: -1, _id: -1 })
-        .limit(input.limit + 1)
-        .toArray()) as PaymentDoc[];
-      return toPage(docs, input.limit, 'createdAt', 'desc', (d) => d.createdAt, toPayment);
-    }),
+    .query(({ ctx, input }) => listByInvoice(ctx, ctx.db.collections.payments, input, toPayment)),
 });

@@ -3,8 +3,8 @@ import type { InvoiceStatus } from '@invoice/validators';
 import type { ClientSession } from 'mongodb';
 import { statusAfterBalanceChange } from '../../domain/lifecycle.js';
 import { computeAmountDue, sumRecordedPayments } from '../../domain/money.js';
-import { recordAudit } from '../audit.js';
 import type { OrgCallContext } from './org-context.js';
+import { auditChange } from './org-mutation.js';
 
 /**
  * Recomputes an invoice's balance from the payments and credit notes themselves (never by
@@ -72,18 +72,12 @@ export async function auditStatusChange(
   event: string,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  await recordAudit(
-    ctx.db,
-    {
-      orgId: ctx.org._id,
-      actor: ctx.user,
-      action: `invoice.${event}`,
-      entity: { type: 'invoice', id: invoice._id },
-      before: { status: invoice.status, number: invoice.number },
-      after: { status: to, ...extra },
-      at: ctx.clock.now(),
-      requestId: ctx.requestId,
-    },
-    { session },
+  await auditChange(
+    ctx,
+    session,
+    `invoice.${event}`,
+    { type: 'invoice', id: invoice._id },
+    { status: invoice.status, number: invoice.number },
+    { status: to, ...extra },
   );
 }
