@@ -38,7 +38,10 @@ export function executeFind(
 } {
   const ns = collectionNamespace(ctx, command, 'find');
   const filter = optionalDocument(command, 'filter') ?? {};
-  const sort = optionalDocument(command, 'sort');
+  const requestedSort = optionalDocument(command, 'sort');
+  // `{ $natural: ±1 }` means insertion order (reversed for -1), not a field.
+  const natural = requestedSort ? Number(requestedSort.$natural ?? 0) : 0;
+  const sort = natural !== 0 ? undefined : requestedSort;
   const projection = optionalDocument(command, 'projection');
   const skip = nonNegativeInteger(command, 'skip') ?? 0;
   // MongoDB 7.0 refuses negative limits in find; drivers turn limit(-n) into singleBatch.
@@ -54,6 +57,7 @@ export function executeFind(
   });
   ctx.server.opcounters.query++;
   let docs = result.plan.sortCovered ? result.docs : sortDocuments(result.docs, sort);
+  if (natural < 0) docs = [...docs].reverse();
   if (skip > 0 || limit > 0) docs = docs.slice(skip, limit > 0 ? skip + limit : undefined);
   return { ns, filter, docs, plan: result.plan, projection, batchSize, singleBatch };
 }

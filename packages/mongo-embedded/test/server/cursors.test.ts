@@ -26,6 +26,11 @@ describe('cursors', () => {
     expect(more.cursor.id.toString()).toBe('0');
   });
 
+  it('returns natural order reversed for { $natural: -1 }', async () => {
+    const last = await coll.find({}).sort({ $natural: -1 }).limit(2).toArray();
+    expect(last).toEqual([{ _id: 249 }, { _id: 248 }]);
+  });
+
   it('iterates everything through getMore with a batchSize', async () => {
     const all = await coll.find({}, { batchSize: 7 }).sort({ _id: 1 }).toArray();
     expect(all).toHaveLength(250);
