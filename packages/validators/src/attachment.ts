@@ -25,7 +25,12 @@ export const attachmentFilenameSchema = textSchema({ max: 255 }).pipe(
   z
     .string()
     .regex(/^[^/\\]+$/, 'File name must not contain "/" or "\\"')
-    .refine((name) => !name.startsWith('.'), 'File name must not start with "."'),
+    .refine((name) => !name.startsWith('.'), 'File name must not start with "."')
+    // Bidirectional overrides make "invoice\u202Efdp.exe" display as "invoiceexe.pdf".
+    .refine(
+      (name) => !/[\u202A-\u202E\u2066-\u2069]/.test(name),
+      'File name must not contain bidirectional control characters',
+    ),
 );
 
 /** Path parameters of the upload route. */

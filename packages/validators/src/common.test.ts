@@ -29,6 +29,7 @@ describe('text', () => {
     ['a\u001bb', 'control character U+001b'],
     ['a\u007fb', 'control character U+007f'],
     ['a\uD800b', 'lone surrogate'],
+    ['a\u2028b', 'control character U+2028'],
   ])('rejects %j: %s', (value, message) => {
     expect(name.safeParse(value).error?.issues[0]?.message).toContain(message);
   });

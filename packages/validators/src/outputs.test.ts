@@ -264,6 +264,7 @@ describe('attachments', () => {
     ['a\\b.pdf'],
     ['.htaccess'],
     ['x\u0000.pdf'],
+    ['invoice\u202Efdp.exe'],
     [''],
     ['x'.repeat(256)],
   ])('refuses file name %j', (filename) => {

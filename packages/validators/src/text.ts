@@ -2,14 +2,16 @@ import { z } from 'zod';
 
 /**
  * Characters no stored text may contain: C0 controls (NUL first of all) and DEL. Multi-line
- * fields keep tab, line feed and carriage return. Checked by char code so the rule reads
+ * fields keep line feed and carriage return (and the Unicode line separators); tab is fine anywhere. Checked by char code so the rule reads
  * plainly and no control character ends up inside a regular expression literal.
  */
 function forbiddenCharacter(value: string, multiline: boolean): string | null {
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
     const allowedWhitespace = code === 0x09 || (multiline && (code === 0x0a || code === 0x0d));
-    if ((code < 0x20 && !allowedWhitespace) || code === 0x7f) {
+    // U+2028/U+2029 are line breaks to every text renderer; single-line fields refuse them too.
+    const lineSeparator = !multiline && (code === 0x2028 || code === 0x2029);
+    if ((code < 0x20 && !allowedWhitespace) || code === 0x7f || lineSeparator) {
       return code === 0 ? 'NUL byte' : `control character U+${code.toString(16).padStart(4, '0')}`;
     }
   }
