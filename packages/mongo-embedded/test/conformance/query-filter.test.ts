@@ -112,6 +112,14 @@ describe('arrays and multikey matching', () => {
     expect(await idsOf('arrays', { tags: { $nin: ['red', 'blue'] } })).toEqual([]);
   });
 
+  it('a regex matches arrays holding a matching string', async () => {
+    expect(await idsOf('arrays', { tags: /^pl/ })).toEqual([3]);
+  });
+
+  it('$exists on an index path tells the array length apart', async () => {
+    expect(await idsOf('arrays', { 'tags.2': { $exists: true } })).toEqual([3]);
+  });
+
   it('$type matches arrays by element type and by the array type itself', async () => {
     expect(await idsOf('arrays', { dim: { $type: 'array' } })).toEqual([1, 2, 3, 4, 6]);
     expect(await idsOf('arrays', { dim: { $type: 'double' } })).toEqual([2, 3]);
@@ -169,6 +177,28 @@ describe('arrays of embedded documents', () => {
     expect(
       await idsOf('inventory', { instock: { $elemMatch: { qty: { $gt: 10, $lte: 20 } } } }),
     ).toEqual([1, 3]);
+  });
+
+  it('$all with $elemMatch requires one element per condition', async () => {
+    expect(
+      await idsOf('inventory', {
+        instock: {
+          $all: [
+            { $elemMatch: { warehouse: 'A', qty: { $gte: 40 } } },
+            { $elemMatch: { warehouse: 'B' } },
+          ],
+        },
+      }),
+    ).toEqual([3, 4]);
+  });
+
+  it('sorting on a path into an array of documents uses the largest element descending', async () => {
+    const docs = await conformance
+      .coll('inventory')
+      .find({}, { projection: { _id: 1 } })
+      .sort({ 'instock.qty': -1, _id: 1 })
+      .toArray();
+    expect(docs.map((doc) => doc._id as unknown)).toEqual([3, 4, 1, 2, 5]);
   });
 
   it('an index path addresses a position within the array of documents', async () => {
@@ -276,6 +306,17 @@ describe('logical and element operators', () => {
   it('$mod and $expr evaluate per document', async () => {
     expect(await idsOf('logic', { qty: { $mod: [10, 0] } })).toEqual([2, 3]);
     expect(await idsOf('logic', { $expr: { $gt: ['$qty', 10] } })).toEqual([2, 3]);
+  });
+
+  it('$in accepts regular expressions next to values', async () => {
+    expect(await idsOf('logic', { item: { $in: [/^a/, 'Cherry'] } })).toEqual([1, 3]);
+  });
+
+  it('a hint naming no existing index fails with BadValue', async () => {
+    const error = await serverError(
+      conformance.coll('logic').find({}).hint('no_such_index').toArray(),
+    );
+    expect(error.code).toBe(2);
   });
 
   it('rejects an unknown top-level operator with BadValue', async () => {
