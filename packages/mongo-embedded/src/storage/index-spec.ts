@@ -51,7 +51,7 @@ function cannotCreate(message: string): MongoCommandError {
   return new MongoCommandError(ErrorCode.CannotCreateIndex, message);
 }
 
-/** Checks a spec and returns it normalised: `{ v: 2, key, name, ...options }`, directions ±1. */
+/** Checks a spec and returns it normalised: `{ v: 2, key, name, ...options }`, numeric directions. */
 export function normalizeIndexSpec(raw: IndexSpec): IndexSpec {
   const spec = raw as unknown as Document;
   for (const field of Object.keys(spec)) {
@@ -95,7 +95,8 @@ export function normalizeIndexSpec(raw: IndexSpec): IndexSpec {
         `Values in the index key pattern can only be non-zero numbers or strings; found ${field}: ${String(dir)}`,
       );
     }
-    key[field] = n < 0 ? -1 : 1;
+    // Kept as given (MongoDB reports { a: -2 } back as -2); only the sign matters.
+    key[field] = n;
   }
 
   const isId = entries.length === 1 && entries[0]?.[0] === '_id';

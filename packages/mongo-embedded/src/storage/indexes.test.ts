@@ -58,6 +58,15 @@ describe('createIndexes / listIndexes / dropIndexes', () => {
     ]);
   });
 
+  it('keeps key directions as given and reports them in duplicate key errors', async () => {
+    const e = await fresh();
+    await e.createIndexes(ns, [{ name: 'a_-2', key: { a: -2 }, unique: true }]);
+    expect(e.listIndexes(ns)[1]?.key).toEqual({ a: -2 });
+    await insertAll(e, [{ _id: 1, a: 1 }]);
+    const err = await failure(insertAll(e, [{ _id: 2, a: 1 }]));
+    expect(err.extra).toEqual({ keyPattern: { a: -2 }, keyValue: { a: 1 } });
+  });
+
   it('normalises options in listIndexes', async () => {
     const e = await fresh();
     await e.createIndexes(ns, [
