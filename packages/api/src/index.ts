@@ -10,6 +10,14 @@ export {
   type Context,
   type Clock,
 } from './context.js';
+/** The access-control table, for docs/operations/access_control.md and operator tooling. */
+export {
+  ACCESS_CONTROL,
+  isAllowed,
+  renderAccessControlMarkdown,
+  type Access,
+  type ProcedureAccess,
+} from './access-control.js';
 
 /** In-process caller for internal tools and tests: same procedures, same rules. */
 export const createCaller = createCallerFactory(appRouter);
