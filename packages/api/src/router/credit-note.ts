@@ -1,4 +1,4 @@
-import { nextSequence, type CreditNoteDoc } from '@invoice/db';
+import type { CreditNoteDoc } from '@invoice/db';
 import {
   creditNoteByIdInput,
   creditNoteCreateInput,
@@ -11,14 +11,14 @@ import { calendarDateInTimeZone } from '../domain/dates.js';
 import { notFound } from '../domain/errors.js';
 import { assertAcceptsMoney } from '../domain/lifecycle.js';
 import { assertCreditFits } from '../domain/money.js';
-import { formatDocumentNumber, numberingSeriesKey } from '../domain/numbering.js';
 import { toCreditNote } from '../mappers/credit-note.js';
 import { recomputeBalance } from '../services/invoices/balance.js';
 import { computeCreditNoteContent } from '../services/invoices/compute.js';
 import { listByInvoice } from '../services/invoices/list-by-invoice.js';
-import { findInvoice } from '../services/invoices/load.js';
+import { loadInvoice } from '../services/invoices/load.js';
 import { auditChange, runOrgMutation } from '../services/invoices/org-mutation.js';
 import { serializePerKey } from '../services/invoices/serialize.js';
+import { takeDocumentNumber } from '../services/invoices/take-number.js';
 import { orgProcedure, router } from '../trpc.js';
 
 export const creditNoteRouter = router({
@@ -33,29 +33,23 @@ export const creditNoteRouter = router({
     .mutation(({ ctx, input }) =>
       serializePerKey(ctx.db, `${ctx.org._id.toHexString()}:credit-note-number`, () =>
         runOrgMutation(ctx, 'creditNote.create', input, async (session) => {
-          const invoice = await findInvoice(
-            ctx.db,
-            ctx.org._id,
-            new ObjectId(input.invoiceId),
-            session,
-          );
+          const invoice = await loadInvoice(ctx, input.invoiceId, session);
           assertAcceptsMoney(invoice.status, 'create a credit note');
           const content = computeCreditNoteContent(input);
           assertCreditFits(invoice.amountDue, content.total);
           const now = ctx.clock.now();
           const issueDate = calendarDateInTimeZone(now, ctx.org.timezone);
-          const numbering = ctx.org.numbering;
-          const sequence = await nextSequence(
-            ctx.db.collections,
-            ctx.org._id,
-            numberingSeriesKey('creditNote', numbering, issueDate),
-            { session },
+          const { sequence, number } = await takeDocumentNumber(
+            ctx,
+            'creditNote',
+            issueDate,
+            session,
           );
           const note: CreditNoteDoc = {
             _id: new ObjectId(),
             orgId: ctx.org._id,
             invoiceId: invoice._id,
-            number: formatDocumentNumber({ series: 'creditNote', numbering, sequence, issueDate }),
+            number,
             sequence,
             currency: invoice.currency,
             issueDate,

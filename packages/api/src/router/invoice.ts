@@ -28,7 +28,7 @@ import {
   type SortValue,
 } from '../services/invoices/cursor.js';
 import { issueInvoice } from '../services/invoices/issue.js';
-import { findBillableCustomer, findInvoice } from '../services/invoices/load.js';
+import { findBillableCustomer, loadInvoice } from '../services/invoices/load.js';
 import { serializePerKey } from '../services/invoices/serialize.js';
 import type { OrgCallContext } from '../services/invoices/org-context.js';
 import { auditChange, runOrgMutation } from '../services/invoices/org-mutation.js';
@@ -151,12 +151,7 @@ export const invoiceRouter = router({
     .mutation(({ ctx, input }) =>
       runOrgMutation(ctx, 'invoice.update', input, async (session) => {
         const now = ctx.clock.now();
-        const current = await findInvoice(
-          ctx.db,
-          ctx.org._id,
-          new ObjectId(input.invoiceId),
-          session,
-        );
+        const current = await loadInvoice(ctx, input.invoiceId, session);
         assertDraft(current.status, 'update');
         const next: InvoiceDoc = { ...current, updatedAt: now };
         if (input.customerId !== undefined) {
@@ -217,12 +212,7 @@ export const invoiceRouter = router({
     .output(z.strictObject({ deleted: z.literal(true) }))
     .mutation(({ ctx, input }) =>
       runOrgMutation(ctx, 'invoice.deleteDraft', input, async (session) => {
-        const current = await findInvoice(
-          ctx.db,
-          ctx.org._id,
-          new ObjectId(input.invoiceId),
-          session,
-        );
+        const current = await loadInvoice(ctx, input.invoiceId, session);
         assertDraft(current.status, 'delete');
         await ctx.db.collections.invoices.deleteOne(
           { _id: current._id, orgId: ctx.org._id, status: 'draft' },
@@ -259,12 +249,7 @@ export const invoiceRouter = router({
     .mutation(({ ctx, input }) =>
       runOrgMutation(ctx, 'invoice.void', input, async (session) => {
         const now = ctx.clock.now();
-        const current = await findInvoice(
-          ctx.db,
-          ctx.org._id,
-          new ObjectId(input.invoiceId),
-          session,
-        );
+        const current = await loadInvoice(ctx, input.invoiceId, session);
         const status = transition(current.status, 'void');
         const voided: InvoiceDoc = {
           ...current,
@@ -291,12 +276,7 @@ export const invoiceRouter = router({
     .mutation(({ ctx, input }) =>
       runOrgMutation(ctx, 'invoice.markUncollectible', input, async (session) => {
         const now = ctx.clock.now();
-        const current = await findInvoice(
-          ctx.db,
-          ctx.org._id,
-          new ObjectId(input.invoiceId),
-          session,
-        );
+        const current = await loadInvoice(ctx, input.invoiceId, session);
         const status = transition(current.status, 'markUncollectible');
         await ctx.db.collections.invoices.updateOne(
           { _id: current._id, orgId: ctx.org._id, status: current.status },
@@ -315,7 +295,7 @@ export const invoiceRouter = router({
     .input(invoiceByIdInput)
     .output(invoiceSchema)
     .query(async ({ ctx, input }) => {
-      const doc = await findInvoice(ctx.db, ctx.org._id, new ObjectId(input.invoiceId));
+      const doc = await loadInvoice(ctx, input.invoiceId);
       return present(ctx, doc);
     }),
 

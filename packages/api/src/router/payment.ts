@@ -13,7 +13,7 @@ import { assertPaymentFits } from '../domain/money.js';
 import { toPayment } from '../mappers/payment.js';
 import { recomputeBalance } from '../services/invoices/balance.js';
 import { listByInvoice } from '../services/invoices/list-by-invoice.js';
-import { findInvoice } from '../services/invoices/load.js';
+import { findInvoice, loadInvoice } from '../services/invoices/load.js';
 import { auditChange, runOrgMutation } from '../services/invoices/org-mutation.js';
 import { orgProcedure, router } from '../trpc.js';
 
@@ -27,12 +27,7 @@ export const paymentRouter = router({
     .output(paymentSchema)
     .mutation(({ ctx, input }) =>
       runOrgMutation(ctx, 'payment.record', input, async (session) => {
-        const invoice = await findInvoice(
-          ctx.db,
-          ctx.org._id,
-          new ObjectId(input.invoiceId),
-          session,
-        );
+        const invoice = await loadInvoice(ctx, input.invoiceId, session);
         assertAcceptsMoney(invoice.status, 'record a payment');
         assertPaymentFits(invoice.amountDue, input.amount);
         const now = ctx.clock.now();

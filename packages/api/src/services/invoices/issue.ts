@@ -1,13 +1,13 @@
-import { nextSequence, type InvoiceDoc } from '@invoice/db';
+import type { InvoiceDoc } from '@invoice/db';
 import type { ClientSession, ObjectId } from 'mongodb';
 import { calendarDateInTimeZone, dueDateFromTerms } from '../../domain/dates.js';
 import { preconditionFailed } from '../../domain/errors.js';
 import { assertDraft, statusAfterBalanceChange, transition } from '../../domain/lifecycle.js';
-import { formatDocumentNumber, numberingSeriesKey } from '../../domain/numbering.js';
 import { auditStatusChange } from './balance.js';
 import { findInvoice } from './load.js';
 import type { OrgCallContext } from './org-context.js';
 import { customerSnapshot, sellerSnapshot } from './snapshots.js';
+import { takeDocumentNumber } from './take-number.js';
 
 /**
  * Issues a draft inside the caller's transaction: re-reads it, fixes its dates, takes the next
@@ -34,14 +34,7 @@ export async function issueInvoice(
     );
   }
 
-  const numbering = ctx.org.numbering;
-  const sequence = await nextSequence(
-    ctx.db.collections,
-    ctx.org._id,
-    numberingSeriesKey('invoice', numbering, issueDate),
-    { session },
-  );
-  const number = formatDocumentNumber({ series: 'invoice', numbering, sequence, issueDate });
+  const { sequence, number } = await takeDocumentNumber(ctx, 'invoice', issueDate, session);
 
   // Read after the number is taken on purpose: the snapshot is what gets printed under it, and
   // a customer that no longer exists aborts the transaction, which returns the number.

@@ -1,7 +1,6 @@
 import type { Collection, Document, Filter, ObjectId } from 'mongodb';
-import { ObjectId as Oid } from 'mongodb';
 import { afterCursorFilter, decodeCursor, toPage, type Page } from './cursor.js';
-import { findInvoice } from './load.js';
+import { loadInvoice } from './load.js';
 import type { OrgCallContext } from './org-context.js';
 
 interface InvoiceChild {
@@ -23,7 +22,7 @@ export async function listByInvoice<D extends InvoiceChild, T>(
 ): Promise<Page<T>> {
   const and: Filter<Document>[] = [{ orgId: ctx.org._id }];
   if (input.invoiceId !== undefined) {
-    const invoice = await findInvoice(ctx.db, ctx.org._id, new Oid(input.invoiceId));
+    const invoice = await loadInvoice(ctx, input.invoiceId);
     and.push({ invoiceId: invoice._id });
   }
   if (input.cursor !== undefined) {

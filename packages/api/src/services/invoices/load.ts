@@ -1,5 +1,5 @@
 import type { CustomerDoc, Database, InvoiceDoc } from '@invoice/db';
-import type { ClientSession, ObjectId } from 'mongodb';
+import { ObjectId as ObjectIdClass, type ClientSession, type ObjectId } from 'mongodb';
 import { notFound, preconditionFailed } from '../../domain/errors.js';
 
 /** An invoice of this org; absent and another org's look the same (NOT_FOUND). */
@@ -32,4 +32,13 @@ export async function findBillableCustomer(
     });
   }
   return customer;
+}
+
+/** `findInvoice` for an id taken from a validated input (24 hex characters). */
+export function loadInvoice(
+  ctx: { db: Database; org: { _id: ObjectId } },
+  invoiceIdHex: string,
+  session?: ClientSession,
+): Promise<InvoiceDoc> {
+  return findInvoice(ctx.db, ctx.org._id, new ObjectIdClass(invoiceIdHex), session);
 }
