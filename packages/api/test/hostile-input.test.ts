@@ -70,7 +70,7 @@ function variantsOf(base: Record<string, unknown>, shapeKeys: string[]): Variant
         label: `${at} = "${text}"`,
         input: withValue(base, path, text),
         ...((typeof last === 'string' && FREE_TEXT.has(last)) || isFreeFormRecord(path.slice(0, -1))
-          ? { freeText: { field: last, path, value: text } }
+          ? { freeText: { field: String(last), path, value: text } }
           : {}),
       });
     }
