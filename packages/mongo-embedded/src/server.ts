@@ -77,6 +77,7 @@ export async function startMongoServer(options: MongoServerOptions): Promise<Mon
     argv: options.argv ?? [],
     connections: { current: 0, totalCreated: 0 },
     opcounters: { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 },
+    network: { bytesIn: 0, bytesOut: 0, numRequests: 0 },
     stopping,
   };
   const connections = new Set<Connection>();

@@ -129,6 +129,12 @@ export function serverStatus(ctx: CommandContext): Document {
       active: server.connections.current,
     },
     opcounters: { ...server.opcounters },
+    network: {
+      ...server.network,
+      physicalBytesIn: server.network.bytesIn,
+      physicalBytesOut: server.network.bytesOut,
+    },
+    asserts: { regular: 0, warning: 0, msg: 0, user: 0, rollovers: 0 },
     mem: {
       bits: 64,
       resident: Math.round(memory.rss / 1024 / 1024),

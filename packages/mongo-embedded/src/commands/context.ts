@@ -33,6 +33,8 @@ export interface ServerContext {
   readonly argv: string[];
   readonly connections: { current: number; totalCreated: number };
   readonly opcounters: OpCounters;
+  /** serverStatus.network: bytes read and written by every connection, and messages handled. */
+  readonly network: { bytesIn: number; bytesOut: number; numRequests: number };
   /** Resolves when the server stops; awaitable hellos wait on it. */
   readonly stopping: Promise<void>;
 }

@@ -72,6 +72,15 @@ const entries: [string, CommandHandler][] = [
   ['explain', explain],
   ['commitTransaction', transactionOnly('commitTransaction')],
   ['abortTransaction', transactionOnly('abortTransaction')],
+  ['listCommands', listCommands],
 ];
 
 export const commandHandlers: ReadonlyMap<string, CommandHandler> = new Map(entries);
+
+function listCommands(): Document {
+  const commands: Document = {};
+  for (const name of [...commandHandlers.keys()].sort()) {
+    commands[name] = { help: '', requiresAuth: false, secondaryOk: true, adminOnly: false };
+  }
+  return { commands, ok: 1 };
+}

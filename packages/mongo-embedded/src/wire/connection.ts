@@ -64,6 +64,7 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    this.server.network.bytesIn += chunk.length;
     let messages: Buffer[];
     try {
       messages = this.framer.push(chunk);
@@ -72,6 +73,7 @@ export class Connection {
       return;
     }
     if (messages.length === 0) return;
+    this.server.network.numRequests += messages.length;
     for (const message of messages) this.queue.push(message);
     if (!this.processing) void this.drain();
   }
@@ -167,7 +169,9 @@ export class Connection {
   }
 
   private write(buffer: Buffer): void {
-    if (!this.socket.destroyed) this.socket.write(buffer);
+    if (this.socket.destroyed) return;
+    this.server.network.bytesOut += buffer.length;
+    this.socket.write(buffer);
   }
 
   private fail(error: unknown): void {

@@ -61,6 +61,12 @@ describe('handshake', () => {
     expect(status.opcounters.command).toBeGreaterThan(0);
     expect(status.mem.resident).toBeGreaterThan(0);
     expect(typeof status.uptime).toBe('number');
+    expect(status.network.numRequests).toBeGreaterThan(0);
+    expect(status.network.bytesIn).toBeGreaterThan(0);
+    const commands = await admin.command({ listCommands: 1 });
+    expect(Object.keys(commands.commands)).toEqual(
+      expect.arrayContaining(['find', 'insert', 'hello']),
+    );
   });
 
   it('answers an unknown command with CommandNotFound (59)', async () => {
