@@ -64,7 +64,7 @@ describe('handshake', () => {
     expect(status.network.numRequests).toBeGreaterThan(0);
     expect(status.network.bytesIn).toBeGreaterThan(0);
     const commands = await admin.command({ listCommands: 1 });
-    expect(Object.keys(commands.commands)).toEqual(
+    expect(Object.keys(commands.commands as object)).toEqual(
       expect.arrayContaining(['find', 'insert', 'hello']),
     );
   });
