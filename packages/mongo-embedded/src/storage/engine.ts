@@ -617,7 +617,12 @@ export class Engine implements StorageEngine {
     return handle;
   }
 
-  scan(ns: Namespace, options: ScanOptions): ScanResult {
+  /**
+   * `limit` (an extension of the contract's ScanOptions): when documents come out in the
+   * requested order (natural order without a sort, or a covered sort), the scan stops after
+   * that many matches instead of decoding every match. Pass skip + limit.
+   */
+  scan(ns: Namespace, options: ScanOptions & { limit?: number }): ScanResult {
     const reader = this.readerOf(options.txn);
     const coll = this.coll(ns);
     if (coll === undefined) {
@@ -633,7 +638,13 @@ export class Engine implements StorageEngine {
         : hasKeys(options.filter)
           ? this.compileFilter(options.filter)
           : undefined;
-    return this.execute(coll, plan, reader, match);
+    const sorted = options.sort !== undefined && hasKeys(options.sort);
+    const inOrder = plan.kind === 'collscan' ? !sorted || plan.sortCovered : plan.sortCovered;
+    const limit =
+      inOrder && options.limit !== undefined && options.limit > 0
+        ? options.limit
+        : Number.POSITIVE_INFINITY;
+    return this.execute(coll, plan, reader, match, limit);
   }
 
   count(ns: Namespace, options: ScanOptions): number {
@@ -653,24 +664,27 @@ export class Engine implements StorageEngine {
     plan: Plan,
     reader: Txn | undefined,
     match: DocMatcher | undefined,
+    limit = Number.POSITIVE_INFINITY,
   ): ScanResult {
     const docs: Document[] = [];
     let docsExamined = 0;
     let keysExamined = 0;
     switch (plan.kind) {
       case 'collscan': {
-        const visit = (rec: Rec): void => {
+        /** Returns false once `limit` documents matched. */
+        const visit = (rec: Rec): boolean => {
           const v = visibleVersion(rec, reader);
-          if (v?.bytes == null) return;
+          if (v?.bytes == null) return true;
           docsExamined++;
           const doc = deserialize(v.bytes);
           if (match === undefined || match(doc)) docs.push(doc);
+          return docs.length < limit;
         };
         if (plan.reverse) {
           const all = [...coll.records.values()];
-          for (let i = all.length - 1; i >= 0; i--) visit(all[i] as Rec);
+          for (let i = all.length - 1; i >= 0; i--) if (!visit(all[i] as Rec)) break;
         } else {
-          for (const rec of coll.records.values()) visit(rec);
+          for (const rec of coll.records.values()) if (!visit(rec)) break;
         }
         const readPlan: ReadPlan = {
           stage: 'COLLSCAN',
@@ -721,7 +735,7 @@ export class Engine implements StorageEngine {
             docsExamined++;
             const doc = deserialize(v.bytes);
             if (match === undefined || match(doc)) found.push({ rid: e.rec.rid, doc });
-            return true;
+            return found.length < limit;
           },
           plan.points,
         );

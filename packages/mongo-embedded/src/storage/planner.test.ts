@@ -101,6 +101,18 @@ describe('plan selection', () => {
     expect(mixed.plan).toMatchObject({ stage: 'COLLSCAN', sortCovered: false });
   });
 
+  it('stops after `limit` matches when results come out in the requested order', async () => {
+    const e = await seeded(base, [{ name: 'c_1', key: { c: 1 } }]);
+    const covered = e.scan(ns, { filter: {}, sort: { c: -1 }, limit: 2 });
+    expect(ids(covered.docs)).toEqual([4, 3]);
+    expect(covered.plan.docsExamined).toBe(2);
+    const natural = e.scan(ns, { filter: { b: 'x' }, limit: 2 });
+    expect(ids(natural.docs)).toEqual([1, 3]);
+    expect(natural.plan.docsExamined).toBe(3);
+    // An uncovered sort needs every match.
+    expect(e.scan(ns, { filter: {}, sort: { b: 1 }, limit: 1 }).docs).toHaveLength(6);
+  });
+
   it('honours hints and refuses unknown ones with BadValue', async () => {
     const e = await seeded(base, [{ name: 'a_1', key: { a: 1 } }]);
     expect(e.scan(ns, { filter: { b: 'x' }, hint: 'a_1' }).plan).toMatchObject({
