@@ -35,7 +35,11 @@ export async function buildApp({
   });
   await app.register(authPlugin, { config, verifier });
   await app.register(securityPlugin, { config });
-  await app.register(healthPlugin);
+  await app.register(healthPlugin, {
+    db,
+    uploadDir: config.UPLOAD_DIR,
+    minFreeBytes: config.MIN_FREE_DISK_BYTES,
+  });
   await app.register(trpcPlugin, { config, db, verifier });
   return app;
 }

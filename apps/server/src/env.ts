@@ -50,6 +50,12 @@ const envSchema = z
       .min(1)
       .max(1024 * 1024 * 1024)
       .default(10 * 1024 * 1024),
+    /** Readiness fails when the upload volume has less free space than this. */
+    MIN_FREE_DISK_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(512 * 1024 * 1024),
     BODY_LIMIT_BYTES: z.coerce
       .number()
       .int()

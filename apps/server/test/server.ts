@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDb, reconcileIndexes, type Database } from '@invoice/db';
 import { testDatabaseName } from '@invoice/vitest-config/database-name';
 import type { FastifyInstance } from 'fastify';
@@ -25,13 +28,20 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const emulatorHost = inject('firebaseAuthEmulatorHost');
   process.env.FIREBASE_AUTH_EMULATOR_HOST = emulatorHost;
+  const uploadDir = await mkdtemp(join(tmpdir(), `invoice-${suite}-uploads-`));
   const config = parseEnv({
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
     FIREBASE_PROJECT_ID: PROJECT_ID,
+    UPLOAD_DIR: uploadDir,
+    MIN_FREE_DISK_BYTES: '1',
     ...env,
   });
-  const db = createDb({ uri: inject('mongoUri'), dbName: testDatabaseName(suite) });
+  const db = createDb({
+    uri: env.MONGODB_URI ?? inject('mongoUri'),
+    dbName: testDatabaseName(suite),
+    serverSelectionTimeoutMS: 2_000,
+  });
   await reconcileIndexes(db.db);
   const app = await buildApp({ config, db, verifier: createFirebaseVerifier(PROJECT_ID) });
   await app.ready();
@@ -44,6 +54,7 @@ export async function startTestServer(
       await app.close();
       await db.db.dropDatabase();
       await db.close();
+      await rm(uploadDir, { recursive: true, force: true });
     },
   };
 }
