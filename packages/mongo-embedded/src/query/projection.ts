@@ -3,11 +3,13 @@ import { Query } from 'mingo';
 import { mingoOptions } from './mingo-options.js';
 
 const emptyQuery = new Query({}, mingoOptions());
+const LOGICAL = new Set(['$and', '$or', '$nor']);
 
 /**
  * Applies a find projection. mingo computes the fields; we then restore the
  * source document's field order (MongoDB keeps it, mingo appends `_id` last).
- * The filter is only needed for the positional `field.$` projection.
+ * The filter is only needed for the positional `field.$` projection. `$elemMatch`
+ * is evaluated here: mingo cannot match operator conditions against scalar elements.
  */
 export function projectDocuments(
   docs: Document[],
@@ -16,14 +18,62 @@ export function projectDocuments(
 ): Document[] {
   if (!projection || Object.keys(projection).length === 0 || docs.length === 0) return docs;
   const positional = Object.keys(projection).some((key) => key.endsWith('.$'));
+  const { rest, elemMatches } = splitElemMatch(projection);
   const out: Document[] = [];
   for (const doc of docs) {
     // The storage already matched the filter; mingo re-tests it only for positional projection.
     const query = positional ? new Query(filter, mingoOptions()) : emptyQuery;
-    const [projected] = query.find<Document>([doc], projection).all();
-    out.push(projected ? inSourceOrder(projected, doc) : {});
+    const [projected] =
+      Object.keys(rest).length > 0 ? query.find<Document>([doc], rest).all() : [doc];
+    const result = projected ? { ...projected } : {};
+    for (const [field, matches] of elemMatches) {
+      const value: unknown = doc[field];
+      const first = Array.isArray(value) ? (value as unknown[]).find(matches) : undefined;
+      if (first === undefined) delete result[field];
+      else result[field] = [first];
+    }
+    out.push(inSourceOrder(result, doc));
   }
   return out;
+}
+
+/**
+ * Takes the `$elemMatch` fields out of the projection. They count as inclusions, so
+ * in an inclusion (or otherwise empty) projection they are kept as `field: 1`.
+ */
+function splitElemMatch(projection: Document): {
+  rest: Document;
+  elemMatches: Map<string, (element: unknown) => boolean>;
+} {
+  const elemMatches = new Map<string, (element: unknown) => boolean>();
+  const rest: Document = {};
+  let exclusion = false;
+  for (const [field, spec] of Object.entries(projection)) {
+    if (spec !== null && typeof spec === 'object' && '$elemMatch' in spec) {
+      elemMatches.set(field, elementMatcher((spec as Document).$elemMatch as Document));
+    } else {
+      rest[field] = spec as unknown;
+      if (field !== '_id' && (spec === 0 || spec === false)) exclusion = true;
+    }
+  }
+  if (!exclusion) for (const field of elemMatches.keys()) rest[field] = 1;
+  return { rest, elemMatches };
+}
+
+function elementMatcher(condition: Document): (element: unknown) => boolean {
+  const keys = Object.keys(condition);
+  const onValue = keys.length > 0 && keys.every((k) => k.startsWith('$') && !LOGICAL.has(k));
+  if (onValue) {
+    // `{ $gt: 5 }`: a condition on the element itself, scalar or not.
+    const query = new Query({ v: condition }, mingoOptions());
+    return (element) => query.test({ v: element });
+  }
+  const query = new Query(condition, mingoOptions());
+  return (element) =>
+    element !== null &&
+    typeof element === 'object' &&
+    !Array.isArray(element) &&
+    query.test(element as Document);
 }
 
 function inSourceOrder(projected: Document, source: Document): Document {
