@@ -404,3 +404,14 @@ describe('cross-field rules', () => {
     });
   });
 });
+
+describe('numbering settings', () => {
+  it('refuses a yearly reset without the year in the number (numbers would repeat)', () => {
+    const result = v.numberingSchema.safeParse({ resetYearly: true, includeYear: false });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['resetYearly']);
+    expect(v.numberingSchema.safeParse({ resetYearly: true, includeYear: true }).success).toBe(
+      true,
+    );
+  });
+});

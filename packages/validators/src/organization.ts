@@ -37,6 +37,10 @@ export const numberingSchema = z
     padding: z.int().min(1, 'Padding must be 1-12').max(12, 'Padding must be 1-12').default(5),
     resetYearly: z.boolean().default(false),
   })
+  .refine((n) => !n.resetYearly || n.includeYear, {
+    message: 'A yearly reset needs the year in the number, or numbers would repeat every year',
+    path: ['resetYearly'],
+  })
   .refine((n) => n.prefix !== n.creditNotePrefix, {
     message: 'Invoice and credit note prefixes must differ',
     path: ['creditNotePrefix'],

@@ -81,7 +81,9 @@ export async function runIdempotent<T>(run: IdempotentRun<T>): Promise<T> {
           fingerprint,
           result: '',
           createdAt: run.now,
-          expiresAt: new Date(run.now.getTime() + IDEMPOTENCY_RETENTION_MS),
+          // Retention is storage housekeeping done by the TTL monitor on the real clock, so
+          // it counts from the real time, not the (possibly simulated) request clock.
+          expiresAt: new Date(Math.max(Date.now(), run.now.getTime()) + IDEMPOTENCY_RETENTION_MS),
         },
         { session },
       );

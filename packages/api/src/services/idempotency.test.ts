@@ -1,0 +1,51 @@
+import { ObjectId } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../../test/harness.js';
+import { runIdempotent } from './idempotency.js';
+
+describe('runIdempotent', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness('idempotency-service');
+  });
+  afterAll(() => h.close());
+
+  // Regression: expiresAt was computed from the request clock, so with a simulated clock in the
+  // past the TTL monitor (real time) deleted keys at once and retries ran the mutation again.
+  it('keeps keys 24 h from the real time even when the request clock is in the past', async () => {
+    const scope = new ObjectId().toHexString();
+    let runs = 0;
+    const run = () =>
+      runIdempotent({
+        db: h.db,
+        scope,
+        procedure: 'test.mutation',
+        key: 'k-1',
+        input: { a: 1, idempotencyKey: 'k-1' },
+        now: new Date('2020-01-01T00:00:00Z'),
+        work: () => Promise.resolve({ run: ++runs }),
+      });
+    expect(await run()).toEqual({ run: 1 });
+    const stored = await h.db.collections.idempotencyKeys.findOne({ scope });
+    expect(stored!.expiresAt.getTime()).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
+    expect(await run()).toEqual({ run: 1 });
+    expect(runs).toBe(1);
+  });
+
+  it('fingerprints inputs regardless of key order and refuses a changed input', async () => {
+    const scope = new ObjectId().toHexString();
+    const base = {
+      db: h.db,
+      scope,
+      procedure: 'test.order',
+      key: 'k-2',
+      now: new Date(),
+      work: () => Promise.resolve('done'),
+    };
+    expect(await runIdempotent({ ...base, input: { a: 1, b: { c: 2, d: 3 } } })).toBe('done');
+    expect(await runIdempotent({ ...base, input: { b: { d: 3, c: 2 }, a: 1 } })).toBe('done');
+    await expect(
+      runIdempotent({ ...base, input: { a: 2, b: { c: 2, d: 3 } } }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+});
