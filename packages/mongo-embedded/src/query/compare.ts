@@ -396,7 +396,8 @@ export function compareForSort(a: unknown, b: unknown, direction: 1 | -1): numbe
   return direction === 1 ? c : -c;
 }
 
-function isPlainObject(value: unknown): value is Document {
+/** A plain (sub)document: not an array, Date, RegExp, binary or other BSON value class. */
+export function isPlainDocument(value: unknown): value is Document {
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -432,10 +433,10 @@ export function valueForSortPath(doc: unknown, path: string): unknown {
       sawArray = true;
       const index = /^\d+$/.test(part) ? Number(part) : -1;
       if (index >= 0 && index < value.length) walk(value[index], i + 1);
-      for (const element of value) if (isPlainObject(element)) walk(element[part], i + 1);
+      for (const element of value) if (isPlainDocument(element)) walk(element[part], i + 1);
       return;
     }
-    if (isPlainObject(value)) walk(value[part], i + 1);
+    if (isPlainDocument(value)) walk(value[part], i + 1);
   };
   walk(doc, 0);
   if (!sawArray) return found[0];

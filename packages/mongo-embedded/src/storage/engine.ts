@@ -938,22 +938,38 @@ export class Engine implements StorageEngine {
     this.apply(unit, coll, rec, idKey, bytes, keys);
   }
 
-  replaceIn(unit: Unit, ns: Namespace, input: Document): boolean {
+  /**
+   * The record a replace/remove targets and the version it builds on, or undefined when
+   * the document is absent (in a transaction: absent because of a newer commit conflicts).
+   */
+  private existingFor(
+    unit: Unit,
+    ns: Namespace,
+    id: unknown,
+  ):
+    | { coll: Collection; rec: Rec; idKey: string; cur: Version & { bytes: Uint8Array } }
+    | undefined {
     if (unit.txn !== null) unit.txn.snapshot ??= this.clock;
     const coll = this.coll(ns);
-    if (coll === undefined || input._id === undefined) return false;
-    const idKey = keyString(input._id);
+    if (coll === undefined || id === undefined) return undefined;
+    const idKey = keyString(id);
     const rec = coll.records.get(idKey);
-    if (rec === undefined) return false;
+    if (rec === undefined) return undefined;
     const cur = this.currentFor(unit, rec);
     if (cur?.bytes == null) {
-      // Absent now; in a transaction, absent because of a newer commit is a conflict.
       if (unit.txn !== null && cur !== null && cur.ts > (unit.txn.snapshot ?? this.clock)) {
         throw writeConflict();
       }
-      return false;
+      return undefined;
     }
     this.checkWritable(unit, rec);
+    return { coll, rec, idKey, cur: cur as Version & { bytes: Uint8Array } };
+  }
+
+  replaceIn(unit: Unit, ns: Namespace, input: Document): boolean {
+    const target = this.existingFor(unit, ns, input._id);
+    if (target === undefined) return false;
+    const { coll, rec, idKey } = target;
     const doc = withIdFirst(input, 'replace');
     const bytes = toBytes(doc, 'replace');
     const keys = this.keysFor(coll, doc);
@@ -963,20 +979,9 @@ export class Engine implements StorageEngine {
   }
 
   removeIn(unit: Unit, ns: Namespace, id: unknown): boolean {
-    if (unit.txn !== null) unit.txn.snapshot ??= this.clock;
-    const coll = this.coll(ns);
-    if (coll === undefined) return false;
-    const idKey = keyString(id);
-    const rec = coll.records.get(idKey);
-    if (rec === undefined) return false;
-    const cur = this.currentFor(unit, rec);
-    if (cur?.bytes == null) {
-      if (unit.txn !== null && cur !== null && cur.ts > (unit.txn.snapshot ?? this.clock)) {
-        throw writeConflict();
-      }
-      return false;
-    }
-    this.checkWritable(unit, rec);
+    const target = this.existingFor(unit, ns, id);
+    if (target === undefined) return false;
+    const { coll, rec, idKey, cur } = target;
     // Journal the stored _id (the caller may have matched 1 with 1.0 or Long(1)).
     const storedId: unknown = deserialize(cur.bytes)._id;
     this.apply(unit, coll, rec, idKey, null, undefined, storedId);

@@ -4,6 +4,7 @@
  * documents a sparse or partial index leaves out.
  */
 import type { Document } from 'bson';
+import { isPlainDocument } from '../query/compare.js';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import { tupleKeyString } from './key-string.js';
 
@@ -19,18 +20,6 @@ export function keyFields(keyPattern: Document): KeyField[] {
     parts: path.split('.'),
     direction: Number(dir) < 0 ? -1 : 1,
   }));
-}
-
-function isPlainObject(value: unknown): value is Document {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !(value instanceof Date) &&
-    !(value instanceof RegExp) &&
-    !(value instanceof Uint8Array) &&
-    (value as { _bsontype?: unknown })._bsontype === undefined
-  );
 }
 
 interface PathValues {
@@ -67,12 +56,12 @@ function collect(value: unknown, parts: string[], i: number, out: PathValues): v
       if (element !== undefined) collect(element, parts, i + 1, out);
     }
     for (const element of value as unknown[]) {
-      if (isPlainObject(element)) collect(element[part], parts, i + 1, out);
+      if (isPlainDocument(element)) collect(element[part], parts, i + 1, out);
     }
     if (out.values.length === before) out.values.push(null);
     return;
   }
-  if (isPlainObject(value)) {
+  if (isPlainDocument(value)) {
     collect(value[part], parts, i + 1, out);
     return;
   }

@@ -2,6 +2,7 @@
  * Validation and normalisation of index specifications, with MongoDB's error codes.
  */
 import type { Document } from 'bson';
+import { isPlainDocument } from '../query/compare.js';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import { keyString } from './key-string.js';
 import type { IndexSpec } from './contract.js';
@@ -24,17 +25,6 @@ const KNOWN_FIELDS = new Set([
 ]);
 
 const MAX_TTL_SECONDS = 2147483647;
-
-function isPlainObject(value: unknown): value is Document {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    (value as { _bsontype?: unknown })._bsontype === undefined &&
-    !(value instanceof Date) &&
-    !(value instanceof RegExp)
-  );
-}
 
 function numeric(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
@@ -69,7 +59,7 @@ export function normalizeIndexSpec(raw: IndexSpec): IndexSpec {
     );
   }
   const name: string = spec.name;
-  if (!isPlainObject(spec.key) || Object.keys(spec.key).length === 0) {
+  if (!isPlainDocument(spec.key) || Object.keys(spec.key).length === 0) {
     throw new MongoCommandError(
       ErrorCode.FailedToParse,
       `Error in specification for index ${name}: The 'key' field must be a non-empty object`,
@@ -120,7 +110,7 @@ export function normalizeIndexSpec(raw: IndexSpec): IndexSpec {
     if (spec.sparse) out.sparse = true;
   }
   if (spec.partialFilterExpression !== undefined) {
-    if (!isPlainObject(spec.partialFilterExpression)) {
+    if (!isPlainDocument(spec.partialFilterExpression)) {
       throw new MongoCommandError(
         ErrorCode.TypeMismatch,
         "The field 'partialFilterExpression' must be an object",
@@ -156,7 +146,7 @@ export function normalizeIndexSpec(raw: IndexSpec): IndexSpec {
     out.expireAfterSeconds = Math.floor(ttl);
   }
   if (spec.collation !== undefined) {
-    const locale: unknown = isPlainObject(spec.collation) ? spec.collation.locale : undefined;
+    const locale: unknown = isPlainDocument(spec.collation) ? spec.collation.locale : undefined;
     if (locale !== 'simple') {
       throw cannotCreate('The embedded server supports only the simple collation for indexes');
     }
