@@ -57,6 +57,7 @@ export async function findAndModify(
         filter: query,
         ...(sort ? { sort } : {}),
         ...(hint !== undefined ? { hint } : {}),
+        limit: 1,
       });
       const ordered = found.plan.sortCovered ? found.docs : sortDocuments(found.docs, sort);
       const target = ordered[0];

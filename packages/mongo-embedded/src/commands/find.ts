@@ -50,10 +50,13 @@ export function executeFind(
   const batchSize = nonNegativeInteger(command, 'batchSize');
   checkCollation(command);
   const hint = hintOf(command);
+  // Only this many results can be returned: let the engine stop early when it can.
+  const needed = limit > 0 ? skip + limit : singleBatch && batchSize ? skip + batchSize : undefined;
   const result = scan(ctx, ns, {
     filter,
     ...(sort ? { sort } : {}),
     ...(hint !== undefined ? { hint } : {}),
+    ...(needed !== undefined && natural >= 0 ? { limit: needed } : {}),
   });
   ctx.server.opcounters.query++;
   let docs = result.plan.sortCovered ? result.docs : sortDocuments(result.docs, sort);

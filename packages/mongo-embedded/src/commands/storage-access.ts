@@ -3,12 +3,14 @@ import { ErrorCode, MongoCommandError } from '../errors.js';
 import type { Namespace, ScanOptions, ScanResult, WriteUnit } from '../storage/contract.js';
 import type { CommandContext } from './context.js';
 
+/**
+ * `limit` (skip + limit of the caller) is a hint the engine may use to stop decoding
+ * once it has that many matches in the requested order; callers still slice.
+ */
+export type ScanRequest = Omit<ScanOptions, 'txn'> & { limit?: number };
+
 /** Scans inside the command's transaction when there is one; a missing collection reads as empty. */
-export function scan(
-  ctx: CommandContext,
-  ns: Namespace,
-  options: Omit<ScanOptions, 'txn'>,
-): ScanResult {
+export function scan(ctx: CommandContext, ns: Namespace, options: ScanRequest): ScanResult {
   if (!ctx.server.storage.getCollection(ns)) {
     return {
       docs: [],

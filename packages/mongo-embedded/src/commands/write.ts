@@ -211,7 +211,7 @@ export function applyUpdateStatement(
     ...(statement.sort ? { sort: statement.sort } : {}),
     ...(statement.hint !== undefined ? { hint: statement.hint } : {}),
   };
-  const found = scan(ctx, ns, scanOptions);
+  const found = scan(ctx, ns, statement.multi ? scanOptions : { ...scanOptions, limit: 1 });
   let matches = found.plan.sortCovered ? found.docs : sortDocuments(found.docs, statement.sort);
   if (!statement.multi) matches = matches.slice(0, 1);
   const applyOptions = { filter: statement.q, arrayFilters: statement.arrayFilters, variables };
@@ -324,7 +324,11 @@ export async function deleteCommand(ctx: CommandContext, command: Document): Pro
           );
         checkCollation(entry);
         const hint = hintOf(entry);
-        const { docs } = scan(ctx, ns, { filter: q, ...(hint !== undefined ? { hint } : {}) });
+        const { docs } = scan(ctx, ns, {
+          filter: q,
+          ...(hint !== undefined ? { hint } : {}),
+          ...(limit === 1 ? { limit: 1 } : {}),
+        });
         const targets = limit === 1 ? docs.slice(0, 1) : docs;
         for (const doc of targets) {
           if (unit.remove(ns, doc._id)) outcome.n++;
