@@ -121,3 +121,31 @@ describe('organization router', () => {
     );
   });
 });
+
+describe('input shape guard', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness('shape-guard');
+  });
+  afterAll(() => h.close());
+
+  it('refuses 50 000 unknown keys and deep nesting with one short BAD_REQUEST', async () => {
+    const user = makeUser();
+    const wide: Record<string, unknown> = { name: 'A', currency: 'EUR', timezone: 'UTC' };
+    for (let i = 0; i < 50_000; i++) wide[`k${i}`] = i;
+    let deep: unknown = 'x';
+    for (let i = 0; i < 100; i++) deep = { a: deep };
+    for (const input of [wide, { name: deep, currency: 'EUR', timezone: 'UTC' }]) {
+      try {
+        // @ts-expect-error deliberately invalid input
+        await h.caller(user).organization.create(input);
+        expect.unreachable();
+      } catch (error) {
+        expect(error).toBeInstanceOf(TRPCError);
+        expect((error as TRPCError).code).toBe('BAD_REQUEST');
+        expect((error as TRPCError).message.length).toBeLessThan(200);
+      }
+    }
+    expect(await h.db.collections.organizations.countDocuments()).toBe(0);
+  });
+});
