@@ -59,6 +59,7 @@ export async function aggregate(ctx: CommandContext, command: Document): Promise
     filter: planned.filter,
     ...(planned.sort ? { sort: planned.sort } : {}),
     ...(hint !== undefined ? { hint } : {}),
+    ...(planned.limit !== undefined ? { limit: planned.limit } : {}),
   });
   if (command.explain === true) {
     return {

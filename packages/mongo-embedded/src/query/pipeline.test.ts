@@ -14,6 +14,11 @@ describe('planPipeline', () => {
     expect(planned.sort).toEqual({ c: 1 });
     expect(planned.stages).toEqual([{ $sort: { c: 1 } }, { $limit: 5 }]);
     expect(planned.output).toEqual({ kind: '$out', spec: 'target' });
+    expect(planned.limit).toBe(5);
+    expect(planPipeline([{ $skip: 2 }, { $limit: 3 }]).limit).toBe(5);
+    expect(
+      planPipeline([{ $match: {} }, { $group: { _id: null } }, { $limit: 1 }]).limit,
+    ).toBeUndefined();
   });
 
   it('refuses $out or $merge anywhere but last', () => {

@@ -8,6 +8,8 @@ export interface PlannedPipeline {
   sort: Document | undefined;
   /** Stages mingo runs after the scan. */
   stages: Document[];
+  /** At most this many scanned documents can matter ($limit, after an optional $sort/$skip). */
+  limit: number | undefined;
   /** The final $out/$merge stage, executed by the command layer against storage. */
   output: { kind: '$out' | '$merge'; spec: unknown } | undefined;
 }
@@ -18,6 +20,27 @@ export function stageName(stage: Document): string {
     throw new Error(`A pipeline stage specification object must contain exactly one field.`);
   }
   return keys[0]!;
+}
+
+function positiveInteger(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/** `[$sort]? [$skip]? $limit` right after the scan bounds how many documents it must yield. */
+function leadingLimit(stages: Document[], sorted: boolean): number | undefined {
+  let i = sorted ? 1 : 0;
+  let skip = 0;
+  const skipStage = stages[i];
+  if (skipStage && stageName(skipStage) === '$skip') {
+    const n = positiveInteger(skipStage.$skip);
+    if (n === undefined) return undefined;
+    skip = n;
+    i++;
+  }
+  const limitStage = stages[i];
+  if (!limitStage || stageName(limitStage) !== '$limit') return undefined;
+  const n = positiveInteger(limitStage.$limit);
+  return n === undefined ? undefined : skip + n;
 }
 
 export function planPipeline(pipeline: Document[]): PlannedPipeline {
@@ -48,7 +71,7 @@ export function planPipeline(pipeline: Document[]): PlannedPipeline {
     }
   }
   const filter = matches.length === 0 ? {} : matches.length === 1 ? matches[0]! : { $and: matches };
-  return { filter, sort, stages, output };
+  return { filter, sort, stages, output, limit: leadingLimit(stages, sort !== undefined) };
 }
 
 /**
