@@ -1,4 +1,4 @@
-import { ObjectId } from 'bson';
+import { Decimal128, Long, ObjectId } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { MongoCommandError } from '../errors.js';
 import { applyUpdate, buildUpsertDocument, parseUpdateSpec, upsertSeed } from './update.js';
@@ -104,5 +104,30 @@ describe('upserts', () => {
   it('uses only the _id of the filter for a replacement upsert', () => {
     const doc = buildUpsertDocument({ _id: 7, a: 1 }, parseUpdateSpec({ b: 2 }), { filter: {} });
     expect(doc).toEqual({ _id: 7, b: 2 });
+  });
+});
+
+describe('arithmetic on BSON number wrappers', () => {
+  it('increments and multiplies Long values exactly', () => {
+    const big = Long.fromString('9007199254740993');
+    const inc = applyUpdate({ _id: 1, n: big }, parseUpdateSpec({ $inc: { n: 1 } }), noFilter);
+    expect(String(inc.doc.n)).toBe('9007199254740994');
+    expect(inc.doc.n).toBeInstanceOf(Long);
+    const mul = applyUpdate(
+      { _id: 1, n: 3 },
+      parseUpdateSpec({ $mul: { n: Long.fromNumber(4) } }),
+      noFilter,
+    );
+    expect(String(mul.doc.n)).toBe('12');
+  });
+
+  it('refuses Decimal128 arithmetic instead of doing it wrong', () => {
+    expect(() =>
+      applyUpdate(
+        { _id: 1, d: Decimal128.fromString('1.5') },
+        parseUpdateSpec({ $inc: { d: 1 } }),
+        noFilter,
+      ),
+    ).toThrow(/Decimal128/);
   });
 });

@@ -1,4 +1,4 @@
-import { ObjectId, serialize, type Document } from 'bson';
+import { Long, ObjectId, serialize, type Document } from 'bson';
 import { Aggregator, update as mingoUpdate } from 'mingo';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import { typeName } from '../commands/args.js';
@@ -226,6 +226,61 @@ function checkOperatorTargets(
   }
 }
 
+function bsonTag(value: unknown): string | undefined {
+  const tag = (value as { _bsontype?: unknown } | null)?._bsontype;
+  return typeof tag === 'string' ? tag : undefined;
+}
+
+/** Integral value as a BigInt (number, Int32, Long), else undefined. */
+function asBigInt(value: unknown): bigint | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : undefined;
+  if (typeof value === 'bigint') return value;
+  if (value instanceof Long) return value.toBigInt();
+  if (bsonTag(value) === 'Int32') return BigInt(Number((value as { valueOf(): number }).valueOf()));
+  return undefined;
+}
+
+/**
+ * mingo's $inc/$mul only understand JS numbers: on a Long they silently do nothing and
+ * a Long argument fails. Compute those here (exact BigInt arithmetic, Long result) and
+ * hand mingo a plain $set; Decimal128 arithmetic is refused rather than done wrong.
+ */
+function applyWideArithmetic(doc: Document, modifier: Document): void {
+  for (const op of ['$inc', '$mul'] as const) {
+    const fields = modifier[op] as Document | undefined;
+    if (!fields) continue;
+    for (const [path, argument] of Object.entries(fields)) {
+      if (path.includes('$')) continue;
+      const current = plainPathValue(doc, path);
+      const tags = [bsonTag(current), bsonTag(argument)];
+      if (tags.includes('Decimal128')) {
+        throw new MongoCommandError(
+          ErrorCode.BadValue,
+          `mongo-embedded does not implement ${op} on Decimal128 values (field '${path}')`,
+        );
+      }
+      if (!tags.includes('Long') && !tags.includes('Int32') && !tags.includes('Double')) continue;
+      const a = asBigInt(current ?? 0);
+      const b = asBigInt(argument);
+      let result: unknown;
+      if (a !== undefined && b !== undefined) {
+        const value = op === '$inc' ? a + b : a * b;
+        result =
+          tags.includes('Long') || value > 2147483647n || value < -2147483648n
+            ? Long.fromBigInt(value)
+            : Number(value);
+      } else {
+        const x = Number(current ?? 0);
+        const y = Number(argument);
+        result = op === '$inc' ? x + y : x * y;
+      }
+      delete fields[path];
+      modifier.$set = { ...(modifier.$set as Document | undefined), [path]: result };
+    }
+    if (Object.keys(fields).length === 0) delete modifier[op];
+  }
+}
+
 /**
  * mingo refuses any update path on `_id`; MongoDB allows setting it to its current value
  * (and, for an upsert's new document, to anything). Apply those here, refuse the rest.
@@ -311,6 +366,7 @@ export function applyUpdate(
       }
     }
     checkOperatorTargets(doc, modifier, options.arrayFilters);
+    applyWideArithmetic(doc, modifier);
     handleIdUpdates(next, modifier, options.inserting);
     if (Object.keys(modifier).length > 0) {
       // mingo re-tests the condition before updating; only the positional `$` needs it.
