@@ -1,4 +1,4 @@
-import { serialize, type Document } from 'bson';
+import { Long, serialize, type Document } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import { projectDocuments } from '../query/projection.js';
 import { sortDocuments } from '../query/sort.js';
@@ -124,16 +124,12 @@ export function killCursors(ctx: CommandContext, command: Document): Document {
   });
   const { killed, notFound } = ctx.server.cursors.kill(ids);
   return {
-    cursorsKilled: killed.map(toLong),
-    cursorsNotFound: notFound.map(toLong),
+    cursorsKilled: killed.map((id) => Long.fromBigInt(id)),
+    cursorsNotFound: notFound.map((id) => Long.fromBigInt(id)),
     cursorsAlive: [],
     cursorsUnknown: [],
     ok: 1,
   };
-}
-
-function toLong(id: bigint): bigint {
-  return id;
 }
 
 export function count(ctx: CommandContext, command: Document): Document {
