@@ -50,6 +50,13 @@ const envSchema = z
       .min(1)
       .max(1024 * 1024 * 1024)
       .default(10 * 1024 * 1024),
+    /**
+     * On SIGTERM readiness flips to 503 at once; the server keeps serving this long so the load
+     * balancer notices, then stops accepting and waits for in-flight requests.
+     */
+    SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+    /** Hard limit for the whole shutdown; past it the process exits non-zero. */
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
     /** Readiness fails when the upload volume has less free space than this. */
     MIN_FREE_DISK_BYTES: z.coerce
       .number()

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createDb, reconcileIndexes } from '@invoice/db';
+import closeWithGrace from 'close-with-grace';
 import { startEmbeddedMongo } from '@invoice/mongo-embedded';
 import { buildApp } from './app.js';
 import { createFirebaseVerifier } from './auth/token-verifier.js';
@@ -58,15 +59,20 @@ async function main(): Promise<void> {
     verifier: createFirebaseVerifier(config.FIREBASE_PROJECT_ID),
   });
 
-  const shutdown = async (signal: string): Promise<void> => {
-    app.log.info({ signal }, 'shutting down');
+  // SIGTERM/SIGINT: readiness 503, optional drain delay, stop accepting, finish in-flight
+  // requests, close MongoDB and the embedded services, flush logs, exit 0. A second signal or
+  // the timeout exits at once, non-zero.
+  closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'fatal error, shutting down');
+    else app.log.info({ signal }, 'shutting down');
+    app.markShuttingDown();
+    if (config.SHUTDOWN_DELAY_MS > 0)
+      await new Promise((r) => setTimeout(r, config.SHUTDOWN_DELAY_MS));
     await app.close();
     await db.close();
     await runCleanups();
-    process.exit(0);
-  };
-  process.once('SIGTERM', (s) => void shutdown(s));
-  process.once('SIGINT', (s) => void shutdown(s));
+    app.log.info('shutdown complete');
+  });
 
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   if (mongo)

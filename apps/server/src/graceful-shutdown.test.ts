@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { testDatabaseName } from '@invoice/vitest-config/database-name';
+import { describe, expect, inject, it } from 'vitest';
+import { emulatorSignIn } from './dev/emulator-tokens.js';
+import { freePort } from './dev/free-port.js';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+/** Sends a POST whose body arrives in two parts; resolves with the status once answered. */
+function slowPost(port: number, path: string, token: string, body: string, release: Promise<void>) {
+  return new Promise<number>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Bearer ${token}`,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    const half = Math.floor(body.length / 2);
+    req.write(body.slice(0, half));
+    void release.then(() => req.end(body.slice(half)));
+  });
+}
+
+describe('graceful shutdown', () => {
+  it('finishes 20 in-flight requests after SIGTERM, refuses new connections, exits 0', async () => {
+    const port = await freePort();
+    const dataDir = await mkdtemp(join(tmpdir(), 'invoice-shutdown-'));
+    const emulatorHost = inject('firebaseAuthEmulatorHost');
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        MONGODB_URI: inject('mongoUri'),
+        MONGODB_DB: testDatabaseName('shutdown'),
+        FIREBASE_PROJECT_ID: 'demo-invoices',
+        FIREBASE_AUTH_EMULATOR_HOST: emulatorHost,
+        DATA_DIR: dataDir,
+        MIN_FREE_DISK_BYTES: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
+    try {
+      await expect
+        .poll(() => output.includes('Server listening'), { timeout: 60_000, interval: 100 })
+        .toBe(true);
+      const user = await emulatorSignIn(emulatorHost, 'demo-invoices', 'shutdown@example.test');
+
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const inFlight = Array.from({ length: 20 }, (_, i) =>
+        slowPost(
+          port,
+          '/trpc/organization.create',
+          user.idToken,
+          JSON.stringify({ json: { name: `Org ${i}`, currency: 'EUR', timezone: 'UTC' } }),
+          released,
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 300)); // all 20 requests are mid-body
+      child.kill('SIGTERM');
+      await expect
+        .poll(() => output.includes('shutting down'), { timeout: 10_000, interval: 50 })
+        .toBe(true);
+      await new Promise((r) => setTimeout(r, 200));
+      // New connections are refused once the listener is closed.
+      await expect(
+        new Promise((resolve, reject) => {
+          const probe = request({ host: '127.0.0.1', port, path: '/health/live' }, resolve);
+          probe.on('error', reject);
+          probe.end();
+        }),
+      ).rejects.toMatchObject({ code: expect.stringMatching(/^(ECONNREFUSED|ECONNRESET)$/) });
+      release();
+      const statuses = await Promise.all(inFlight.map((p) => p.catch((e: Error) => e.message)));
+      expect(statuses).toEqual(Array.from({ length: 20 }, () => 200));
+      expect(await exited).toBe(0);
+      expect(output).toContain('shutdown complete');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
