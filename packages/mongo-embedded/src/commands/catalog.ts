@@ -1,5 +1,5 @@
 import { Binary, type Document } from 'bson';
-import { Query } from 'mingo';
+import { Query } from 'mingo/query';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import { mingoOptions } from '../query/mingo-options.js';
 import type { IndexSpec } from '../storage/contract.js';

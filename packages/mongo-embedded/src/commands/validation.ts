@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { Query } from 'mingo';
+import { Query } from 'mingo/query';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import { compileJsonSchema } from '../query/json-schema.js';
 import { mingoOptions } from '../query/mingo-options.js';

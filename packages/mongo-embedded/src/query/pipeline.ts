@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { Aggregator } from 'mingo';
+import { Aggregator } from 'mingo/aggregator';
 import { mingoOptions } from './mingo-options.js';
 
 /** A pipeline split into what the storage can do (leading $match and $sort) and the rest. */

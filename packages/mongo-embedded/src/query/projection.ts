@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { Query } from 'mingo';
+import { Query } from 'mingo/query';
 import { mingoOptions } from './mingo-options.js';
 
 const emptyQuery = new Query({}, mingoOptions());

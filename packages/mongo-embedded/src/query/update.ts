@@ -1,5 +1,6 @@
 import { Long, ObjectId, serialize, type Document } from 'bson';
-import { Aggregator, update as mingoUpdate } from 'mingo';
+import { Aggregator } from 'mingo/aggregator';
+import { update as mingoUpdate } from 'mingo/updater';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import { typeName } from '../commands/args.js';
 import { cloneDocument } from './clone.js';

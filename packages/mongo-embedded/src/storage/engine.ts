@@ -10,10 +10,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { deserialize, ObjectId, serialize, type Document } from 'bson';
-import { Query } from 'mingo';
+import { Query } from 'mingo/query';
 import { duplicateKey, ErrorCode, MongoCommandError, writeConflict } from '../errors.js';
 import { TypeRank, typeRank } from '../query/compare.js';
 import { mingoOptions } from '../query/mingo-options.js';
+import { needsExactNumericTypes } from '../query/query-operators.js';
 import type {
   CollectionInfo,
   IndexSpec,
@@ -63,7 +64,8 @@ const MAX_INDEXES = 64;
 
 function defaultCompileFilter(filter: Document): DocMatcher {
   const query = new Query(filter, mingoOptions());
-  return (doc) => query.test(doc);
+  if (!needsExactNumericTypes(filter)) return (doc) => query.test(doc);
+  return (doc, bytes) => query.test(bytes ? deserialize(bytes, { promoteValues: false }) : doc);
 }
 
 function hasKeys(doc: Document | undefined): doc is Document {
@@ -677,7 +679,7 @@ export class Engine implements StorageEngine {
           if (v?.bytes == null) return true;
           docsExamined++;
           const doc = deserialize(v.bytes);
-          if (match === undefined || match(doc)) docs.push(doc);
+          if (match === undefined || match(doc, v.bytes)) docs.push(doc);
           return docs.length < limit;
         };
         if (plan.reverse) {
@@ -708,7 +710,7 @@ export class Engine implements StorageEngine {
           if (v?.bytes == null) continue;
           docsExamined++;
           const doc = deserialize(v.bytes);
-          if (match === undefined || match(doc)) found.push({ rid: rec.rid, doc });
+          if (match === undefined || match(doc, v.bytes)) found.push({ rid: rec.rid, doc });
         }
         if (found.length > 1) found.sort((a, b) => a.rid - b.rid);
         const readPlan: ReadPlan = {
@@ -734,7 +736,7 @@ export class Engine implements StorageEngine {
             seen?.add(e.rec);
             docsExamined++;
             const doc = deserialize(v.bytes);
-            if (match === undefined || match(doc)) found.push({ rid: e.rec.rid, doc });
+            if (match === undefined || match(doc, v.bytes)) found.push({ rid: e.rec.rid, doc });
             return found.length < limit;
           },
           plan.points,

@@ -18,7 +18,11 @@ export interface IndexEntry {
   readonly ver: Version;
 }
 
-export type DocMatcher = (doc: Document) => boolean;
+/**
+ * A compiled filter. `bytes` (the stored BSON) lets a matcher re-read exact numeric types when
+ * the filter needs them (`$type: 'long'`); plain deserialization folds int, long and double.
+ */
+export type DocMatcher = (doc: Document, bytes?: Uint8Array) => boolean;
 
 export class IndexTable {
   readonly name: string;

@@ -23,7 +23,7 @@ export interface OpMsgRequest {
   sequenceSizes?: Map<string, number[]>;
 }
 
-export const deserializeOptions = { validation: { utf8: false } } as const;
+export const deserializeOptions = { validation: { utf8: false }, promoteLongs: false } as const;
 
 export function parseOpMsg(message: Buffer, requestId: number): OpMsgRequest {
   let end = message.length;
