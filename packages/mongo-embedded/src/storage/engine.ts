@@ -1244,9 +1244,13 @@ export class Engine implements StorageEngine {
     this.closed = true;
     if (this.ttlTimer !== undefined) clearInterval(this.ttlTimer);
     await Promise.allSettled([...this.inflight]);
-    if (this.checkpointing !== undefined) await this.checkpointing;
-    await this.durability.checkpoint(() => this.snapshot());
-    await this.durability.close();
+    try {
+      if (this.checkpointing !== undefined) await this.checkpointing;
+      await this.durability.checkpoint(() => this.snapshot());
+    } finally {
+      // Release the data directory (lock file) even when the final checkpoint fails.
+      await this.durability.close();
+    }
   }
 }
 
