@@ -18,7 +18,15 @@ describe('text', () => {
   it('trims and keeps inner punctuation, $ included', () => {
     expect(name.parse('  Cash $ Co ')).toBe('Cash $ Co');
     expect(name.parse('$ Corp')).toBe('$ Corp');
+    expect(name.parse('$5 off')).toBe('$5 off');
   });
+
+  it.each(['$where', '$field', '$$ROOT', ' $gt', '$_id', '$é'])(
+    'refuses operator-shaped text %j',
+    (text) => {
+      expect(name.safeParse(text).success).toBe(false);
+    },
+  );
 
   it.each([
     ['', 'Must not be empty'],

@@ -6,7 +6,8 @@ export const idempotencyKeySchema = z
   .string('Must be a string')
   .min(1, 'Must not be empty')
   .max(255, 'Must be at most 255 characters')
-  .regex(/^[\x20-\x7E]+$/, 'Must contain printable ASCII characters only');
+  .regex(/^[\x20-\x7E]+$/, 'Must contain printable ASCII characters only')
+  .refine((key) => !/^\$[A-Za-z_$]/.test(key), 'Must not start with "$" followed by a name');
 
 export const DEFAULT_PAGE_LIMIT = 20;
 export const MAX_PAGE_LIMIT = 100;
@@ -40,7 +41,7 @@ export function pageSchema<T extends z.ZodType>(item: T) {
 }
 
 /** Search terms end up in an anchored, escaped regex or a text index: never an operator. */
-export const searchSchema = textSchema({ max: 100, noLeadingDollar: true });
+export const searchSchema = textSchema({ max: 100, noLeadingDollar: 'strict' });
 
 export const emailSchema = z
   .email('Must be an email address')

@@ -264,7 +264,7 @@ describe('leading $ where it matters', () => {
       customerId: ID,
       lines: [{ description: '$5 widgets', quantity: 1, unitPrice: 500 }],
       notes: 'Pay $ by Friday',
-      metadata: { label: '$special' },
+      metadata: { label: 'special $' },
     });
     expect(result.success).toBe(true);
     expect(v.customerCreateInput.parse({ orgId: ORG, name: 'Cash $ Co' }).name).toBe('Cash $ Co');

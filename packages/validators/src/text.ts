@@ -18,6 +18,9 @@ function forbiddenCharacter(value: string, multiline: boolean): string | null {
   return null;
 }
 
+/** `$where`, `$field`, `$$ROOT`: what MongoDB would read as an operator, path or variable. */
+const OPERATOR_LIKE = /^\$[\p{L}_$]/u;
+
 /** Lone surrogates are not valid Unicode and would not survive a round trip through BSON. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -29,10 +32,13 @@ export interface TextOptions {
   /** Allow line breaks (notes, addresses lines do not). */
   multiline?: boolean;
   /**
-   * Refuse a leading `$`. Needed where a value could be read as a MongoDB operator or field path
-   * (search terms, keys); ordinary names such as "Cash $ Co" keep their `$`.
+   * Refuse text shaped like a MongoDB operator, field path or variable: `$` followed by a letter,
+   * `_` or `$` (`$where`, `$field`, `$$ROOT`). On by default: values never become operators here,
+   * but such a string is one wherever it meets a pipeline or a key, and the security checks
+   * (SECURITY.md) require every string input to refuse them. Money-like text keeps its `$`:
+   * "$5 widgets", "$ Corp", "Cash $ Co". `strict` refuses any leading `$` (search terms, keys).
    */
-  noLeadingDollar?: boolean;
+  noLeadingDollar?: boolean | 'strict';
 }
 
 /** A trimmed, bounded string of printable text. The building block of every free-text leaf. */
@@ -40,7 +46,7 @@ export function textSchema({
   max,
   min = 1,
   multiline = false,
-  noLeadingDollar = false,
+  noLeadingDollar = true,
 }: TextOptions) {
   return z
     .string()
@@ -55,8 +61,12 @@ export function textSchema({
       if (LONE_SURROGATE.test(value)) {
         ctx.addIssue({ code: 'custom', message: 'Must be valid Unicode (lone surrogate found)' });
       }
-      if (noLeadingDollar && value.startsWith('$')) {
-        ctx.addIssue({ code: 'custom', message: 'Must not start with "$"' });
+      if (
+        noLeadingDollar === 'strict'
+          ? value.startsWith('$')
+          : noLeadingDollar && OPERATOR_LIKE.test(value)
+      ) {
+        ctx.addIssue({ code: 'custom', message: 'Must not start with "$" followed by a name' });
       }
     });
 }
