@@ -42,6 +42,9 @@ export interface OrgContext {
   membership: MembershipDoc;
 }
 
+/** What an org-scoped procedure hands its services: the verified caller, membership and org. */
+export type OrgCallContext = Context & OrgContext & { user: AuthUser };
+
 export interface ContextInnerOptions {
   db: Database;
   log: Logger;

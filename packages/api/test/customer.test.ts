@@ -1,17 +1,6 @@
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from './harness.js';
+import { createHarness, errorCodeOf, type Harness } from './harness.js';
 import { seedOrg, type SeededOrg } from './support/fixtures.js';
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'OK';
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-}
 
 describe('customer router', () => {
   let h: Harness;
@@ -90,7 +79,7 @@ describe('customer router', () => {
     });
     expect(all.items.map((x) => x.id)).toEqual([c.id]);
     expect(
-      await codeOf(acc.customer.update({ orgId: org.orgId, customerId: c.id, name: 'Zed' })),
+      await errorCodeOf(acc.customer.update({ orgId: org.orgId, customerId: c.id, name: 'Zed' })),
     ).toBe('PRECONDITION_FAILED');
   });
 
@@ -160,19 +149,23 @@ describe('customer router', () => {
       'base64url',
     );
     for (const cursor of [forged, wrongKind, 'bm90LWpzb24', 'W10']) {
-      expect(await codeOf(viewer.customer.list({ orgId: org.orgId, cursor }))).toBe('BAD_REQUEST');
+      expect(await errorCodeOf(viewer.customer.list({ orgId: org.orgId, cursor }))).toBe(
+        'BAD_REQUEST',
+      );
     }
   });
 
   it('returns NOT_FOUND for an unknown customer and FORBIDDEN for a viewer writing', async () => {
     const missing = '0123456789abcdef01234567';
     expect(
-      await codeOf(
+      await errorCodeOf(
         h.caller(org.users.viewer).customer.byId({ orgId: org.orgId, customerId: missing }),
       ),
     ).toBe('NOT_FOUND');
     expect(
-      await codeOf(h.caller(org.users.viewer).customer.create({ orgId: org.orgId, name: 'Nope' })),
+      await errorCodeOf(
+        h.caller(org.users.viewer).customer.create({ orgId: org.orgId, name: 'Nope' }),
+      ),
     ).toBe('FORBIDDEN');
   });
 
@@ -183,6 +176,8 @@ describe('customer router', () => {
     const second = await acc.customer.create(input);
     expect(second).toEqual(first);
     expect(await h.db.collections.customers.countDocuments({ name: 'Once Ltd' })).toBe(1);
-    expect(await codeOf(acc.customer.create({ ...input, name: 'Twice Ltd' }))).toBe('CONFLICT');
+    expect(await errorCodeOf(acc.customer.create({ ...input, name: 'Twice Ltd' }))).toBe(
+      'CONFLICT',
+    );
   });
 });

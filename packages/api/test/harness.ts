@@ -1,3 +1,4 @@
+import { TRPCError } from '@trpc/server';
 import { createDb, reconcileIndexes, type Database } from '@invoice/db';
 import { testDatabaseName } from '@invoice/vitest-config/database-name';
 import { ObjectId } from 'mongodb';
@@ -50,4 +51,15 @@ export function makeUser(name = 'user', overrides: Partial<AuthUser> = {}): Auth
   userCounter += 1;
   const uid = `${name}${userCounter}${new ObjectId().toHexString().slice(-6)}`;
   return { uid, email: `${uid}@example.test`, emailVerified: true, ...overrides };
+}
+
+/** The tRPC error code a call ends with, or 'OK'; anything that is not a TRPCError rethrows. */
+export async function errorCodeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'OK';
+  } catch (error) {
+    if (error instanceof TRPCError) return error.code;
+    throw error;
+  }
 }

@@ -8,9 +8,8 @@ import {
 import { ObjectId, type Filter } from 'mongodb';
 import { notFound } from '../domain/errors.js';
 import { toAttachment } from '../mappers/attachment.js';
-import { recordAudit } from '../services/audit.js';
 import { afterKey, decodeCursor, toPage } from '../services/cursor.js';
-import { runIdempotent } from '../services/idempotency.js';
+import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { orgProcedure, router } from '../trpc.js';
 
 /** Upload and download are HTTP routes (multipart, streaming); metadata lives here. */
@@ -49,45 +48,30 @@ export const attachmentRouter = router({
     .input(attachmentDeleteInput)
     .output(attachmentDeleteOutput)
     .mutation(async ({ ctx, input }) => {
-      const now = ctx.clock.now();
       let removedKey: string | null = null;
-      const result = await runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'attachment.delete',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          removedKey = null;
-          const doc = await ctx.db.collections.attachments.findOneAndDelete(
-            { _id: new ObjectId(input.attachmentId), orgId: ctx.org._id },
-            { session },
-          );
-          if (!doc) throw notFound('Attachment');
-          await recordAudit(
-            ctx.db,
-            {
-              orgId: ctx.org._id,
-              actor: ctx.user,
-              action: 'attachment.delete',
-              entity: { type: 'attachment', id: doc._id },
-              before: {
-                invoiceId: doc.invoiceId.toHexString(),
-                filename: doc.filename,
-                contentType: doc.contentType,
-                size: doc.size,
-                sha256: doc.sha256,
-              },
-              after: null,
-              at: now,
-              requestId: ctx.requestId,
-            },
-            { session },
-          );
-          removedKey = doc.storageKey;
-          return { deleted: true as const, id: doc._id.toHexString() };
-        },
+      const result = await runOrgMutation(ctx, 'attachment.delete', input, async (session) => {
+        removedKey = null;
+        const doc = await ctx.db.collections.attachments.findOneAndDelete(
+          { _id: new ObjectId(input.attachmentId), orgId: ctx.org._id },
+          { session },
+        );
+        if (!doc) throw notFound('Attachment');
+        await auditChange(
+          ctx,
+          session,
+          'attachment.delete',
+          { type: 'attachment', id: doc._id },
+          {
+            invoiceId: doc.invoiceId.toHexString(),
+            filename: doc.filename,
+            contentType: doc.contentType,
+            size: doc.size,
+            sha256: doc.sha256,
+          },
+          null,
+        );
+        removedKey = doc.storageKey;
+        return { deleted: true as const, id: doc._id.toHexString() };
       });
       // A replayed idempotent call did not run `work`, so there is nothing left to remove.
       const storageKey: string | null = removedKey;

@@ -16,7 +16,7 @@ import { recomputeBalance } from '../services/invoices/balance.js';
 import { computeCreditNoteContent } from '../services/invoices/compute.js';
 import { listByInvoice } from '../services/invoices/list-by-invoice.js';
 import { loadInvoice } from '../services/invoices/load.js';
-import { auditChange, runOrgMutation } from '../services/invoices/org-mutation.js';
+import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { serializePerKey } from '../services/invoices/serialize.js';
 import { takeDocumentNumber } from '../services/invoices/take-number.js';
 import { orgProcedure, router } from '../trpc.js';

@@ -9,16 +9,15 @@ import {
   customerUpdateInput,
 } from '@invoice/validators';
 import { ObjectId, type ClientSession, type Filter } from 'mongodb';
-import type { AuthUser, Context, OrgContext } from '../context.js';
+import type { OrgCallContext } from '../context.js';
 import { notFound, preconditionFailed } from '../domain/errors.js';
 import { toCustomer } from '../mappers/customer.js';
-import { recordAudit } from '../services/audit.js';
 import { afterKey, decodeCursor, toPage } from '../services/cursor.js';
-import { runIdempotent } from '../services/idempotency.js';
+import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { escapeRegExp } from '../services/regex.js';
 import { orgProcedure, router } from '../trpc.js';
 
-type CustomerCtx = Context & OrgContext & { user: AuthUser };
+type CustomerCtx = OrgCallContext;
 
 /** The few fields an audit entry shows about a customer. */
 function summary(doc: CustomerDoc): Record<string, unknown> {
@@ -38,19 +37,13 @@ async function audit(
   before: CustomerDoc | null,
   after: CustomerDoc,
 ): Promise<void> {
-  await recordAudit(
-    ctx.db,
-    {
-      orgId: ctx.org._id,
-      actor: ctx.user,
-      action,
-      entity: { type: 'customer', id: after._id },
-      before: before ? summary(before) : null,
-      after: summary(after),
-      at: ctx.clock.now(),
-      requestId: ctx.requestId,
-    },
-    { session },
+  await auditChange(
+    ctx,
+    session,
+    action,
+    { type: 'customer', id: after._id },
+    before ? summary(before) : null,
+    summary(after),
   );
 }
 
@@ -73,31 +66,23 @@ export const customerRouter = router({
     .output(customerSchema)
     .mutation(({ ctx, input }) => {
       const now = ctx.clock.now();
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'customer.create',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          const doc: CustomerDoc = {
-            _id: new ObjectId(),
-            orgId: ctx.org._id,
-            name: input.name,
-            nameLower: input.name.toLowerCase(),
-            email: input.email ?? null,
-            address: input.address ?? null,
-            taxId: input.taxId ?? null,
-            currency: input.currency ?? null,
-            archivedAt: null,
-            createdAt: now,
-            updatedAt: now,
-          };
-          await ctx.db.collections.customers.insertOne(doc, { session });
-          await audit(ctx, session, 'customer.create', null, doc);
-          return toCustomer(doc);
-        },
+      return runOrgMutation(ctx, 'customer.create', input, async (session) => {
+        const doc: CustomerDoc = {
+          _id: new ObjectId(),
+          orgId: ctx.org._id,
+          name: input.name,
+          nameLower: input.name.toLowerCase(),
+          email: input.email ?? null,
+          address: input.address ?? null,
+          taxId: input.taxId ?? null,
+          currency: input.currency ?? null,
+          archivedAt: null,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await ctx.db.collections.customers.insertOne(doc, { session });
+        await audit(ctx, session, 'customer.create', null, doc);
+        return toCustomer(doc);
       });
     }),
 
@@ -116,29 +101,21 @@ export const customerRouter = router({
       if (input.address !== undefined) set.address = input.address;
       if (input.taxId !== undefined) set.taxId = input.taxId;
       if (input.currency !== undefined) set.currency = input.currency;
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'customer.update',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          const before = await loadCustomer(ctx, input.customerId, session);
-          if (before.archivedAt !== null) {
-            throw preconditionFailed('This customer is archived and can no longer be edited', {
-              archived: true,
-            });
-          }
-          const after = await ctx.db.collections.customers.findOneAndUpdate(
-            { _id: before._id, orgId: ctx.org._id },
-            { $set: set },
-            { session, returnDocument: 'after' },
-          );
-          if (!after) throw notFound('Customer');
-          await audit(ctx, session, 'customer.update', before, after);
-          return toCustomer(after);
-        },
+      return runOrgMutation(ctx, 'customer.update', input, async (session) => {
+        const before = await loadCustomer(ctx, input.customerId, session);
+        if (before.archivedAt !== null) {
+          throw preconditionFailed('This customer is archived and can no longer be edited', {
+            archived: true,
+          });
+        }
+        const after = await ctx.db.collections.customers.findOneAndUpdate(
+          { _id: before._id, orgId: ctx.org._id },
+          { $set: set },
+          { session, returnDocument: 'after' },
+        );
+        if (!after) throw notFound('Customer');
+        await audit(ctx, session, 'customer.update', before, after);
+        return toCustomer(after);
       });
     }),
 
@@ -190,26 +167,18 @@ export const customerRouter = router({
     .output(customerSchema)
     .mutation(({ ctx, input }) => {
       const now = ctx.clock.now();
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'customer.archive',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          const before = await loadCustomer(ctx, input.customerId, session);
-          // Archiving twice changes nothing and writes no second audit event.
-          if (before.archivedAt !== null) return toCustomer(before);
-          const after = await ctx.db.collections.customers.findOneAndUpdate(
-            { _id: before._id, orgId: ctx.org._id },
-            { $set: { archivedAt: now, updatedAt: now } },
-            { session, returnDocument: 'after' },
-          );
-          if (!after) throw notFound('Customer');
-          await audit(ctx, session, 'customer.archive', before, after);
-          return toCustomer(after);
-        },
+      return runOrgMutation(ctx, 'customer.archive', input, async (session) => {
+        const before = await loadCustomer(ctx, input.customerId, session);
+        // Archiving twice changes nothing and writes no second audit event.
+        if (before.archivedAt !== null) return toCustomer(before);
+        const after = await ctx.db.collections.customers.findOneAndUpdate(
+          { _id: before._id, orgId: ctx.org._id },
+          { $set: { archivedAt: now, updatedAt: now } },
+          { session, returnDocument: 'after' },
+        );
+        if (!after) throw notFound('Customer');
+        await audit(ctx, session, 'customer.archive', before, after);
+        return toCustomer(after);
       });
     }),
 });

@@ -30,8 +30,8 @@ import {
 import { issueInvoice } from '../services/invoices/issue.js';
 import { findBillableCustomer, loadInvoice } from '../services/invoices/load.js';
 import { serializePerKey } from '../services/invoices/serialize.js';
-import type { OrgCallContext } from '../services/invoices/org-context.js';
-import { auditChange, runOrgMutation } from '../services/invoices/org-mutation.js';
+import type { OrgCallContext } from '../context.js';
+import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { orgProcedure, router } from '../trpc.js';
 
 function today(ctx: OrgCallContext): string {

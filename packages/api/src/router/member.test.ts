@@ -1,17 +1,6 @@
-import { TRPCError } from '@trpc/server';
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, makeUser, type Harness } from '../../test/harness.js';
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'OK';
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-}
+import { createHarness, errorCodeOf, makeUser, type Harness } from '../../test/harness.js';
 
 describe('member router', () => {
   let h: Harness;
@@ -43,7 +32,9 @@ describe('member router', () => {
 
     // Same email, not verified: never claims the invite.
     const impostor = { ...makeUser('impostor'), email: invitee.email, emailVerified: false };
-    expect(await codeOf(h.caller(impostor).organization.byId({ orgId: org.id }))).toBe('NOT_FOUND');
+    expect(await errorCodeOf(h.caller(impostor).organization.byId({ orgId: org.id }))).toBe(
+      'NOT_FOUND',
+    );
     expect(await h.caller(impostor).organization.list()).toEqual([]);
 
     const orgs = await h.caller(invitee).organization.list();
@@ -59,7 +50,7 @@ describe('member router', () => {
     const { owner, org } = await orgWithOwner();
     await h.caller(owner).member.add({ orgId: org.id, email: 'dup@example.test', role: 'viewer' });
     expect(
-      await codeOf(
+      await errorCodeOf(
         h.caller(owner).member.add({ orgId: org.id, email: 'dup@example.test', role: 'admin' }),
       ),
     ).toBe('CONFLICT');
@@ -71,18 +62,18 @@ describe('member router', () => {
     await h.caller(owner).member.add({ orgId: org.id, email: admin.email!, role: 'admin' });
     await h.caller(admin).organization.list(); // binds
     expect(
-      await codeOf(
+      await errorCodeOf(
         h.caller(admin).member.add({ orgId: org.id, email: 'o2@example.test', role: 'owner' }),
       ),
     ).toBe('FORBIDDEN');
     expect(
-      await codeOf(
+      await errorCodeOf(
         h.caller(admin).member.updateRole({ orgId: org.id, userId: owner.uid, role: 'viewer' }),
       ),
     ).toBe('FORBIDDEN');
-    expect(await codeOf(h.caller(admin).member.remove({ orgId: org.id, userId: owner.uid }))).toBe(
-      'FORBIDDEN',
-    );
+    expect(
+      await errorCodeOf(h.caller(admin).member.remove({ orgId: org.id, userId: owner.uid })),
+    ).toBe('FORBIDDEN');
     const v = await h
       .caller(admin)
       .member.add({ orgId: org.id, email: 'v@example.test', role: 'viewer' });
@@ -95,13 +86,13 @@ describe('member router', () => {
   it('keeps at least one owner', async () => {
     const { owner, org } = await orgWithOwner();
     expect(
-      await codeOf(
+      await errorCodeOf(
         h.caller(owner).member.updateRole({ orgId: org.id, userId: owner.uid, role: 'admin' }),
       ),
     ).toBe('PRECONDITION_FAILED');
-    expect(await codeOf(h.caller(owner).member.remove({ orgId: org.id, userId: owner.uid }))).toBe(
-      'PRECONDITION_FAILED',
-    );
+    expect(
+      await errorCodeOf(h.caller(owner).member.remove({ orgId: org.id, userId: owner.uid })),
+    ).toBe('PRECONDITION_FAILED');
     const members = await h.caller(owner).member.list({ orgId: org.id });
     expect(members).toEqual([expect.objectContaining({ userId: owner.uid, role: 'owner' })]);
   });
@@ -112,10 +103,10 @@ describe('member router', () => {
     await h.caller(owner).member.add({ orgId: org.id, email: second.email!, role: 'owner' });
     await h.caller(second).organization.list();
     const outcomes = await Promise.all([
-      codeOf(
+      errorCodeOf(
         h.caller(owner).member.updateRole({ orgId: org.id, userId: second.uid, role: 'viewer' }),
       ),
-      codeOf(
+      errorCodeOf(
         h.caller(second).member.updateRole({ orgId: org.id, userId: owner.uid, role: 'viewer' }),
       ),
     ]);
@@ -136,9 +127,11 @@ describe('member router', () => {
     const member = makeUser('leaver');
     await h.caller(owner).member.add({ orgId: org.id, email: member.email!, role: 'accountant' });
     await h.caller(member).organization.list();
-    expect(await codeOf(h.caller(member).organization.byId({ orgId: org.id }))).toBe('OK');
+    expect(await errorCodeOf(h.caller(member).organization.byId({ orgId: org.id }))).toBe('OK');
     await h.caller(owner).member.remove({ orgId: org.id, userId: member.uid });
-    expect(await codeOf(h.caller(member).organization.byId({ orgId: org.id }))).toBe('NOT_FOUND');
-    expect(await codeOf(h.caller(member).member.list({ orgId: org.id }))).toBe('NOT_FOUND');
+    expect(await errorCodeOf(h.caller(member).organization.byId({ orgId: org.id }))).toBe(
+      'NOT_FOUND',
+    );
+    expect(await errorCodeOf(h.caller(member).member.list({ orgId: org.id }))).toBe('NOT_FOUND');
   });
 });

@@ -10,15 +10,14 @@ import {
 } from '@invoice/validators';
 import { ObjectId, type ClientSession, type Filter } from 'mongodb';
 import { z } from 'zod';
-import type { AuthUser, Context, OrgContext } from '../context.js';
+import type { OrgCallContext } from '../context.js';
 import { conflict, notFound, preconditionFailed } from '../domain/errors.js';
 import { assertCanManageMember } from '../domain/roles.js';
 import { toMembership } from '../mappers/organization.js';
-import { recordAudit } from '../services/audit.js';
-import { runIdempotent } from '../services/idempotency.js';
+import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { orgProcedure, router } from '../trpc.js';
 
-type MemberCtx = Context & OrgContext & { user: AuthUser };
+type MemberCtx = OrgCallContext;
 
 function targetFilter(
   orgId: ObjectId,
@@ -57,28 +56,28 @@ async function assertOwnerRemains(ctx: MemberCtx, session: ClientSession): Promi
   if (owners < 1) throw preconditionFailed('An organization must keep at least one owner');
 }
 
-async function audit(
+type MemberSummary = { role: Role; email: string };
+
+function membership(doc: MembershipDoc): { type: 'membership'; id: ObjectId } {
+  return { type: 'membership', id: doc._id };
+}
+
+function summary(doc: MembershipDoc): MemberSummary {
+  return { role: doc.role, email: doc.email };
+}
+
+/** Locks the org's members, re-reads the actor's role and finds the target member, or NOT_FOUND. */
+async function lockAndFindTarget(
   ctx: MemberCtx,
   session: ClientSession,
-  action: string,
-  id: ObjectId,
-  before: { role: Role; email: string } | null,
-  after: { role: Role; email: string } | null,
-): Promise<void> {
-  await recordAudit(
-    ctx.db,
-    {
-      orgId: ctx.org._id,
-      actor: ctx.user,
-      action,
-      entity: { type: 'membership', id },
-      before,
-      after,
-      at: ctx.clock.now(),
-      requestId: ctx.requestId,
-    },
-    { session },
-  );
+  target: { userId?: string | undefined; email?: string | undefined },
+): Promise<{ actorRole: Role; current: MembershipDoc }> {
+  const actorRole = await lockOrgMembers(ctx, session);
+  const current = await ctx.db.collections.memberships.findOne(targetFilter(ctx.org._id, target), {
+    session,
+  });
+  if (!current) throw notFound('Member');
+  return { actorRole, current };
 }
 
 export const memberRouter = router({
@@ -99,118 +98,79 @@ export const memberRouter = router({
     .meta({ sensitive: true })
     .input(memberAddInput)
     .output(membershipSchema)
-    .mutation(({ ctx, input }) => {
-      const now = ctx.clock.now();
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'member.add',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          const actorRole = await lockOrgMembers(ctx, session);
-          assertCanManageMember(actorRole, null, input.role);
-          const existing = await ctx.db.collections.memberships.findOne(
-            { orgId: ctx.org._id, email: input.email },
-            { session },
-          );
-          if (existing) throw conflict('This email is already a member or invited');
-          const doc: MembershipDoc = {
-            _id: new ObjectId(),
-            orgId: ctx.org._id,
-            uid: null,
-            email: input.email,
-            role: input.role,
-            status: 'pending',
-            invitedBy: ctx.user.uid,
-            createdAt: now,
-            updatedAt: now,
-          };
-          await ctx.db.collections.memberships.insertOne(doc, { session });
-          await audit(ctx, session, 'member.add', doc._id, null, {
-            role: doc.role,
-            email: doc.email,
-          });
-          return toMembership(doc);
-        },
-      });
-    }),
+    .mutation(({ ctx, input }) =>
+      runOrgMutation(ctx, 'member.add', input, async (session) => {
+        const actorRole = await lockOrgMembers(ctx, session);
+        assertCanManageMember(actorRole, null, input.role);
+        const existing = await ctx.db.collections.memberships.findOne(
+          { orgId: ctx.org._id, email: input.email },
+          { session },
+        );
+        if (existing) throw conflict('This email is already a member or invited');
+        const now = ctx.clock.now();
+        const doc: MembershipDoc = {
+          _id: new ObjectId(),
+          orgId: ctx.org._id,
+          uid: null,
+          email: input.email,
+          role: input.role,
+          status: 'pending',
+          invitedBy: ctx.user.uid,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await ctx.db.collections.memberships.insertOne(doc, { session });
+        await auditChange(ctx, session, 'member.add', membership(doc), null, summary(doc));
+        return toMembership(doc);
+      }),
+    ),
 
   updateRole: orgProcedure('admin')
     .meta({ sensitive: true })
     .input(memberUpdateRoleInput)
     .output(membershipSchema)
-    .mutation(({ ctx, input }) => {
-      const now = ctx.clock.now();
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'member.updateRole',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          const actorRole = await lockOrgMembers(ctx, session);
-          const current = await ctx.db.collections.memberships.findOne(
-            targetFilter(ctx.org._id, input),
-            { session },
-          );
-          if (!current) throw notFound('Member');
-          assertCanManageMember(actorRole, current.role, input.role);
-          const updated = await ctx.db.collections.memberships.findOneAndUpdate(
-            { _id: current._id },
-            { $set: { role: input.role, updatedAt: now } },
-            { session, returnDocument: 'after' },
-          );
-          if (!updated) throw notFound('Member');
-          await assertOwnerRemains(ctx, session);
-          await audit(
-            ctx,
-            session,
-            'member.updateRole',
-            current._id,
-            { role: current.role, email: current.email },
-            { role: updated.role, email: updated.email },
-          );
-          return toMembership(updated);
-        },
-      });
-    }),
+    .mutation(({ ctx, input }) =>
+      runOrgMutation(ctx, 'member.updateRole', input, async (session) => {
+        const { actorRole, current } = await lockAndFindTarget(ctx, session, input);
+        assertCanManageMember(actorRole, current.role, input.role);
+        const updated = await ctx.db.collections.memberships.findOneAndUpdate(
+          { _id: current._id },
+          { $set: { role: input.role, updatedAt: ctx.clock.now() } },
+          { session, returnDocument: 'after' },
+        );
+        if (!updated) throw notFound('Member');
+        await assertOwnerRemains(ctx, session);
+        await auditChange(
+          ctx,
+          session,
+          'member.updateRole',
+          membership(current),
+          summary(current),
+          summary(updated),
+        );
+        return toMembership(updated);
+      }),
+    ),
 
   remove: orgProcedure('admin')
     .meta({ sensitive: true })
     .input(memberRemoveInput)
     .output(z.strictObject({ removed: z.literal(true) }))
-    .mutation(({ ctx, input }) => {
-      const now = ctx.clock.now();
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'member.remove',
-        key: input.idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          const actorRole = await lockOrgMembers(ctx, session);
-          const current = await ctx.db.collections.memberships.findOne(
-            targetFilter(ctx.org._id, input),
-            { session },
-          );
-          if (!current) throw notFound('Member');
-          assertCanManageMember(actorRole, current.role, null);
-          await ctx.db.collections.memberships.deleteOne({ _id: current._id }, { session });
-          await assertOwnerRemains(ctx, session);
-          await audit(
-            ctx,
-            session,
-            'member.remove',
-            current._id,
-            { role: current.role, email: current.email },
-            null,
-          );
-          return { removed: true as const };
-        },
-      });
-    }),
+    .mutation(({ ctx, input }) =>
+      runOrgMutation(ctx, 'member.remove', input, async (session) => {
+        const { actorRole, current } = await lockAndFindTarget(ctx, session, input);
+        assertCanManageMember(actorRole, current.role, null);
+        await ctx.db.collections.memberships.deleteOne({ _id: current._id }, { session });
+        await assertOwnerRemains(ctx, session);
+        await auditChange(
+          ctx,
+          session,
+          'member.remove',
+          membership(current),
+          summary(current),
+          null,
+        );
+        return { removed: true as const };
+      }),
+    ),
 });

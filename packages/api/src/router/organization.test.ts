@@ -1,16 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, makeUser, type Harness } from '../../test/harness.js';
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'OK';
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-}
+import { createHarness, errorCodeOf, makeUser, type Harness } from '../../test/harness.js';
 
 describe('organization router', () => {
   let h: Harness;
@@ -42,9 +32,9 @@ describe('organization router', () => {
   });
 
   it('requires a signed-in user', async () => {
-    expect(await codeOf(h.caller(null).organization.list())).toBe('UNAUTHORIZED');
+    expect(await errorCodeOf(h.caller(null).organization.list())).toBe('UNAUTHORIZED');
     expect(
-      await codeOf(
+      await errorCodeOf(
         h.caller(null).organization.create({ name: 'X', currency: 'EUR', timezone: 'UTC' }),
       ),
     ).toBe('UNAUTHORIZED');
@@ -56,8 +46,10 @@ describe('organization router', () => {
     const org = await h
       .caller(owner)
       .organization.create({ name: 'Private', currency: 'USD', timezone: 'UTC' });
-    expect(await codeOf(h.caller(stranger).organization.byId({ orgId: org.id }))).toBe('NOT_FOUND');
-    expect(await codeOf(h.caller(stranger).organization.byId({ orgId: 'f'.repeat(24) }))).toBe(
+    expect(await errorCodeOf(h.caller(stranger).organization.byId({ orgId: org.id }))).toBe(
+      'NOT_FOUND',
+    );
+    expect(await errorCodeOf(h.caller(stranger).organization.byId({ orgId: 'f'.repeat(24) }))).toBe(
       'NOT_FOUND',
     );
     expect(await h.caller(stranger).organization.list()).toEqual([]);
@@ -71,7 +63,7 @@ describe('organization router', () => {
       .organization.create({ name: 'Old', currency: 'EUR', timezone: 'UTC' });
     await h.caller(owner).member.add({ orgId: org.id, email: viewer.email!, role: 'viewer' });
     expect(
-      await codeOf(h.caller(viewer).organization.update({ orgId: org.id, name: 'Hijack' })),
+      await errorCodeOf(h.caller(viewer).organization.update({ orgId: org.id, name: 'Hijack' })),
     ).toBe('FORBIDDEN');
     const updated = await h
       .caller(owner)
@@ -96,7 +88,7 @@ describe('organization router', () => {
     ];
     for (const input of hostile) {
       // @ts-expect-error deliberately invalid input
-      expect(await codeOf(h.caller(owner).organization.create(input))).toBe('BAD_REQUEST');
+      expect(await errorCodeOf(h.caller(owner).organization.create(input))).toBe('BAD_REQUEST');
     }
     expect(await h.db.collections.organizations.countDocuments()).toBe(before);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -116,9 +108,9 @@ describe('organization router', () => {
     expect(new Set(results.map((r) => r.id)).size).toBe(1);
     expect(results.every((r) => JSON.stringify(r) === JSON.stringify(results[0]))).toBe(true);
     expect(await h.db.collections.organizations.countDocuments({ name: 'Once' })).toBe(1);
-    expect(await codeOf(h.caller(owner).organization.create({ ...input, name: 'Twice' }))).toBe(
-      'CONFLICT',
-    );
+    expect(
+      await errorCodeOf(h.caller(owner).organization.create({ ...input, name: 'Twice' })),
+    ).toBe('CONFLICT');
   });
 });
 

@@ -12,6 +12,7 @@ import { ObjectId } from 'mongodb';
 import { toOrganization } from '../mappers/organization.js';
 import { recordAudit } from '../services/audit.js';
 import { runIdempotent } from '../services/idempotency.js';
+import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { bindPendingInvites } from '../services/membership-lookup.js';
 import { authedProcedure, orgProcedure, router } from '../trpc.js';
 
@@ -107,7 +108,7 @@ export const organizationRouter = router({
     .output(organizationSchema)
     .mutation(({ ctx, input }) => {
       const now = ctx.clock.now();
-      const { orgId: _orgId, idempotencyKey, ...changes } = input;
+      const { orgId: _orgId, idempotencyKey: _key, ...changes } = input;
       const set: Partial<OrganizationDoc> = { updatedAt: now };
       if (changes.name !== undefined) set.name = changes.name;
       if (changes.address !== undefined) set.address = changes.address;
@@ -117,40 +118,26 @@ export const organizationRouter = router({
       if (changes.numbering !== undefined) set.numbering = changes.numbering;
       if (changes.paymentTermsDays !== undefined) set.paymentTermsDays = changes.paymentTermsDays;
       if (changes.defaultTaxRates !== undefined) set.defaultTaxRates = changes.defaultTaxRates;
-      return runIdempotent({
-        db: ctx.db,
-        scope: ctx.org._id.toHexString(),
-        procedure: 'organization.update',
-        key: idempotencyKey,
-        input,
-        now,
-        work: async (session) => {
-          const before = await ctx.db.collections.organizations.findOne(
-            { _id: ctx.org._id },
-            { session },
-          );
-          const after = await ctx.db.collections.organizations.findOneAndUpdate(
-            { _id: ctx.org._id },
-            { $set: set },
-            { session, returnDocument: 'after' },
-          );
-          if (!before || !after) throw new Error('organization vanished during update');
-          await recordAudit(
-            ctx.db,
-            {
-              orgId: ctx.org._id,
-              actor: ctx.user,
-              action: 'organization.update',
-              entity: { type: 'organization', id: ctx.org._id },
-              before: pick(before, Object.keys(changes)),
-              after: pick(after, Object.keys(changes)),
-              at: now,
-              requestId: ctx.requestId,
-            },
-            { session },
-          );
-          return toOrganization(after);
-        },
+      return runOrgMutation(ctx, 'organization.update', input, async (session) => {
+        const before = await ctx.db.collections.organizations.findOne(
+          { _id: ctx.org._id },
+          { session },
+        );
+        const after = await ctx.db.collections.organizations.findOneAndUpdate(
+          { _id: ctx.org._id },
+          { $set: set },
+          { session, returnDocument: 'after' },
+        );
+        if (!before || !after) throw new Error('organization vanished during update');
+        await auditChange(
+          ctx,
+          session,
+          'organization.update',
+          { type: 'organization', id: ctx.org._id },
+          pick(before, Object.keys(changes)),
+          pick(after, Object.keys(changes)),
+        );
+        return toOrganization(after);
       });
     }),
 });

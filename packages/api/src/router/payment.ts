@@ -14,7 +14,7 @@ import { toPayment } from '../mappers/payment.js';
 import { recomputeBalance } from '../services/invoices/balance.js';
 import { listByInvoice } from '../services/invoices/list-by-invoice.js';
 import { findInvoice, loadInvoice } from '../services/invoices/load.js';
-import { auditChange, runOrgMutation } from '../services/invoices/org-mutation.js';
+import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { orgProcedure, router } from '../trpc.js';
 
 export const paymentRouter = router({

@@ -3,8 +3,8 @@ import type { InvoiceStatus } from '@invoice/validators';
 import type { ClientSession } from 'mongodb';
 import { statusAfterBalanceChange } from '../../domain/lifecycle.js';
 import { computeAmountDue, sumRecordedPayments } from '../../domain/money.js';
-import type { OrgCallContext } from './org-context.js';
-import { auditChange } from './org-mutation.js';
+import type { OrgCallContext } from '../../context.js';
+import { auditChange } from '../org-mutation.js';
 
 /**
  * Recomputes an invoice's balance from the payments and credit notes themselves (never by

@@ -5,7 +5,7 @@ import { preconditionFailed } from '../../domain/errors.js';
 import { assertDraft, statusAfterBalanceChange, transition } from '../../domain/lifecycle.js';
 import { auditStatusChange } from './balance.js';
 import { findInvoice } from './load.js';
-import type { OrgCallContext } from './org-context.js';
+import type { OrgCallContext } from '../../context.js';
 import { customerSnapshot, sellerSnapshot } from './snapshots.js';
 import { takeDocumentNumber } from './take-number.js';
 

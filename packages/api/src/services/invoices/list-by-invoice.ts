@@ -1,7 +1,7 @@
 import type { Collection, Document, Filter, ObjectId } from 'mongodb';
 import { afterCursorFilter, decodeCursor, toPage, type Page } from './cursor.js';
 import { loadInvoice } from './load.js';
-import type { OrgCallContext } from './org-context.js';
+import type { OrgCallContext } from '../../context.js';
 
 interface InvoiceChild {
   _id: ObjectId;

@@ -6,7 +6,7 @@ import {
   numberingSeriesKey,
   type DocumentSeries,
 } from '../../domain/numbering.js';
-import type { OrgCallContext } from './org-context.js';
+import type { OrgCallContext } from '../../context.js';
 
 /**
  * The next number of one of the org's series (per year when numbering restarts yearly),

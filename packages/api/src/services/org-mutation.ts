@@ -1,8 +1,8 @@
 import type { EntityType } from '@invoice/db';
 import type { ClientSession, ObjectId } from 'mongodb';
-import { recordAudit } from '../audit.js';
-import { runIdempotent } from '../idempotency.js';
-import type { OrgCallContext } from './org-context.js';
+import { recordAudit } from './audit.js';
+import { runIdempotent } from './idempotency.js';
+import type { OrgCallContext } from '../context.js';
 
 /**
  * An org-scoped mutation: one transaction, idempotent under the org's scope when the input
