@@ -4,6 +4,7 @@ import type { TokenVerifier } from './auth/token-verifier.js';
 import type { Config } from './env.js';
 import authPlugin from './plugins/auth.js';
 import healthPlugin from './plugins/health.js';
+import metricsPlugin from './plugins/metrics.js';
 import securityPlugin from './plugins/security.js';
 import { trpcPlugin } from './plugins/trpc.js';
 
@@ -33,6 +34,7 @@ export async function buildApp({
     // Batched tRPC paths (`a.b,c.d,...`) are long.
     routerOptions: { maxParamLength: 5000 },
   });
+  await app.register(metricsPlugin, { db });
   await app.register(authPlugin, { config, verifier });
   await app.register(securityPlugin, { config });
   await app.register(healthPlugin, {

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     uri: config.MONGODB_URI ?? mongo?.uri ?? '',
     dbName: config.MONGODB_DB,
     appName: 'invoice-server',
+    monitorCommands: true, // MongoDB command durations for /metrics
   });
   await reconcileIndexes(db.db);
   await mkdir(config.UPLOAD_DIR, { recursive: true });

@@ -41,6 +41,7 @@ export async function startTestServer(
     uri: env.MONGODB_URI ?? inject('mongoUri'),
     dbName: testDatabaseName(suite),
     serverSelectionTimeoutMS: 2_000,
+    monitorCommands: true,
   });
   await reconcileIndexes(db.db);
   const app = await buildApp({ config, db, verifier: createFirebaseVerifier(PROJECT_ID) });

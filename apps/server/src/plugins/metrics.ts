@@ -1,0 +1,105 @@
+import type { Database } from '@invoice/db';
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  /** Counts a tRPC error by procedure and code (the handler's onError calls it). */
+  trpcError(procedure: string, code: string): void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+}
+
+export interface MetricsPluginOptions {
+  db: Database;
+}
+
+/** Batched tRPC calls (`a.b,c.d`) are one request; label them so cardinality stays bounded. */
+function procedureOf(url: string): string {
+  const match = /^\/trpc\/([^?]+)/.exec(url);
+  if (!match?.[1]) return '';
+  const path = decodeURIComponent(match[1]);
+  return path.includes(',') ? 'batch' : path;
+}
+
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Prometheus metrics at GET /metrics, one registry per app (tests build several apps):
+ * request duration by route, tRPC procedure and status class (the SLO's p95 and 5xx rate),
+ * tRPC errors by code, MongoDB command durations from the driver's command monitoring
+ * (database time), open connections, and Node's defaults (event-loop lag, heap, GC).
+ */
+const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, { db }) => {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const requestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route, tRPC procedure and status class',
+    labelNames: ['method', 'route', 'procedure', 'status_class'] as const,
+    buckets: SECONDS,
+    registers: [registry],
+  });
+  const trpcErrors = new Counter({
+    name: 'trpc_errors_total',
+    help: 'tRPC calls that ended in an error, by procedure and tRPC code',
+    labelNames: ['procedure', 'code'] as const,
+    registers: [registry],
+  });
+  const mongoDuration = new Histogram({
+    name: 'mongodb_command_duration_seconds',
+    help: 'MongoDB command duration seen by the driver, by command and outcome',
+    labelNames: ['command', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'http_open_connections',
+    help: 'Open TCP connections to the HTTP server',
+    registers: [registry],
+    async collect() {
+      const count = await new Promise<number>((resolve) => {
+        app.server.getConnections((error, n) => resolve(error ? 0 : n));
+      });
+      this.set(count);
+    },
+  });
+
+  db.client.on('commandSucceeded', (event) => {
+    mongoDuration.observe({ command: event.commandName, outcome: 'ok' }, event.duration / 1000);
+  });
+  db.client.on('commandFailed', (event) => {
+    mongoDuration.observe({ command: event.commandName, outcome: 'error' }, event.duration / 1000);
+  });
+
+  app.decorate('metrics', {
+    registry,
+    trpcError: (procedure: string, code: string) => trpcErrors.inc({ procedure, code }),
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    if (route === '/metrics') return;
+    requestDuration.observe(
+      {
+        method: req.method,
+        route,
+        procedure: procedureOf(req.url),
+        status_class: `${Math.floor(reply.statusCode / 100)}xx`,
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.get('/metrics', { logLevel: 'warn' }, async (_req, reply) => {
+    return reply.header('content-type', registry.contentType).send(await registry.metrics());
+  });
+};
+
+export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x' });
