@@ -2,6 +2,7 @@ import type { Database } from '@invoice/db';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TokenVerifier } from './auth/token-verifier.js';
 import type { Config } from './env.js';
+import { loggerOptions, requestIdFor, type LoggingOptions } from './logger.js';
 import authPlugin from './plugins/auth.js';
 import healthPlugin from './plugins/health.js';
 import metricsPlugin from './plugins/metrics.js';
@@ -12,6 +13,7 @@ export interface BuildAppOptions {
   config: Config;
   db: Database;
   verifier: TokenVerifier;
+  logging?: LoggingOptions;
 }
 
 /** Builds the Fastify app without listening or touching process state, so tests can inject requests. */
@@ -19,20 +21,20 @@ export async function buildApp({
   config,
   db,
   verifier,
+  logging = {},
 }: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: {
-      level: config.LOG_LEVEL,
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', '*.idToken', '*.token'],
-        censor: '[redacted]',
-      },
-    },
+    logger: loggerOptions(config, logging),
+    genReqId: requestIdFor,
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
-    requestIdHeader: 'x-request-id',
+    // genReqId reads and checks x-request-id itself.
+    requestIdHeader: false,
     // Batched tRPC paths (`a.b,c.d,...`) are long.
     routerOptions: { maxParamLength: 5000 },
+  });
+  app.addHook('onSend', async (req, reply) => {
+    void reply.header('x-request-id', req.id);
   });
   await app.register(metricsPlugin, { db });
   await app.register(authPlugin, { config, verifier });

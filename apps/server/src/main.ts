@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     config,
     db,
     verifier: createFirebaseVerifier(config.FIREBASE_PROJECT_ID),
+    logging: { pretty: process.stdout.isTTY && config.NODE_ENV !== 'production' },
   });
 
   // SIGTERM/SIGINT: readiness 503, optional drain delay, stop accepting, finish in-flight

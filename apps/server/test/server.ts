@@ -9,6 +9,7 @@ import { buildApp } from '../src/app.js';
 import { createFirebaseVerifier } from '../src/auth/token-verifier.js';
 import { emulatorSignIn, type EmulatorUser } from '../src/dev/emulator-tokens.js';
 import { parseEnv, type Config } from '../src/env.js';
+import type { LoggingOptions } from '../src/logger.js';
 
 export const PROJECT_ID = 'demo-invoices';
 
@@ -25,6 +26,7 @@ export interface TestServer {
 export async function startTestServer(
   suite: string,
   env: Record<string, string> = {},
+  logging: LoggingOptions = {},
 ): Promise<TestServer> {
   const emulatorHost = inject('firebaseAuthEmulatorHost');
   process.env.FIREBASE_AUTH_EMULATOR_HOST = emulatorHost;
@@ -44,7 +46,7 @@ export async function startTestServer(
     monitorCommands: true,
   });
   await reconcileIndexes(db.db);
-  const app = await buildApp({ config, db, verifier: createFirebaseVerifier(PROJECT_ID) });
+  const app = await buildApp({ config, db, verifier: createFirebaseVerifier(PROJECT_ID), logging });
   await app.ready();
   return {
     app,
