@@ -8,6 +8,7 @@ import healthPlugin from './plugins/health.js';
 import metricsPlugin from './plugins/metrics.js';
 import securityPlugin from './plugins/security.js';
 import { trpcPlugin } from './plugins/trpc.js';
+import { uploadsPlugin } from './uploads/plugin.js';
 
 export interface BuildAppOptions {
   config: Config;
@@ -45,5 +46,6 @@ export async function buildApp({
     minFreeBytes: config.MIN_FREE_DISK_BYTES,
   });
   await app.register(trpcPlugin, { config, db, verifier });
+  await app.register(uploadsPlugin, { config, db });
   return app;
 }

@@ -1,4 +1,10 @@
-import { appRouter, createContextInner, type AppRouter, type Context } from '@invoice/api';
+import {
+  appRouter,
+  createContextInner,
+  type AppRouter,
+  type AttachmentStore,
+  type Context,
+} from '@invoice/api';
 import type { Database } from '@invoice/db';
 import { TRPCError } from '@trpc/server';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
@@ -6,6 +12,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 import type { Config } from '../env.js';
+import { createDiskAttachmentStore } from '../uploads/disk-store.js';
 
 export interface TrpcPluginOptions {
   config: Config;
@@ -18,7 +25,11 @@ export interface TrpcPluginOptions {
  * per HTTP request; a batch shares it). No token: `user: null`, so protected procedures answer
  * UNAUTHORIZED; a rejected token: UNAUTHORIZED for every call, without detail.
  */
-function contextFor(req: FastifyRequest, options: TrpcPluginOptions): Context {
+function contextFor(
+  req: FastifyRequest,
+  options: TrpcPluginOptions,
+  attachmentStore: AttachmentStore,
+): Context {
   if (req.authRejected) {
     throw new TRPCError({
       code: 'UNAUTHORIZED',
@@ -31,6 +42,7 @@ function contextFor(req: FastifyRequest, options: TrpcPluginOptions): Context {
     log: req.log as unknown as Logger,
     user: req.user,
     requestId: req.id,
+    attachmentStore,
     assertTokenNotRevoked: async () => {
       if (token === null) return;
       try {
@@ -50,12 +62,14 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (
   app: FastifyInstance,
   options,
 ) => {
+  // attachment.delete removes the file from the same directory the upload routes write to.
+  const attachmentStore = createDiskAttachmentStore(options.config.UPLOAD_DIR);
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
       maxBatchSize: options.config.TRPC_MAX_BATCH,
-      createContext: ({ req }) => contextFor(req, options),
+      createContext: ({ req }) => contextFor(req, options, attachmentStore),
       onError({ error, path, req }) {
         app.metrics.trpcError(path ?? 'unknown', error.code);
         if (error.code === 'INTERNAL_SERVER_ERROR') {

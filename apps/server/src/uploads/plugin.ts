@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import multipart from '@fastify/multipart';
+import {
+  findActiveMembership,
+  hasRole,
+  recordAudit,
+  toAttachment,
+  type AuthUser,
+} from '@invoice/api';
+import { withTransaction, type AttachmentDoc, type Database } from '@invoice/db';
+import type { Role } from '@invoice/validators';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { ObjectId } from 'mongodb';
+import type { Config } from '../env.js';
+import { ContentInspector } from './content-inspector.js';
+import { storagePath, tempDir } from './disk-store.js';
+import { contentDisposition, sanitizeFilename } from './filename.js';
+import { HttpError } from './http-error.js';
+
+export interface UploadsPluginOptions {
+  config: Config;
+  db: Database;
+}
+
+const OBJECT_ID = /^[0-9a-f]{24}$/;
+
+function parseId(value: string | undefined, name: string): ObjectId {
+  if (value === undefined || !OBJECT_ID.test(value)) {
+    throw new HttpError('BAD_REQUEST', `${name} must be 24 lowercase hex characters`);
+  }
+  return new ObjectId(value);
+}
+
+function callerOf(req: FastifyRequest): AuthUser {
+  if (req.authRejected || req.user === null) {
+    throw new HttpError('UNAUTHORIZED', 'Missing or invalid authentication token');
+  }
+  return req.user;
+}
+
+/** Same rules as orgProcedure: a non-member sees NOT_FOUND (no existence leak), a lower role FORBIDDEN. */
+async function requireRole(db: Database, orgId: ObjectId, user: AuthUser, minimum: Role) {
+  const found = await findActiveMembership(db, orgId, user, new Date());
+  if (found === null) throw new HttpError('NOT_FOUND', 'Organization not found');
+  if (!hasRole(found.membership.role, minimum)) {
+    throw new HttpError('FORBIDDEN', `This needs the ${minimum} role`);
+  }
+  return found;
+}
+
+/** Maps what can go wrong while receiving a file to an answer; anything else is a real 500. */
+function uploadError(error: unknown): unknown {
+  if (error instanceof HttpError) return error;
+  const e = error as { code?: string; statusCode?: number; message?: string };
+  if (e.code === 'ENOSPC')
+    return new HttpError('INSUFFICIENT_STORAGE', 'The upload volume is full');
+  if (e.code === 'FST_REQ_FILE_TOO_LARGE' || e.statusCode === 413) {
+    return new HttpError('PAYLOAD_TOO_LARGE', 'The file is larger than the upload limit');
+  }
+  if (e.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || e.code === 'FST_FILES_LIMIT') {
+    return new HttpError('BAD_REQUEST', 'Send multipart/form-data with exactly one file');
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new HttpError('BAD_REQUEST', e.message ?? 'Malformed multipart body');
+  }
+  return error;
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Attachment upload and download: HTTP routes beside the tRPC scope (multipart and streaming
+ * do not fit tRPC). Files stream through a hash and a content check into UPLOAD_DIR/.tmp,
+ * are fsynced and renamed under a generated id; the metadata and its audit event are one
+ * transaction. Whatever fails, the temp file goes.
+ */
+export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
+  app: FastifyInstance,
+  { config, db },
+) => {
+  const uploadDir = config.UPLOAD_DIR;
+  await mkdir(tempDir(uploadDir), { recursive: true });
+  await app.register(multipart, {
+    limits: { fileSize: config.UPLOAD_MAX_BYTES, files: 1, fields: 0, parts: 2 },
+  });
+
+  app.setErrorHandler(async (error, req, reply: FastifyReply) => {
+    const mapped = uploadError(error);
+    if (mapped instanceof HttpError) {
+      req.log.info({ code: mapped.code }, mapped.message);
+      return reply
+        .code(mapped.statusCode)
+        .send({ statusCode: mapped.statusCode, code: mapped.code, message: mapped.message });
+    }
+    req.log.error({ err: mapped }, 'attachment route failed');
+    return reply
+      .code(500)
+      .send({ statusCode: 500, code: 'INTERNAL_SERVER_ERROR', message: 'Internal error' });
+  });
+
+  app.post<{ Params: { orgId?: string; invoiceId?: string } }>(
+    '/v1/orgs/:orgId/invoices/:invoiceId/attachments',
+    async (req, reply) => {
+      const user = callerOf(req);
+      const orgId = parseId(req.params.orgId, 'orgId');
+      const invoiceId = parseId(req.params.invoiceId, 'invoiceId');
+      await requireRole(db, orgId, user, 'accountant');
+      const invoice = await db.collections.invoices.findOne(
+        { _id: invoiceId, orgId },
+        { projection: { _id: 1 } },
+      );
+      if (!invoice) throw new HttpError('NOT_FOUND', 'Invoice not found');
+      if (!req.isMultipart()) {
+        throw new HttpError('BAD_REQUEST', 'Send multipart/form-data with exactly one file');
+      }
+
+      const id = new ObjectId();
+      const storageKey = `${orgId.toHexString()}/${id.toHexString()}`;
+      const tempPath = join(tempDir(uploadDir), `${randomUUID()}.part`);
+      let stored = false;
+      try {
+        const file = await req.file({ throwFileSizeLimit: true });
+        if (file === undefined) throw new HttpError('BAD_REQUEST', 'No file in the request');
+        const inspector = new ContentInspector(file.mimetype);
+        await pipeline(
+          file.file,
+          inspector,
+          createWriteStream(tempPath, { flags: 'wx', mode: 0o600 }),
+        );
+        if (file.file.truncated) {
+          throw new HttpError('PAYLOAD_TOO_LARGE', 'The file is larger than the upload limit');
+        }
+        const { contentType, size, sha256 } = inspector.result();
+        await fsyncPath(tempPath);
+        const finalPath = storagePath(uploadDir, storageKey);
+        await mkdir(dirname(finalPath), { recursive: true });
+        await rename(tempPath, finalPath);
+        stored = true;
+
+        const now = new Date();
+        const doc: AttachmentDoc = {
+          _id: id,
+          orgId,
+          invoiceId,
+          filename: sanitizeFilename(file.filename),
+          contentType,
+          size,
+          sha256,
+          storageKey,
+          uploadedBy: user.uid,
+          createdAt: now,
+          updatedAt: now,
+        };
+        try {
+          await withTransaction(db.client, async (session) => {
+            await db.collections.attachments.insertOne(doc, { session });
+            await recordAudit(
+              db,
+              {
+                orgId,
+                actor: user,
+                action: 'attachment.upload',
+                entity: { type: 'attachment', id },
+                after: {
+                  invoiceId: invoiceId.toHexString(),
+                  filename: doc.filename,
+                  contentType,
+                  size,
+                  sha256,
+                },
+                at: now,
+                requestId: req.id,
+              },
+              { session },
+            );
+          });
+        } catch (error) {
+          await rm(finalPath, { force: true });
+          throw error;
+        }
+        const attachment = toAttachment(doc);
+        return reply.code(201).send({
+          id: attachment.id,
+          invoiceId: attachment.invoiceId,
+          filename: attachment.filename,
+          contentType: attachment.contentType,
+          size: attachment.size,
+          sha256: attachment.sha256,
+          createdAt: attachment.createdAt.toISOString(),
+        });
+      } catch (error) {
+        if (!stored) await rm(tempPath, { force: true });
+        throw uploadError(error);
+      }
+    },
+  );
+
+  app.get<{ Params: { orgId?: string; attachmentId?: string } }>(
+    '/v1/orgs/:orgId/attachments/:attachmentId',
+    async (req, reply) => {
+      const user = callerOf(req);
+      const orgId = parseId(req.params.orgId, 'orgId');
+      const attachmentId = parseId(req.params.attachmentId, 'attachmentId');
+      await requireRole(db, orgId, user, 'viewer');
+      const doc = await db.collections.attachments.findOne({ _id: attachmentId, orgId });
+      if (!doc) throw new HttpError('NOT_FOUND', 'Attachment not found');
+      const path = storagePath(uploadDir, doc.storageKey);
+      let size: number;
+      try {
+        size = (await stat(path)).size;
+      } catch {
+        req.log.error({ attachmentId: doc._id.toHexString() }, 'attachment file is missing');
+        throw new HttpError('NOT_FOUND', 'Attachment not found');
+      }
+      return reply
+        .header('content-type', doc.contentType)
+        .header('content-length', size)
+        .header('content-disposition', contentDisposition(doc.filename))
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'private, no-store')
+        .send(createReadStream(path));
+    },
+  );
+};
