@@ -58,11 +58,17 @@ function uploadError(error: unknown): unknown {
   const e = error as { code?: string; statusCode?: number; message?: string };
   if (e.code === 'ENOSPC')
     return new HttpError('INSUFFICIENT_STORAGE', 'The upload volume is full');
+  // Checked before the 413 below: @fastify/multipart gives its part-count limits status 413.
+  if (
+    e.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' ||
+    e.code === 'FST_FILES_LIMIT' ||
+    e.code === 'FST_PARTS_LIMIT' ||
+    e.code === 'FST_FIELDS_LIMIT'
+  ) {
+    return new HttpError('BAD_REQUEST', 'Send multipart/form-data with exactly one file');
+  }
   if (e.code === 'FST_REQ_FILE_TOO_LARGE' || e.statusCode === 413) {
     return new HttpError('PAYLOAD_TOO_LARGE', 'The file is larger than the upload limit');
-  }
-  if (e.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || e.code === 'FST_FILES_LIMIT') {
-    return new HttpError('BAD_REQUEST', 'Send multipart/form-data with exactly one file');
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new HttpError('BAD_REQUEST', e.message ?? 'Malformed multipart body');
@@ -92,7 +98,9 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
   const uploadDir = config.UPLOAD_DIR;
   await mkdir(tempDir(uploadDir), { recursive: true });
   await app.register(multipart, {
-    limits: { fileSize: config.UPLOAD_MAX_BYTES, files: 1, fields: 0, parts: 2 },
+    throwFileSizeLimit: true,
+    // One file is allowed; a second is counted so it can be refused rather than ignored.
+    limits: { fileSize: config.UPLOAD_MAX_BYTES, files: 2, fields: 0, parts: 2 },
   });
 
   app.setErrorHandler(async (error, req, reply: FastifyReply) => {
@@ -130,8 +138,12 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
       const tempPath = join(tempDir(uploadDir), `${randomUUID()}.part`);
       let stored = false;
       try {
-        const file = await req.file({ throwFileSizeLimit: true });
-        if (file === undefined) throw new HttpError('BAD_REQUEST', 'No file in the request');
+        const parts = req.parts();
+        const first = await parts.next();
+        if (first.done === true || first.value.type !== 'file') {
+          throw new HttpError('BAD_REQUEST', 'Send multipart/form-data with exactly one file');
+        }
+        const file = first.value;
         const inspector = new ContentInspector(file.mimetype);
         await pipeline(
           file.file,
@@ -140,6 +152,10 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
         );
         if (file.file.truncated) {
           throw new HttpError('PAYLOAD_TOO_LARGE', 'The file is larger than the upload limit');
+        }
+        // Exactly one file: anything after it refuses the whole request.
+        if ((await parts.next()).done !== true) {
+          throw new HttpError('BAD_REQUEST', 'Send multipart/form-data with exactly one file');
         }
         const { contentType, size, sha256 } = inspector.result();
         await fsyncPath(tempPath);

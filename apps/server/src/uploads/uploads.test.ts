@@ -294,6 +294,7 @@ describe('attachment upload and download routes', () => {
       'text/csv',
     );
     const before = await storedFiles();
+    let sawTempFile = false;
     await new Promise<void>((done) => {
       const req = request({
         host: '127.0.0.1',
@@ -306,17 +307,57 @@ describe('attachment upload and download routes', () => {
           'content-length': body.length,
         },
       });
-      req.on('error', () => done());
+      req.on('error', () => undefined);
       req.write(body.subarray(0, body.length / 2));
-      // Give the server time to open the temp file before the socket goes.
-      setTimeout(() => {
+      // Abort only once the server is writing the temp file, so the cleanup is what is tested.
+      void (async () => {
+        for (let i = 0; i < 100 && !sawTempFile; i++) {
+          sawTempFile = (await tempFiles()).length > 0;
+          if (!sawTempFile) await new Promise((r) => setTimeout(r, 20));
+        }
         req.destroy();
         done();
-      }, 300);
+      })();
     });
+    expect(sawTempFile).toBe(true);
     for (let i = 0; i < 100 && (await tempFiles()).length > 0; i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
+    expect(await tempFiles()).toEqual([]);
+    expect(await storedFiles()).toEqual(before);
+  });
+
+  it('refuses a request with two files or none with 400 and keeps nothing', async () => {
+    const before = await storedFiles();
+    const boundary = 'twofiles';
+    const part = (name: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\n` +
+      `Content-Type: text/csv\r\n\r\na,b\n1,2\n\r\n`;
+    for (const payload of [
+      `${part('a.csv')}${part('b.csv')}--${boundary}--\r\n`,
+      `--${boundary}--\r\n`,
+    ]) {
+      const res = await s.app.inject({
+        method: 'POST',
+        url: `/v1/orgs/${org.orgId}/invoices/${org.invoiceId}/attachments`,
+        headers: {
+          authorization: `Bearer ${accountant.idToken}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+        },
+        payload,
+      });
+      expect(res.statusCode).toBe(400);
+    }
+    const json = await s.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${org.orgId}/invoices/${org.invoiceId}/attachments`,
+      headers: {
+        authorization: `Bearer ${accountant.idToken}`,
+        'content-type': 'application/json',
+      },
+      payload: '{}',
+    });
+    expect(json.statusCode).toBe(400);
     expect(await tempFiles()).toEqual([]);
     expect(await storedFiles()).toEqual(before);
   });
