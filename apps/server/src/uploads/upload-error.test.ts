@@ -14,6 +14,9 @@ describe('uploadError', () => {
     expect(uploadError(tooLarge)).toMatchObject({ statusCode: 413 });
     const files = Object.assign(new Error('files'), { code: 'FST_FILES_LIMIT', statusCode: 413 });
     expect(uploadError(files)).toMatchObject({ statusCode: 400, code: 'BAD_REQUEST' });
+    for (const message of ['Multipart: Boundary not found', 'Unexpected end of multipart data']) {
+      expect(uploadError(new Error(message))).toMatchObject({ statusCode: 400 });
+    }
   });
 
   it('keeps refusals as they are and leaves real failures to the 500 handler', () => {

@@ -1,5 +1,8 @@
 import { HttpError } from './http-error.js';
 
+const BUSBOY_MALFORMED =
+  /^(Multipart: |Unexpected end of (form|file|multipart data)|Malformed part header|Missing Content-Type|Unsupported content type)/;
+
 /** Maps what can go wrong while receiving a file to an answer; anything else is a real 500. */
 export function uploadError(error: unknown): unknown {
   if (error instanceof HttpError) return error;
@@ -14,6 +17,10 @@ export function uploadError(error: unknown): unknown {
     e.code === 'FST_FIELDS_LIMIT'
   ) {
     return new HttpError('BAD_REQUEST', 'Send multipart/form-data with exactly one file');
+  }
+  // busboy reports a malformed body with plain Errors; they are the client's mistake.
+  if (error instanceof Error && e.code === undefined && BUSBOY_MALFORMED.test(error.message)) {
+    return new HttpError('BAD_REQUEST', `Malformed multipart body: ${error.message}`);
   }
   if (e.code === 'FST_REQ_FILE_TOO_LARGE' || e.statusCode === 413) {
     return new HttpError('PAYLOAD_TOO_LARGE', 'The file is larger than the upload limit');

@@ -362,6 +362,28 @@ describe('attachment upload and download routes', () => {
     expect(await storedFiles()).toEqual(before);
   });
 
+  it('answers malformed multipart bodies with 400, never 500', async () => {
+    const bodies: [string, string][] = [
+      ['multipart/form-data', 'no boundary'],
+      ['multipart/form-data; boundary=x', 'garbage without any boundary'],
+      [
+        'multipart/form-data; boundary=x',
+        '--x\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n' +
+          'Content-Type: text/csv\r\n\r\na,b\n1,2',
+      ],
+    ];
+    for (const [contentType, payload] of bodies) {
+      const res = await s.app.inject({
+        method: 'POST',
+        url: `/v1/orgs/${org.orgId}/invoices/${org.invoiceId}/attachments`,
+        headers: { authorization: `Bearer ${accountant.idToken}`, 'content-type': contentType },
+        payload,
+      });
+      expect(res.statusCode, payload).toBe(400);
+    }
+    expect(await tempFiles()).toEqual([]);
+  });
+
   it('removes the file when attachment.delete succeeds through tRPC', async () => {
     const res = await upload(org, accountant.idToken, PNG);
     const id = res.json<{ id: string }>().id;
