@@ -156,6 +156,8 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
           updatedAt: now,
         };
         try {
+          // The rename itself must survive a crash before the metadata points at it.
+          await fsyncPath(dirname(finalPath));
           await withTransaction(db.client, async (session) => {
             await db.collections.attachments.insertOne(doc, { session });
             await recordAudit(
@@ -179,6 +181,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
             );
           });
         } catch (error) {
+          // Stored but not recorded: nobody could ever download it, so it goes.
           await rm(finalPath, { force: true });
           throw error;
         }
