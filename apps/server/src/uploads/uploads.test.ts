@@ -140,6 +140,12 @@ describe('attachment upload and download routes', () => {
       .sort();
   }
 
+  /** Some cases need a real socket (aborts, early answers); inject cannot show them. */
+  async function listeningPort(): Promise<number> {
+    if (!s.app.server.listening) await s.app.listen({ port: 0, host: '127.0.0.1' });
+    return (s.app.server.address() as AddressInfo).port;
+  }
+
   async function tempFiles(): Promise<string[]> {
     return readdir(join(s.config.UPLOAD_DIR, '.tmp'));
   }
@@ -286,8 +292,7 @@ describe('attachment upload and download routes', () => {
   });
 
   it('removes the temp file when the client aborts half-way', async () => {
-    await s.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = s.app.server.address() as AddressInfo;
+    const port = await listeningPort();
     const { body, contentType } = multipartBody(
       Buffer.alloc(LIMIT - 100, 0x61),
       'big.csv',
@@ -381,6 +386,38 @@ describe('attachment upload and download routes', () => {
       });
       expect(res.statusCode, payload).toBe(400);
     }
+    expect(await tempFiles()).toEqual([]);
+  });
+
+  it('answers 413 over a real socket while the client is still sending', async () => {
+    const port = await listeningPort();
+    const { body, contentType } = multipartBody(
+      Buffer.alloc(LIMIT * 4, 0x61),
+      'big.csv',
+      'text/csv',
+    );
+    const status = await new Promise<number>((done, fail) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: `/v1/orgs/${org.orgId}/invoices/${org.invoiceId}/attachments`,
+          headers: {
+            authorization: `Bearer ${accountant.idToken}`,
+            'content-type': contentType,
+            'content-length': body.length,
+          },
+        },
+        (res) => {
+          res.resume();
+          done(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', fail);
+      req.end(body);
+    });
+    expect(status).toBe(413);
     expect(await tempFiles()).toEqual([]);
   });
 
