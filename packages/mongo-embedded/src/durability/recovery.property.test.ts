@@ -3,7 +3,7 @@
  * with appends racing them) and restarts, recovery yields exactly the in-memory fold of
  * every acknowledged op.
  */
-import { appendFile, readdir, stat, truncate } from 'node:fs/promises';
+import { appendFile, readFile, readdir, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -158,10 +158,18 @@ describe('recovery property', () => {
             }
             expect(await readdir(join(dir, 'journal'))).toEqual(['j-000000000001.wal']);
             await d.close();
+            const original = await readFile(segment);
             const cut = Math.floor(cutAt * (ends.at(-1) ?? 0));
             await truncate(segment, cut);
             await appendFile(segment, garbage);
-            const whole = ends.filter((end) => end <= cut).length;
+            // An append survives when its bytes are all there as written. The garbage may
+            // happen to restore the cut bytes exactly (a BSON payload ends in 0x00, so a 1-byte
+            // cut followed by garbage [0] is the original record): count by content, not offset.
+            const damaged = await readFile(segment);
+            const whole = ends.filter(
+              (end) =>
+                damaged.length >= end && damaged.subarray(0, end).equals(original.subarray(0, end)),
+            ).length;
 
             const again = await createFileDurability({ dbPath: dir, fsync: false });
             const state = await again.recover();
@@ -169,7 +177,17 @@ describe('recovery property', () => {
             expect(plain(state)).toEqual(plain(fold(appends.slice(0, whole).flat()).build()));
           }),
       ),
-      { numRuns: 150 },
+      {
+        numRuns: 150,
+        // Found by CI: a 1-byte cut "repaired" by garbage [0] restores the record exactly.
+        examples: [
+          [
+            [[{ op: 'put', ns: 'a.x', doc: { _id: 0, v: 0 } }]],
+            0.9855072463768115,
+            Uint8Array.from([0]),
+          ],
+        ],
+      },
     );
   }, 120_000);
 });
