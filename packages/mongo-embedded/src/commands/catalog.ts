@@ -160,65 +160,26 @@ export function listCollections(ctx: CommandContext, command: Document): Documen
   return { cursor: { id, ns, firstBatch: batch }, ok: 1 };
 }
 
-const INDEX_OPTIONS = new Set([
-  'v',
-  'key',
-  'name',
-  'unique',
-  'sparse',
-  'partialFilterExpression',
-  'expireAfterSeconds',
-  'background',
-  'collation',
-  'hidden',
-]);
-
 function indexNameOf(key: Document): string {
   return Object.entries(key)
     .map(([field, dir]) => `${field}_${String(dir)}`)
     .join('_');
 }
 
-function parseIndexSpec(raw: Document): IndexSpec {
-  const key: unknown = raw.key;
-  if (!isDocument(key) || Object.keys(key).length === 0) {
-    throw new MongoCommandError(ErrorCode.CannotCreateIndex, 'Index keys cannot be empty.');
-  }
-  for (const [field, dir] of Object.entries(key)) {
-    if (dir !== 1 && dir !== -1) {
-      const kind = typeof dir === 'string' ? dir : String(dir);
-      throw new MongoCommandError(
-        ErrorCode.CannotCreateIndex,
-        `mongo-embedded supports only ascending/descending indexes, not '${kind}' on '${field}'`,
-      );
-    }
-  }
-  for (const option of Object.keys(raw)) {
-    if (!INDEX_OPTIONS.has(option)) {
-      throw new MongoCommandError(
-        ErrorCode.InvalidIndexSpecificationOption,
-        `The field '${option}' is not valid for an index specification.`,
-      );
-    }
-  }
-  const name: unknown = raw.name === undefined ? indexNameOf(key) : raw.name;
-  if (typeof name !== 'string' || name.length === 0)
-    throw new MongoCommandError(
-      ErrorCode.CannotCreateIndex,
-      'index name must be a non-empty string',
-    );
-  const spec: IndexSpec = { v: 2, key, name };
-  if (raw.unique === true) spec.unique = true;
-  if (raw.sparse === true) spec.sparse = true;
-  if (isDocument(raw.partialFilterExpression))
-    spec.partialFilterExpression = raw.partialFilterExpression;
-  if (typeof raw.expireAfterSeconds === 'number') spec.expireAfterSeconds = raw.expireAfterSeconds;
-  return spec;
+/**
+ * Fills in the default index name (`a_1_b_-1`), the one thing the command adds. Everything
+ * else (key pattern, options and their types) is validated once, with MongoDB's codes, by the
+ * storage's `normalizeIndexSpec`.
+ */
+function withDefaultName(raw: Document): IndexSpec {
+  const spec =
+    raw.name === undefined && isDocument(raw.key) ? { ...raw, name: indexNameOf(raw.key) } : raw;
+  return spec as IndexSpec;
 }
 
 export async function createIndexes(ctx: CommandContext, command: Document): Promise<Document> {
   const ns = collectionNamespace(ctx, command, 'createIndexes');
-  const specs = documentArray(command, 'indexes', true).map(parseIndexSpec);
+  const specs = documentArray(command, 'indexes', true).map(withDefaultName);
   if (specs.length === 0) throw badValue('Must specify at least one index.');
   const result = await ctx.server.storage.createIndexes(ns, specs);
   ctx.server.clock.tick();
