@@ -7,6 +7,7 @@ import {
   createIssued,
   expectCode,
   setupOrg,
+  storedInvoice,
   type OrgFixture,
 } from '../invoice/fixtures.js';
 
@@ -22,12 +23,7 @@ describe('credit notes', () => {
   });
   afterAll(() => h.close());
 
-  async function stored(invoiceId: string) {
-    const doc = await h.db.collections.invoices.findOne({ _id: new ObjectId(invoiceId) });
-    if (!doc) throw new Error('invoice vanished');
-    expect(doc.amountDue).toBe(doc.total - doc.amountPaid - doc.amountCredited);
-    return doc;
-  }
+  const stored = (invoiceId: string) => storedInvoice(h, invoiceId);
 
   it('credits by amount or by lines, in its own gapless series, updating the invoice balance', async () => {
     const invoice = await createIssued(fx, customerId); // total 12000

@@ -1,9 +1,9 @@
-import { createDb, reconcileIndexes, type CustomerDoc } from '@invoice/db';
+import { createDb, reconcileIndexes, type CustomerDoc, type InvoiceDoc } from '@invoice/db';
 import { testDatabaseName } from '@invoice/vitest-config/database-name';
 import type { NumberingInput, Role } from '@invoice/validators';
 import { ObjectId } from 'mongodb';
 import pino from 'pino';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { createCaller, createContextInner, type AuthUser } from '../../src/index.js';
 import { makeUser, mutableClock, type Harness } from '../harness.js';
 
@@ -169,4 +169,15 @@ export async function expectCode(promise: Promise<unknown>, code: string): Promi
     return (error as Error).message;
   }
   throw new Error(`expected ${code}, but the call succeeded`);
+}
+
+/**
+ * The invoice as stored, after checking the balance invariant every money change must keep:
+ * amountDue = total − amountPaid − amountCredited.
+ */
+export async function storedInvoice(h: Harness, invoiceId: string): Promise<InvoiceDoc> {
+  const doc = await h.db.collections.invoices.findOne({ _id: new ObjectId(invoiceId) });
+  if (!doc) throw new Error('invoice vanished');
+  expect(doc.amountDue).toBe(doc.total - doc.amountPaid - doc.amountCredited);
+  return doc;
 }

@@ -7,6 +7,7 @@ import {
   createIssued,
   expectCode,
   setupOrg,
+  storedInvoice,
   type OrgFixture,
 } from '../invoice/fixtures.js';
 
@@ -22,11 +23,8 @@ describe('payments', () => {
   });
   afterAll(() => h.close());
 
-  /** The stored invoice keeps amountDue = total − amountPaid − amountCredited, always. */
   async function storedBalance(invoiceId: string) {
-    const doc = await h.db.collections.invoices.findOne({ _id: new ObjectId(invoiceId) });
-    if (!doc) throw new Error('invoice vanished');
-    expect(doc.amountDue).toBe(doc.total - doc.amountPaid - doc.amountCredited);
+    const doc = await storedInvoice(h, invoiceId);
     return { status: doc.status, amountPaid: doc.amountPaid, amountDue: doc.amountDue };
   }
 
