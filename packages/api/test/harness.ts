@@ -28,17 +28,22 @@ export function mutableClock(start: Date | string = '2026-03-15T10:00:00Z'): Mut
 
 const silent = pino({ level: 'silent' });
 
-export async function createHarness(suite: string): Promise<Harness> {
-  const db = createDb({ uri: inject('mongoUri'), dbName: testDatabaseName(suite) });
+/**
+ * `shareWith` opens a second client on an existing harness's database (same clock), like a
+ * second server process; closing it leaves the database to its owner.
+ */
+export async function createHarness(suite: string, shareWith?: Harness): Promise<Harness> {
+  const dbName = shareWith ? shareWith.db.db.databaseName : testDatabaseName(suite);
+  const db = createDb({ uri: inject('mongoUri'), dbName });
   await reconcileIndexes(db.db);
-  const clock = mutableClock();
+  const clock = shareWith?.clock ?? mutableClock();
   return {
     db,
     clock,
     caller: (user) =>
       createCaller(createContextInner({ db, log: silent, user, clock, requestId: 'test' })),
     close: async () => {
-      await db.db.dropDatabase();
+      if (!shareWith) await db.db.dropDatabase();
       await db.close();
     },
   };

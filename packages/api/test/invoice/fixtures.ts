@@ -1,42 +1,9 @@
-import { createDb, reconcileIndexes, type CustomerDoc, type InvoiceDoc } from '@invoice/db';
-import { testDatabaseName } from '@invoice/vitest-config/database-name';
+import type { CustomerDoc, InvoiceDoc } from '@invoice/db';
 import type { NumberingInput, Role } from '@invoice/validators';
 import { ObjectId } from 'mongodb';
-import pino from 'pino';
-import { expect, inject } from 'vitest';
-import { createCaller, createContextInner, type AuthUser } from '../../src/index.js';
-import { makeUser, mutableClock, type Harness } from '../harness.js';
-
-/**
- * Like `createHarness`, but the driver polls the server instead of streaming `hello`. The
- * embedded server answers an awaitable hello without the `moreToCome` flag, so a streaming
- * monitor fails its first awaited heartbeat (after heartbeatFrequencyMS, 10 s) and clears the
- * pool, failing every operation in flight. Suites that run longer than that use this until the
- * embedded server streams; `serverMonitoringMode=poll` is a documented driver option and
- * changes nothing else against a real MongoDB.
- */
-export async function createPollingHarness(
-  suite: string,
-  /** Another client of an existing harness's database, like a second server process. */
-  shareWith?: Harness,
-): Promise<Harness> {
-  const uri = new URL(inject('mongoUri'));
-  uri.searchParams.set('serverMonitoringMode', 'poll');
-  const dbName = shareWith ? shareWith.db.db.databaseName : testDatabaseName(suite);
-  const db = createDb({ uri: uri.toString(), dbName });
-  await reconcileIndexes(db.db);
-  const clock = shareWith?.clock ?? mutableClock();
-  const log = pino({ level: 'silent' });
-  return {
-    db,
-    clock,
-    caller: (user) => createCaller(createContextInner({ db, log, user, clock, requestId: 'test' })),
-    close: async () => {
-      if (!shareWith) await db.db.dropDatabase();
-      await db.close();
-    },
-  };
-}
+import { expect } from 'vitest';
+import type { AuthUser } from '../../src/index.js';
+import { makeUser, type Harness } from '../harness.js';
 
 export interface OrgFixture {
   orgId: string;

@@ -1,14 +1,7 @@
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness } from '../harness.js';
-import {
-  addCustomer,
-  createDraft,
-  createPollingHarness,
-  expectCode,
-  setupOrg,
-  type OrgFixture,
-} from './fixtures.js';
+import { createHarness, type Harness } from '../harness.js';
+import { addCustomer, createDraft, expectCode, setupOrg, type OrgFixture } from './fixtures.js';
 
 const CONCURRENT_ISSUES = 500;
 
@@ -16,7 +9,7 @@ describe('gapless invoice numbering', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await createPollingHarness('invoice-numbering');
+    h = await createHarness('invoice-numbering');
   });
   afterAll(() => h.close());
 
@@ -75,7 +68,7 @@ describe('gapless invoice numbering', () => {
   }) => {
     // Each client queues its own issues per org, so here the two clients really race for the
     // counter document: the write conflicts are resolved by the transaction retries alone.
-    const other = await createPollingHarness('invoice-numbering-2', h);
+    const other = await createHarness('invoice-numbering-2', h);
     try {
       const fx = await setupOrg(h);
       const customerId = await addCustomer(h, fx.orgId);
