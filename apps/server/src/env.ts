@@ -70,6 +70,11 @@ const envSchema = z
       .max(16 * 1024 * 1024)
       .default(1024 * 1024),
     TRPC_MAX_BATCH: z.coerce.number().int().min(1).max(100).default(20),
+    /**
+     * Serve ordinary tRPC queries and mutations (JSON, non-streaming) without the official
+     * adapter's Fetch Request/Response conversion; `false` sends every request through the adapter.
+     */
+    TRPC_FAST_PATH: booleanString.default(true),
     CORS_ORIGINS: csv.default([]),
     TRUST_PROXY: booleanString.default(false),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),

@@ -1,93 +1,122 @@
-import { ObjectId, type Filter } from 'mongodb';
-import { badRequest } from '../domain/errors.js';
+import { ObjectId, type Document, type Filter } from 'mongodb';
+import { z } from 'zod';
+import { badRequest } from '../../domain/errors.js';
 
-/** The kinds of sort keys a cursor can carry; each is re-validated on decode. */
-export type CursorKind = 'string' | 'date' | 'objectId';
+/** A sort key value as it sits in a document: a date, a calendar date string, an amount, or null. */
+export type SortValue = Date | string | number | null;
 
-type ValueOf<K extends CursorKind> = K extends 'string'
-  ? string
-  : K extends 'date'
-    ? Date
-    : ObjectId;
+export type SortDirection = 'asc' | 'desc';
 
-export type CursorValues<K extends readonly CursorKind[]> = { [I in keyof K]: ValueOf<K[I]> };
-
-const MAX_CURSOR_STRING = 400;
-
-function encodeValue(value: string | Date | ObjectId): string {
-  if (value instanceof Date) return value.toISOString();
-  if (value instanceof ObjectId) return value.toHexString();
-  return value;
+/** Where a page ends: the sort field and direction it was made for, and the last item's keys. */
+export interface CursorPosition {
+  sort: string;
+  direction: SortDirection;
+  value: SortValue;
+  id: ObjectId;
 }
 
-/** base64url of the last item's sort keys, so a page never depends on offsets. */
-export function encodeCursor(values: readonly (string | Date | ObjectId)[]): string {
-  return Buffer.from(JSON.stringify(values.map(encodeValue)), 'utf8').toString('base64url');
+const encodedValue = z.union([
+  z.strictObject({ t: z.literal('date'), v: z.iso.datetime() }),
+  z.strictObject({ t: z.literal('string'), v: z.string().max(64) }),
+  z.strictObject({ t: z.literal('number'), v: z.number().int().min(0) }),
+  z.strictObject({ t: z.literal('null') }),
+]);
+
+const encodedCursor = z.strictObject({
+  s: z.string().max(32),
+  d: z.enum(['asc', 'desc']),
+  k: encodedValue,
+  id: z.string().regex(/^[0-9a-f]{24}$/),
+});
+
+function encodeValue(value: SortValue): z.infer<typeof encodedValue> {
+  if (value === null) return { t: 'null' };
+  if (value instanceof Date) return { t: 'date', v: value.toISOString() };
+  if (typeof value === 'number') return { t: 'number', v: value };
+  return { t: 'string', v: value };
 }
 
-function invalidCursor(): Error {
-  return badRequest('Invalid cursor: pass nextCursor from a previous page unchanged');
+export function encodeCursor(position: CursorPosition): string {
+  const json = JSON.stringify({
+    s: position.sort,
+    d: position.direction,
+    k: encodeValue(position.value),
+    id: position.id.toHexString(),
+  });
+  return Buffer.from(json, 'utf8').toString('base64url');
 }
+
+const INVALID_CURSOR = 'Invalid cursor: pass the nextCursor of a previous page unchanged';
 
 /**
- * Decodes a cursor made by `encodeCursor` with the same kinds. Anything else (edited, from
- * another list, truncated) is a BAD_REQUEST, never a 500 and never a query operator.
+ * Decodes and validates a cursor; anything malformed, or made for another sort order, is a
+ * BAD_REQUEST (never a 500, never a query built from unchecked input).
  */
-export function decodeCursor<const K extends readonly CursorKind[]>(
+export function decodeCursor(
   cursor: string,
-  kinds: K,
-): CursorValues<K> {
-  let parsed: unknown;
+  sort: string,
+  direction: SortDirection,
+): CursorPosition {
+  let raw: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw invalidCursor();
+    throw badRequest(INVALID_CURSOR);
   }
-  if (!Array.isArray(parsed) || parsed.length !== kinds.length) throw invalidCursor();
-  return kinds.map((kind, index) => {
-    const raw: unknown = parsed[index];
-    if (typeof raw !== 'string' || raw.length > MAX_CURSOR_STRING) throw invalidCursor();
-    if (kind === 'objectId') {
-      if (!/^[0-9a-f]{24}$/.test(raw)) throw invalidCursor();
-      return new ObjectId(raw);
-    }
-    if (kind === 'date') {
-      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(raw)) throw invalidCursor();
-      const date = new Date(raw);
-      if (Number.isNaN(date.getTime())) throw invalidCursor();
-      return date;
-    }
-    return raw;
-  }) as CursorValues<K>;
+  const parsed = encodedCursor.safeParse(raw);
+  if (!parsed.success) throw badRequest(INVALID_CURSOR);
+  const { s, d, k, id } = parsed.data;
+  if (s !== sort || d !== direction) {
+    throw badRequest('This cursor belongs to another sort order; start again without a cursor');
+  }
+  const value: SortValue = k.t === 'null' ? null : k.t === 'date' ? new Date(k.v) : k.v;
+  return { sort: s, direction: d, value, id: new ObjectId(id) };
 }
 
 /**
- * Keyset condition "after (value, id)" for a sort on `field` then `_id`, both in `direction`.
- * Values are typed (string, Date, ObjectId) before they reach the filter.
+ * The filter for "strictly after this position" in the order `{ [field]: dir, _id: dir }`.
+ * MongoDB sorts null before every string, number and date, so nulls come first ascending and
+ * last descending; a comparison such as `$gt: 'x'` never matches null (type bracketing).
  */
-export function afterKey<T>(
-  field: string,
-  direction: 'asc' | 'desc',
-  value: string | Date,
-  id: ObjectId,
-): Filter<T> {
-  const op = direction === 'asc' ? '$gt' : '$lt';
-  return {
-    $or: [{ [field]: { [op]: value } }, { [field]: value, _id: { [op]: id } }],
-  } as Filter<T>;
+export function afterCursorFilter(field: string, position: CursorPosition): Filter<Document> {
+  const { value, id, direction } = position;
+  const idAfter = direction === 'asc' ? { $gt: id } : { $lt: id };
+  if (value === null) {
+    return direction === 'asc'
+      ? { $or: [{ [field]: null, _id: idAfter }, { [field]: { $ne: null } }] }
+      : { [field]: null, _id: idAfter };
+  }
+  const valueAfter = direction === 'asc' ? { $gt: value } : { $lt: value };
+  const branches: Filter<Document>[] = [{ [field]: valueAfter }, { [field]: value, _id: idAfter }];
+  if (direction === 'desc') branches.push({ [field]: null });
+  return { $or: branches };
 }
 
-/** Splits a `limit + 1` fetch into the page and the cursor of its last item. */
-export function toPage<D, I>(
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/**
+ * Builds a page from `limit + 1` fetched documents: the extra one only says whether a next page
+ * exists; the cursor points at the last item returned.
+ */
+export function toPage<D extends { _id: ObjectId }, T>(
   docs: D[],
   limit: number,
-  toItem: (doc: D) => I,
-  cursorOf: (doc: D) => readonly (string | Date | ObjectId)[],
-): { items: I[]; nextCursor: string | null } {
-  const pageDocs = docs.slice(0, limit);
-  const last = pageDocs[pageDocs.length - 1];
+  sort: string,
+  direction: SortDirection,
+  sortValue: (doc: D) => SortValue,
+  map: (doc: D) => T,
+): Page<T> {
+  const hasMore = docs.length > limit;
+  const kept = hasMore ? docs.slice(0, limit) : docs;
+  const last = kept.at(-1);
   return {
-    items: pageDocs.map(toItem),
-    nextCursor: docs.length > limit && last !== undefined ? encodeCursor(cursorOf(last)) : null,
+    items: kept.map(map),
+    nextCursor:
+      hasMore && last
+        ? encodeCursor({ sort, direction, value: sortValue(last), id: last._id })
+        : null,
   };
 }
