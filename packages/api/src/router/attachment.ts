@@ -8,7 +8,7 @@ import {
 import { ObjectId, type Filter } from 'mongodb';
 import { notFound } from '../domain/errors.js';
 import { toAttachment } from '../mappers/attachment.js';
-import { afterKey, decodeCursor, toPage } from '../services/cursor.js';
+import { afterCursorFilter, decodeCursor, toPage } from '../services/cursor.js';
 import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { orgProcedure, router } from '../trpc.js';
 
@@ -27,15 +27,15 @@ export const attachmentRouter = router({
       if (!invoice) throw notFound('Invoice');
       const clauses: Filter<AttachmentDoc>[] = [{ orgId: ctx.org._id, invoiceId }];
       if (input.cursor !== undefined) {
-        const [createdAt, id] = decodeCursor(input.cursor, ['date', 'objectId'] as const);
-        clauses.push(afterKey<AttachmentDoc>('createdAt', 'desc', createdAt, id));
+        const position = decodeCursor(input.cursor, 'createdAt', 'desc');
+        clauses.push(afterCursorFilter('createdAt', position));
       }
       const docs = await ctx.db.collections.attachments
         .find({ $and: clauses })
         .sort({ createdAt: -1, _id: -1 })
         .limit(input.limit + 1)
         .toArray();
-      return toPage(docs, input.limit, toAttachment, (doc) => [doc.createdAt, doc._id]);
+      return toPage(docs, input.limit, 'createdAt', 'desc', (doc) => doc.createdAt, toAttachment);
     }),
 
   /**

@@ -2,7 +2,7 @@ import type { AuditEventDoc } from '@invoice/db';
 import { auditListInput, auditListOutput } from '@invoice/validators';
 import { ObjectId, type Filter } from 'mongodb';
 import { toAuditEvent, toStoredEntityType } from '../mappers/audit.js';
-import { afterKey, decodeCursor, toPage } from '../services/cursor.js';
+import { afterCursorFilter, decodeCursor, toPage } from '../services/cursor.js';
 import { orgProcedure, router } from '../trpc.js';
 
 export const auditRouter = router({
@@ -19,14 +19,14 @@ export const auditRouter = router({
         clauses.push({ 'entity.id': new ObjectId(input.entityId) });
       }
       if (input.cursor !== undefined) {
-        const [at, id] = decodeCursor(input.cursor, ['date', 'objectId'] as const);
-        clauses.push(afterKey<AuditEventDoc>('at', 'desc', at, id));
+        const position = decodeCursor(input.cursor, 'at', 'desc');
+        clauses.push(afterCursorFilter('at', position));
       }
       const docs = await ctx.db.collections.auditEvents
         .find({ $and: clauses })
         .sort({ at: -1, _id: -1 })
         .limit(input.limit + 1)
         .toArray();
-      return toPage(docs, input.limit, toAuditEvent, (doc) => [doc.at, doc._id]);
+      return toPage(docs, input.limit, 'at', 'desc', (doc) => doc.at, toAuditEvent);
     }),
 });

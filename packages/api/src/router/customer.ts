@@ -12,7 +12,7 @@ import { ObjectId, type ClientSession, type Filter } from 'mongodb';
 import type { OrgCallContext } from '../context.js';
 import { notFound, preconditionFailed } from '../domain/errors.js';
 import { toCustomer } from '../mappers/customer.js';
-import { afterKey, decodeCursor, toPage } from '../services/cursor.js';
+import { afterCursorFilter, decodeCursor, toPage } from '../services/cursor.js';
 import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { escapeRegExp } from '../services/regex.js';
 import { orgProcedure, router } from '../trpc.js';
@@ -143,11 +143,8 @@ export const customerRouter = router({
         });
       }
       if (input.cursor !== undefined) {
-        const [value, id] =
-          field === 'createdAt'
-            ? decodeCursor(input.cursor, ['date', 'objectId'] as const)
-            : decodeCursor(input.cursor, ['string', 'objectId'] as const);
-        clauses.push(afterKey<CustomerDoc>(field, input.direction, value, id));
+        const position = decodeCursor(input.cursor, field, input.direction);
+        clauses.push(afterCursorFilter(field, position));
       }
       const order = input.direction === 'asc' ? 1 : -1;
       const docs = await ctx.db.collections.customers
@@ -155,10 +152,14 @@ export const customerRouter = router({
         .sort({ [field]: order, _id: order })
         .limit(input.limit + 1)
         .toArray();
-      return toPage(docs, input.limit, toCustomer, (doc) => [
-        field === 'createdAt' ? doc.createdAt : doc.nameLower,
-        doc._id,
-      ]);
+      return toPage(
+        docs,
+        input.limit,
+        field,
+        input.direction,
+        (doc) => (field === 'createdAt' ? doc.createdAt : doc.nameLower),
+        toCustomer,
+      );
     }),
 
   /** Hides the customer from lists and new invoices; issued invoices keep their snapshot. */

@@ -21,12 +21,7 @@ import { toInvoice } from '../mappers/invoice.js';
 import { escapeRegExp } from '../services/regex.js';
 import { auditStatusChange } from '../services/invoices/balance.js';
 import { computeInvoiceContent } from '../services/invoices/compute.js';
-import {
-  afterCursorFilter,
-  decodeCursor,
-  toPage,
-  type SortValue,
-} from '../services/invoices/cursor.js';
+import { afterCursorFilter, decodeCursor, toPage, type SortValue } from '../services/cursor.js';
 import { issueInvoice } from '../services/invoices/issue.js';
 import { findBillableCustomer, loadInvoice } from '../services/invoices/load.js';
 import { serializePerKey } from '../services/invoices/serialize.js';

@@ -1,6 +1,6 @@
 import { ObjectId } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../../domain/errors.js';
+import { DomainError } from '../domain/errors.js';
 import { afterCursorFilter, decodeCursor, encodeCursor } from './cursor.js';
 
 describe('keyset cursors', () => {
@@ -22,6 +22,13 @@ describe('keyset cursors', () => {
       forge({ s: 's', d: 'asc', k: { t: 'string', v: { $ne: null } }, id: id.toHexString() }),
       forge({ s: 's', d: 'asc', k: { t: 'number', v: -1 }, id: id.toHexString() }),
       forge({ s: 's', d: 'asc', k: { t: 'null' }, id: 'zz' }),
+      forge({ s: 's', d: 'asc', k: { t: 'string', v: 'x'.repeat(401) }, id: id.toHexString() }),
+      forge({
+        s: 's',
+        d: 'asc',
+        k: { t: 'date', v: '2026-13-45T99:99:99.000Z' },
+        id: id.toHexString(),
+      }),
       encodeCursor({ sort: 'other', direction: 'asc', value: 1, id }),
       encodeCursor({ sort: 's', direction: 'desc', value: 1, id }),
     ];

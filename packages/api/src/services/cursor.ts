@@ -1,6 +1,6 @@
 import { ObjectId, type Document, type Filter } from 'mongodb';
 import { z } from 'zod';
-import { badRequest } from '../../domain/errors.js';
+import { badRequest } from '../domain/errors.js';
 
 /** A sort key value as it sits in a document: a date, a calendar date string, an amount, or null. */
 export type SortValue = Date | string | number | null;
@@ -17,7 +17,7 @@ export interface CursorPosition {
 
 const encodedValue = z.union([
   z.strictObject({ t: z.literal('date'), v: z.iso.datetime() }),
-  z.strictObject({ t: z.literal('string'), v: z.string().max(64) }),
+  z.strictObject({ t: z.literal('string'), v: z.string().max(400) }),
   z.strictObject({ t: z.literal('number'), v: z.number().int().min(0) }),
   z.strictObject({ t: z.literal('null') }),
 ]);

@@ -1,5 +1,5 @@
 import type { Collection, Document, Filter, ObjectId } from 'mongodb';
-import { afterCursorFilter, decodeCursor, toPage, type Page } from './cursor.js';
+import { afterCursorFilter, decodeCursor, toPage, type Page } from '../cursor.js';
 import { loadInvoice } from './load.js';
 import type { OrgCallContext } from '../../context.js';
 
