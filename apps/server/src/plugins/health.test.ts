@@ -81,6 +81,13 @@ describe('health', () => {
       const res = await tight.app.inject({ method: 'GET', url: '/health/ready' });
       expect(res.statusCode).toBe(503);
       expect(res.json()).toMatchObject({ checks: { disk: { ok: false } } });
+      // The same numbers on /metrics, so an alert fires on them before readiness fails.
+      const metrics = (await tight.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const value = (name: string) =>
+        Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN);
+      expect(value('upload_dir_min_free_bytes')).toBe(Number.MAX_SAFE_INTEGER);
+      expect(value('upload_dir_free_bytes')).toBeGreaterThan(0);
+      expect(value('upload_dir_free_bytes')).toBeLessThan(Number.MAX_SAFE_INTEGER);
     } finally {
       await tight.close();
     }

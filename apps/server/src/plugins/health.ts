@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Database } from '@invoice/db';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
+import { Gauge } from 'prom-client';
 
 export interface HealthPluginOptions {
   db: Database;
@@ -62,6 +63,22 @@ const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app, option
     shuttingDown = true;
   });
 
+  // The disk check as metrics, so alerts fire before readiness fails (read at scrape time).
+  new Gauge({
+    name: 'upload_dir_free_bytes',
+    help: 'Free bytes available to the server on the upload volume (statfs of UPLOAD_DIR)',
+    registers: [app.metrics.registry],
+    async collect() {
+      const stats = await statfs(options.uploadDir).catch(() => null);
+      if (stats) this.set(stats.bavail * stats.bsize);
+    },
+  });
+  new Gauge({
+    name: 'upload_dir_min_free_bytes',
+    help: 'Readiness fails below this many free bytes on the upload volume (MIN_FREE_DISK_BYTES)',
+    registers: [app.metrics.registry],
+  }).set(options.minFreeBytes);
+
   app.get('/health/live', { logLevel: 'warn' }, async () => ({
     status: 'ok' as const,
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
@@ -102,4 +119,4 @@ const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app, option
   });
 };
 
-export default fp(healthPlugin, { name: 'health', fastify: '5.x' });
+export default fp(healthPlugin, { name: 'health', fastify: '5.x', dependencies: ['metrics'] });
