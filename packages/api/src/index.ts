@@ -22,6 +22,18 @@ export {
 /** In-process caller for internal tools and tests: same procedures, same rules. */
 export const createCaller = createCallerFactory(appRouter);
 
+/** Operator callers (the ops CLI): owner level in every org, audited as `operator:<name>`. */
+export {
+  createOperatorCaller,
+  createOperatorContext,
+  operatorNameSchema,
+  operatorRouter,
+  operatorUser,
+  type OperatorContextOptions,
+  type OperatorIdentity,
+  type OperatorOrganizationSummary,
+} from './operator.js';
+
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
@@ -30,3 +42,6 @@ export { findActiveMembership } from './services/membership-lookup.js';
 export { hasRole } from './domain/roles.js';
 export { recordAudit } from './services/audit.js';
 export { toAttachment } from './mappers/attachment.js';
+
+/** Demo data for zero-config first runs and `invoice-admin demo seed`. */
+export { DEMO_ORG_NAME, seedDemo, type SeedDemoOptions, type SeedDemoResult } from './demo/seed.js';
