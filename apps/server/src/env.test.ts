@@ -14,6 +14,8 @@ describe('parseEnv', () => {
     ['PORT', '-1'],
     ['LOG_LEVEL', 'loud'],
     ['NODE_ENV', 'staging'],
+    ['MONGODB_SERVER_SELECTION_TIMEOUT_MS', '50'],
+    ['MONGODB_SERVER_SELECTION_TIMEOUT_MS', '1e9'],
   ])('names %s when it is %j', (variable, value) => {
     try {
       parseEnv({ [variable]: value });

@@ -34,6 +34,16 @@ const envSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,63}$/, 'Must be 1-63 letters, digits, "_" or "-"')
       .default('invoices'),
+    /**
+     * How long a MongoDB operation waits for a usable server before failing (the driver's own
+     * default is 30 s). Short, so a database outage answers 503 quickly instead of hanging.
+     */
+    MONGODB_SERVER_SELECTION_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(5_000),
     DATA_DIR: z.string().min(1).default('.data'),
     FIREBASE_PROJECT_ID: z
       .string()

@@ -1,13 +1,13 @@
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createDb, reconcileIndexes } from '@invoice/db';
 import closeWithGrace from 'close-with-grace';
-import { startEmbeddedMongo } from '@invoice/mongo-embedded';
 import { buildApp } from './app.js';
 import { createFirebaseVerifier } from './auth/token-verifier.js';
-import { spawnAuthEmulator } from './dev/auth-emulator.js';
-import { writeDevSession } from './dev/dev-session.js';
 import { ConfigError, parseEnv, type Config } from './env.js';
+
+/** apps/server: this file is src/main.ts under tsx and dist/main.js in the bundle. */
+const SERVER_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 function loadConfig(): Config {
   try {
@@ -31,25 +31,24 @@ async function main(): Promise<void> {
   const config = loadConfig();
   await mkdir(config.DATA_DIR, { recursive: true });
 
-  // Zero-config mode: whatever is not configured runs embedded on this machine.
-  const emulator =
-    config.NODE_ENV !== 'production' && !config.FIREBASE_AUTH_EMULATOR_HOST
-      ? await spawnAuthEmulator({ projectId: config.FIREBASE_PROJECT_ID })
-      : null;
-  if (emulator) {
-    cleanups.push(() => emulator.stop());
+  // Zero-config mode: whatever is not configured runs embedded on this machine. Loaded only
+  // when needed, so production never loads the embedded database or the emulator launcher.
+  const needsDevServices =
+    !config.MONGODB_URI ||
+    (config.NODE_ENV !== 'production' && !config.FIREBASE_AUTH_EMULATOR_HOST);
+  const zeroConfig = needsDevServices ? await import('./dev/zero-config.js') : null;
+  const services = zeroConfig ? await zeroConfig.startZeroConfigServices(config) : null;
+  if (services) cleanups.push(() => services.stop());
+  if (services?.emulator) {
     // firebase-admin reads this variable itself; this is the process edge, so set it here.
-    process.env.FIREBASE_AUTH_EMULATOR_HOST = emulator.host;
+    process.env.FIREBASE_AUTH_EMULATOR_HOST = services.emulator.host;
   }
-  const mongo = config.MONGODB_URI
-    ? null
-    : await startEmbeddedMongo({ dbPath: resolve(config.DATA_DIR, 'mongo') });
-  if (mongo) cleanups.push(() => mongo.stop());
 
   const db = createDb({
-    uri: config.MONGODB_URI ?? mongo?.uri ?? '',
+    uri: config.MONGODB_URI ?? services?.mongoUri ?? '',
     dbName: config.MONGODB_DB,
     appName: 'invoice-server',
+    serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
     monitorCommands: true, // MongoDB command durations for /metrics
   });
   await reconcileIndexes(db.db);
@@ -77,26 +76,15 @@ async function main(): Promise<void> {
   });
 
   const address = await app.listen({ host: config.HOST, port: config.PORT });
-  if (mongo)
-    app.log.info(
-      { mongo: mongo.uri, dataDir: join(config.DATA_DIR, 'mongo') },
-      'embedded MongoDB-compatible server',
-    );
-  if (emulator) {
-    await writeDevSession(config.DATA_DIR, {
-      apiUrl: `${address}/trpc`,
-      authEmulatorHost: emulator.host,
-      projectId: config.FIREBASE_PROJECT_ID,
+  if (zeroConfig && services)
+    void zeroConfig.announceZeroConfig({
+      config,
+      services,
+      db,
+      address,
+      serverDir: SERVER_DIR,
+      log: app.log,
     });
-    emulator.ready.then(
-      () =>
-        app.log.info(
-          { authEmulator: emulator.host },
-          `ready: get a token with "pnpm id-token you@example.com", then curl -H "Authorization: Bearer <token>" ${address}/trpc/organization.list`,
-        ),
-      (error: unknown) => app.log.error({ err: error }, 'Firebase Auth emulator failed to start'),
-    );
-  }
 }
 
 try {

@@ -37,12 +37,13 @@ export async function startTestServer(
     FIREBASE_PROJECT_ID: PROJECT_ID,
     UPLOAD_DIR: uploadDir,
     MIN_FREE_DISK_BYTES: '1',
+    MONGODB_SERVER_SELECTION_TIMEOUT_MS: '2000',
     ...env,
   });
   const db = createDb({
     uri: env.MONGODB_URI ?? inject('mongoUri'),
     dbName: testDatabaseName(suite),
-    serverSelectionTimeoutMS: 2_000,
+    serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
     monitorCommands: true,
   });
   await reconcileIndexes(db.db);
