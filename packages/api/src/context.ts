@@ -1,5 +1,6 @@
 import type { Database, MembershipDoc, OrganizationDoc } from '@invoice/db';
 import type { Logger } from 'pino';
+import type { OperatorIdentity } from './operator-access.js';
 
 export interface Clock {
   now(): Date;
@@ -34,6 +35,11 @@ export interface Context {
   assertTokenNotRevoked: () => Promise<void>;
   /** Null where no files are served (CLI, in-process tools): only metadata is touched. */
   attachmentStore: AttachmentStore | null;
+  /**
+   * Set only by `createOperatorContext` (the ops CLI): owner level in every organization.
+   * `createContextInner`, the only factory HTTP uses, always sets null.
+   */
+  operator: OperatorIdentity | null;
 }
 
 /** What `orgProcedure` adds: the verified membership and its organization. */
@@ -67,5 +73,6 @@ export function createContextInner(options: ContextInnerOptions): Context {
     requestId: options.requestId ?? null,
     assertTokenNotRevoked: options.assertTokenNotRevoked ?? (() => Promise.resolve()),
     attachmentStore: options.attachmentStore ?? null,
+    operator: null,
   };
 }

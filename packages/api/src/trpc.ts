@@ -6,6 +6,7 @@ import { z, ZodError } from 'zod';
 import type { Context, OrgContext } from './context.js';
 import { hasRole } from './domain/roles.js';
 import { toTRPCError } from './middleware/map-errors.js';
+import { operatorMembership } from './operator-access.js';
 import { findActiveMembership } from './services/membership-lookup.js';
 
 export interface Meta {
@@ -32,6 +33,7 @@ const t = initTRPC
   });
 
 export const router = t.router;
+export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 
@@ -54,6 +56,14 @@ const guardShape = t.middleware(async ({ getRawInput, next }) => {
 /** No authentication: health-style procedures only. */
 export const publicProcedure = t.procedure.use(mapErrors).use(guardShape);
 
+/** Operator tooling only (operator.ts): refused for any context `createContextInner` built. */
+export const operatorProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.operator || !ctx.user) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Operator tooling only' });
+  }
+  return next({ ctx: { ...ctx, user: ctx.user, operator: ctx.operator } });
+});
+
 /** A verified user is required; sensitive mutations also re-check token revocation. */
 export const authedProcedure = publicProcedure.use(async ({ ctx, meta, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in required' });
@@ -69,12 +79,15 @@ const orgIdInput = z.object({
 /**
  * Org-scoped procedure: loads the caller's membership of `input.orgId` from MongoDB (not
  * from token claims, so removal takes effect on the next request). Not a member → NOT_FOUND,
- * exactly like an org that does not exist; a member below `minRole` → FORBIDDEN.
+ * exactly like an org that does not exist; a member below `minRole` → FORBIDDEN. An operator
+ * context (CLI only, see operator.ts) acts as owner of any existing org.
  */
 export function orgProcedure(minRole: Role) {
   return authedProcedure.input(orgIdInput).use(async ({ ctx, input, next }) => {
     const orgId = new ObjectId(input.orgId);
-    const found = await findActiveMembership(ctx.db, orgId, ctx.user, ctx.clock.now());
+    const found = ctx.operator
+      ? await operatorMembership(ctx.db, orgId, ctx.user, ctx.clock.now())
+      : await findActiveMembership(ctx.db, orgId, ctx.user, ctx.clock.now());
     if (!found) throw new TRPCError({ code: 'NOT_FOUND', message: 'Organization not found' });
     if (!hasRole(found.membership.role, minRole)) {
       throw new TRPCError({

@@ -40,6 +40,8 @@ async function lockOrgMembers(ctx: MemberCtx, session: ClientSession): Promise<R
     { $inc: { membersVersion: 1 } },
     { session },
   );
+  // An operator's membership exists only in memory (operator-access.ts): owner, nothing to re-read.
+  if (ctx.operator) return 'owner';
   const actor = await ctx.db.collections.memberships.findOne(
     { _id: ctx.membership._id, status: 'active' },
     { session },
