@@ -3,10 +3,31 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/**
+ * Why an upload failed, as `upload_failures_total{reason}`: over the size limit, client went
+ * away, type refused, malformed request, volume full, MongoDB failed while storing the metadata,
+ * anything else.
+ */
+export const UPLOAD_FAILURE_REASONS = [
+  'limit',
+  'aborted',
+  'type',
+  'invalid',
+  'enospc',
+  'db',
+  'internal',
+] as const;
+export type UploadFailureReason = (typeof UPLOAD_FAILURE_REASONS)[number];
+
 export interface Metrics {
   registry: Registry;
   /** Counts a tRPC error by procedure and code (the handler's onError calls it). */
   trpcError(procedure: string, code: string): void;
+  /** Upload outcomes, reported by the attachment route once per upload that reached the file. */
+  upload: {
+    stored(bytes: number, seconds: number): void;
+    failed(reason: UploadFailureReason, seconds: number): void;
+  };
 }
 
 declare module 'fastify' {
@@ -33,7 +54,8 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
  * Prometheus metrics at GET /metrics, one registry per app (tests build several apps):
  * request duration by route, tRPC procedure and status class (the SLO's p95 and 5xx rate),
  * tRPC errors by code, MongoDB command durations from the driver's command monitoring
- * (database time), open connections, and Node's defaults (event-loop lag, heap, GC).
+ * (database time), upload bytes, failures by reason and durations, open connections, and
+ * Node's defaults (event-loop lag, heap, GC).
  */
 const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, { db }) => {
   const registry = new Registry();
@@ -59,6 +81,26 @@ const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, { db
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],
   });
+  const uploadBytes = new Counter({
+    name: 'upload_bytes_total',
+    help: 'Bytes of attachment files stored (successful uploads only)',
+    registers: [registry],
+  });
+  const uploadFailures = new Counter({
+    name: 'upload_failures_total',
+    help: 'Attachment uploads that failed while receiving or storing the file, by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  // Every reason is exported from the start, so rate() and alerts see 0 rather than nothing.
+  for (const reason of UPLOAD_FAILURE_REASONS) uploadFailures.inc({ reason }, 0);
+  const uploadDuration = new Histogram({
+    name: 'upload_duration_seconds',
+    help: 'Attachment upload request duration by outcome (stored or failed)',
+    labelNames: ['outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [registry],
+  });
   new Gauge({
     name: 'http_open_connections',
     help: 'Open TCP connections to the HTTP server',
@@ -81,6 +123,16 @@ const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, { db
   app.decorate('metrics', {
     registry,
     trpcError: (procedure: string, code: string) => trpcErrors.inc({ procedure, code }),
+    upload: {
+      stored: (bytes: number, seconds: number) => {
+        uploadBytes.inc(bytes);
+        uploadDuration.observe({ outcome: 'stored' }, seconds);
+      },
+      failed: (reason: UploadFailureReason, seconds: number) => {
+        uploadFailures.inc({ reason });
+        uploadDuration.observe({ outcome: 'failed' }, seconds);
+      },
+    },
   });
 
   app.addHook('onResponse', async (req, reply) => {
