@@ -20,7 +20,7 @@ import { ContentInspector } from './content-inspector.js';
 import { storagePath, tempDir } from './disk-store.js';
 import { contentDisposition, sanitizeFilename } from './filename.js';
 import { HttpError } from './http-error.js';
-import { uploadError } from './upload-error.js';
+import { uploadError, uploadFailureReason } from './upload-error.js';
 
 export interface UploadsPluginOptions {
   config: Config;
@@ -84,6 +84,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
     const mapped = uploadError(error);
     if (mapped instanceof HttpError) {
       req.log.info({ code: mapped.code }, mapped.message);
+      if (mapped.code === 'SERVICE_UNAVAILABLE') void reply.header('retry-after', '5');
       return reply
         .code(mapped.statusCode)
         .send({ statusCode: mapped.statusCode, code: mapped.code, message: mapped.message });
@@ -186,6 +187,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
           throw error;
         }
         const attachment = toAttachment(doc);
+        app.metrics.upload.stored(size, reply.elapsedTime / 1000);
         return reply.code(201).send({
           id: attachment.id,
           invoiceId: attachment.invoiceId,
@@ -197,7 +199,15 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
         });
       } catch (error) {
         if (!stored) await rm(tempPath, { force: true });
-        throw uploadError(error);
+        const mapped = uploadError(error);
+        const aborted = req.raw.readableAborted || req.raw.socket.destroyed;
+        const reason = uploadFailureReason(error, mapped, aborted);
+        app.metrics.upload.failed(reason, reply.elapsedTime / 1000);
+        // What the answer hides (a full volume, a database failure) stays in the log.
+        if (reason === 'enospc' || reason === 'db') {
+          req.log.error({ err: error, reason }, 'upload failed');
+        }
+        throw mapped;
       }
     },
   );

@@ -1,7 +1,8 @@
+import { MongoNetworkError, MongoServerError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { contentDisposition, sanitizeFilename } from './filename.js';
 import { HttpError } from './http-error.js';
-import { uploadError } from './upload-error.js';
+import { uploadError, uploadFailureReason } from './upload-error.js';
 
 describe('uploadError', () => {
   it('answers a full disk with 507 and multipart limits with 400 or 413', () => {
@@ -24,6 +25,44 @@ describe('uploadError', () => {
     expect(uploadError(refusal)).toBe(refusal);
     const bug = new TypeError('x is undefined');
     expect(uploadError(bug)).toBe(bug);
+  });
+});
+
+describe('uploadError for database failures', () => {
+  it('answers an unreachable database with a generic 503 and leaves a refused write to the 500 handler', () => {
+    const unreachable = new MongoNetworkError('connect ECONNREFUSED 10.0.0.7:27017');
+    const mapped = uploadError(unreachable);
+    expect(mapped).toMatchObject({ statusCode: 503, code: 'SERVICE_UNAVAILABLE' });
+    expect((mapped as Error).message).not.toContain('10.0.0.7');
+    const refused = new MongoServerError({ message: 'Document failed validation', code: 121 });
+    expect(uploadError(refused)).toBe(refused);
+  });
+});
+
+describe('uploadFailureReason', () => {
+  const reasonOf = (error: unknown, aborted = false) =>
+    uploadFailureReason(error, uploadError(error), aborted);
+
+  it('names each failure for upload_failures_total', () => {
+    const enospc = Object.assign(new Error('no space'), { code: 'ENOSPC' });
+    expect(reasonOf(enospc)).toBe('enospc');
+    expect(reasonOf(Object.assign(new Error('big'), { code: 'FST_REQ_FILE_TOO_LARGE' }))).toBe(
+      'limit',
+    );
+    expect(reasonOf(new HttpError('UNSUPPORTED_MEDIA_TYPE', 'no'))).toBe('type');
+    expect(reasonOf(new Error('Unexpected end of form'))).toBe('invalid');
+    expect(reasonOf(new MongoNetworkError('closed'))).toBe('db');
+    expect(reasonOf(new MongoServerError({ message: 'E11000 duplicate key', code: 11000 }))).toBe(
+      'db',
+    );
+    expect(reasonOf(new TypeError('x is undefined'))).toBe('internal');
+  });
+
+  it('counts a client that went away as aborted whatever the parser made of the cut body', () => {
+    expect(reasonOf(new Error('Unexpected end of form'), true)).toBe('aborted');
+    expect(reasonOf(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), true)).toBe(
+      'aborted',
+    );
   });
 });
 

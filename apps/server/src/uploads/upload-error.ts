@@ -1,4 +1,11 @@
-import { HttpError } from './http-error.js';
+import {
+  MongoError,
+  MongoNetworkError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
+import type { UploadFailureReason } from '../plugins/metrics.js';
+import { HttpError, type ErrorCode } from './http-error.js';
 
 const BUSBOY_MALFORMED =
   /^(Multipart: |Unexpected end of (form|file|multipart data)|Malformed part header|Missing Content-Type|Unsupported content type)/;
@@ -9,6 +16,14 @@ export function uploadError(error: unknown): unknown {
   const e = error as { code?: string; statusCode?: number; message?: string };
   if (e.code === 'ENOSPC')
     return new HttpError('INSUFFICIENT_STORAGE', 'The upload volume is full');
+  // The database cannot be reached (the message stays generic: no host names leave the server).
+  if (
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNetworkError ||
+    error instanceof MongoTopologyClosedError
+  ) {
+    return new HttpError('SERVICE_UNAVAILABLE', 'The service is temporarily unavailable');
+  }
   // Checked before the 413 below: @fastify/multipart gives its part-count limits status 413.
   if (
     e.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' ||
@@ -29,4 +44,28 @@ export function uploadError(error: unknown): unknown {
     return new HttpError('BAD_REQUEST', e.message ?? 'Malformed multipart body');
   }
   return error;
+}
+
+const REASON_OF: Partial<Record<ErrorCode, UploadFailureReason>> = {
+  PAYLOAD_TOO_LARGE: 'limit',
+  UNSUPPORTED_MEDIA_TYPE: 'type',
+  BAD_REQUEST: 'invalid',
+  INSUFFICIENT_STORAGE: 'enospc',
+  SERVICE_UNAVAILABLE: 'db',
+};
+
+/**
+ * The `upload_failures_total` reason of a failure while receiving or storing a file:
+ * `original` is what was thrown, `mapped` its uploadError answer. A client that went away
+ * counts as aborted whatever the parser made of the cut body.
+ */
+export function uploadFailureReason(
+  original: unknown,
+  mapped: unknown,
+  clientAborted: boolean,
+): UploadFailureReason {
+  if (clientAborted) return 'aborted';
+  if (original instanceof MongoError) return 'db';
+  if (mapped instanceof HttpError) return REASON_OF[mapped.code] ?? 'invalid';
+  return 'internal';
 }
