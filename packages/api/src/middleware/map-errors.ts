@@ -1,13 +1,33 @@
 import { TRPCError } from '@trpc/server';
-import { MongoServerError } from 'mongodb';
+import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import { isDomainError } from '../domain/errors.js';
 
 const DUPLICATE_KEY = 11000;
 
 /**
+ * The server-side codes of the SDAM spec's "not writable primary" and "node is recovering"
+ * errors (ShutdownInProgress, PrimarySteppedDown, NotWritablePrimary, InterruptedAtShutdown,
+ * InterruptedDueToReplStateChange, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary): the
+ * deployment is restarting or electing, not refusing this request.
+ */
+const STATE_CHANGE_CODES = new Set([91, 189, 10107, 11600, 11602, 13435, 13436]);
+
+/** True when MongoDB could not be reached (or is changing primary), as opposed to a bad query. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return (
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNetworkError ||
+    (error instanceof MongoServerError &&
+      typeof error.code === 'number' &&
+      STATE_CHANGE_CODES.has(error.code))
+  );
+}
+
+/**
  * The one place domain and database errors become tRPC errors. A DomainError keeps its
- * code and message; a duplicate key that escaped a service is a CONFLICT; anything else
- * stays an INTERNAL_SERVER_ERROR whose detail is logged, never sent.
+ * code and message; a duplicate key that escaped a service is a CONFLICT; an unreachable
+ * database is SERVICE_UNAVAILABLE (503, retryable, generic message); anything else stays an
+ * INTERNAL_SERVER_ERROR whose detail is logged, never sent.
  */
 export function toTRPCError(error: unknown): unknown {
   // tRPC wraps whatever a resolver throws in an INTERNAL_SERVER_ERROR whose cause is the original.
@@ -23,6 +43,13 @@ export function toTRPCError(error: unknown): unknown {
     return new TRPCError({
       code: 'CONFLICT',
       message: 'A record with the same unique value already exists',
+      cause: error,
+    });
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new TRPCError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'The service is temporarily unavailable; retry shortly',
       cause: error,
     });
   }
