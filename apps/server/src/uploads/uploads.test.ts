@@ -1,127 +1,47 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createCaller, createContextInner, type AuthUser } from '@invoice/api';
-import type { Role } from '@invoice/validators';
+import { PassThrough } from 'node:stream';
 import { ObjectId } from 'mongodb';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/server.js';
+import {
+  addMember,
+  attachmentsPath,
+  createOrg,
+  ELF,
+  eventually,
+  filesUnder,
+  injectUpload,
+  listeningPort,
+  metricSample,
+  multipartBody,
+  MZ,
+  PNG,
+  postOverSocket,
+  tempFiles as tempFilesIn,
+  type Member,
+  type Org,
+} from '../../test/uploads.js';
 
 const LIMIT = 64 * 1024;
 
-// 1×1 PNG, padded with a tEXt-free trailer is not needed: file-type reads the signature.
-const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
-    '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082',
-  'hex',
-);
-const ELF = Buffer.concat([
-  Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]),
-  Buffer.alloc(200, 1),
-]);
-const MZ = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(62, 0), Buffer.alloc(200, 0x90)]);
-
-function multipartBody(
-  file: Buffer,
-  filename: string,
-  contentType: string,
-): { body: Buffer; contentType: string } {
-  const boundary = `----invoice${new ObjectId().toHexString()}`;
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n` +
-      `Content-Type: ${contentType}\r\n\r\n`,
-    'utf8',
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  return {
-    body: Buffer.concat([head, file, tail]),
-    contentType: `multipart/form-data; boundary=${boundary}`,
-  };
-}
-
-interface Org {
-  orgId: string;
-  invoiceId: string;
-}
-
 describe('attachment upload and download routes', () => {
   let s: TestServer;
-  let accountant: { uid: string; idToken: string };
-  let viewer: { uid: string; idToken: string };
-  let outsider: { uid: string; idToken: string };
+  let accountant: Member;
+  let viewer: Member;
+  let outsider: Member;
   let org: Org;
   let otherOrg: Org;
 
-  async function addMember(orgId: string, uid: string, role: Role): Promise<void> {
-    const now = new Date();
-    await s.db.collections.memberships.insertOne({
-      _id: new ObjectId(),
-      orgId: new ObjectId(orgId),
-      uid,
-      email: `${uid}@example.test`,
-      role,
-      status: 'active',
-      invitedBy: 'fixture',
-      createdAt: now,
-      updatedAt: now,
-    });
-  }
-
-  /** An org and a draft invoice created in-process through the real procedures. */
-  async function createOrg(owner: AuthUser): Promise<Org> {
-    const caller = createCaller(
-      createContextInner({ db: s.db, log: pino({ level: 'silent' }), user: owner }),
-    );
-    const created = await caller.organization.create({
-      name: 'Acme Supplies',
-      currency: 'EUR',
-      timezone: 'Europe/Paris',
-    });
-    const now = new Date();
-    const customerId = new ObjectId();
-    await s.db.collections.customers.insertOne({
-      _id: customerId,
-      orgId: new ObjectId(created.id),
-      name: 'Globex',
-      nameLower: 'globex',
-      email: 'billing@globex.test',
-      address: { line1: '1 Main Street', city: 'Springfield', country: 'US' },
-      taxId: null,
-      currency: null,
-      archivedAt: null,
-      createdAt: now,
-      updatedAt: now,
-    });
-    const invoice = await caller.invoice.create({
-      orgId: created.id,
-      customerId: customerId.toHexString(),
-      lines: [{ description: 'Consulting day', quantity: 1, unitPrice: 5000, taxRates: [] }],
-    });
-    return { orgId: created.id, invoiceId: invoice.id };
-  }
-
-  function upload(
+  const upload = (
     target: Org,
     token: string | null,
     file: Buffer,
-    filename = 'scan.png',
-    declared = 'image/png',
-  ) {
-    const { body, contentType } = multipartBody(file, filename, declared);
-    return s.app.inject({
-      method: 'POST',
-      url: `/v1/orgs/${target.orgId}/invoices/${target.invoiceId}/attachments`,
-      headers: {
-        'content-type': contentType,
-        ...(token !== null ? { authorization: `Bearer ${token}` } : {}),
-      },
-      payload: body,
-    });
-  }
+    filename?: string,
+    declared?: string,
+  ) => injectUpload(s.app, target, token, file, filename, declared);
 
   function download(orgId: string, attachmentId: string, token: string) {
     return s.app.inject({
@@ -131,24 +51,15 @@ describe('attachment upload and download routes', () => {
     });
   }
 
-  /** Every file under UPLOAD_DIR, relative to it. */
-  async function storedFiles(): Promise<string[]> {
-    const entries = await readdir(s.config.UPLOAD_DIR, { recursive: true, withFileTypes: true });
-    return entries
-      .filter((e) => e.isFile())
-      .map((e) => join(e.parentPath, e.name).slice(resolve(s.config.UPLOAD_DIR).length + 1))
-      .sort();
-  }
+  const storedFiles = () => filesUnder(s.config.UPLOAD_DIR);
+  const tempFiles = () => tempFilesIn(s.config.UPLOAD_DIR);
 
-  /** Some cases need a real socket (aborts, early answers); inject cannot show them. */
-  async function listeningPort(): Promise<number> {
-    if (!s.app.server.listening) await s.app.listen({ port: 0, host: '127.0.0.1' });
-    return (s.app.server.address() as AddressInfo).port;
-  }
-
-  async function tempFiles(): Promise<string[]> {
-    return readdir(join(s.config.UPLOAD_DIR, '.tmp'));
-  }
+  /** The raw-socket headers for an upload of `body` by the accountant. */
+  const socketHeaders = (contentType: string, length: number) => ({
+    authorization: `Bearer ${accountant.idToken}`,
+    'content-type': contentType,
+    'content-length': length,
+  });
 
   beforeAll(async () => {
     s = await startTestServer('uploads', { UPLOAD_MAX_BYTES: String(LIMIT) });
@@ -165,10 +76,10 @@ describe('attachment upload and download routes', () => {
       email: null,
       emailVerified: true,
     };
-    org = await createOrg(owner);
-    await addMember(org.orgId, accountant.uid, 'accountant');
-    await addMember(org.orgId, viewer.uid, 'viewer');
-    otherOrg = await createOrg({ uid: outsider.uid, email: null, emailVerified: true });
+    org = await createOrg(s.db, owner);
+    await addMember(s.db, org.orgId, accountant.uid, 'accountant');
+    await addMember(s.db, org.orgId, viewer.uid, 'viewer');
+    otherOrg = await createOrg(s.db, { uid: outsider.uid, email: null, emailVerified: true });
   });
   afterAll(() => s.close());
 
@@ -199,6 +110,38 @@ describe('attachment upload and download routes', () => {
       `attachment; filename*=UTF-8''Scan%20M%C3%A4rz.png`,
     );
     expect(got.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('counts stored bytes, failures by reason and durations in /metrics', async () => {
+    const sample = () =>
+      Promise.all([
+        metricSample(s.app, 'upload_bytes_total'),
+        metricSample(s.app, 'upload_failures_total', { reason: 'type' }),
+        metricSample(s.app, 'upload_failures_total', { reason: 'limit' }),
+        metricSample(s.app, 'upload_failures_total', { reason: 'invalid' }),
+        metricSample(s.app, 'upload_duration_seconds_count', { outcome: 'stored' }),
+        metricSample(s.app, 'upload_duration_seconds_count', { outcome: 'failed' }),
+      ]);
+    const [bytes, type, limit, invalid, stored, failed] = await sample();
+    expect((await upload(org, accountant.idToken, PNG)).statusCode).toBe(201);
+    expect((await upload(org, accountant.idToken, MZ, 'x.pdf', 'application/pdf')).statusCode).toBe(
+      415,
+    );
+    const over = Buffer.alloc(LIMIT + 1, 0x61);
+    expect((await upload(org, accountant.idToken, over, 'b.csv', 'text/csv')).statusCode).toBe(413);
+    expect(
+      (await upload(org, accountant.idToken, Buffer.alloc(0), 'e.csv', 'text/csv')).statusCode,
+    ).toBe(400);
+    // Refused before the file is read: an HTTP error, not an upload failure.
+    expect((await upload(org, viewer.idToken, PNG)).statusCode).toBe(403);
+    expect(await sample()).toEqual([
+      bytes + PNG.length,
+      type + 1,
+      limit + 1,
+      invalid + 1,
+      stored + 1,
+      failed + 3,
+    ]);
   });
 
   it('accepts UTF-8 CSV text by content and refuses text with NUL bytes', async () => {
@@ -292,44 +235,32 @@ describe('attachment upload and download routes', () => {
   });
 
   it('removes the temp file when the client aborts half-way', async () => {
-    const port = await listeningPort();
+    const port = await listeningPort(s.app);
     const { body, contentType } = multipartBody(
       Buffer.alloc(LIMIT - 100, 0x61),
       'big.csv',
       'text/csv',
     );
     const before = await storedFiles();
-    let sawTempFile = false;
-    await new Promise<void>((done) => {
-      const req = request({
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: `/v1/orgs/${org.orgId}/invoices/${org.invoiceId}/attachments`,
-        headers: {
-          authorization: `Bearer ${accountant.idToken}`,
-          'content-type': contentType,
-          'content-length': body.length,
-        },
-      });
-      req.on('error', () => undefined);
-      req.write(body.subarray(0, body.length / 2));
-      // Abort only once the server is writing the temp file, so the cleanup is what is tested.
-      void (async () => {
-        for (let i = 0; i < 100 && !sawTempFile; i++) {
-          sawTempFile = (await tempFiles()).length > 0;
-          if (!sawTempFile) await new Promise((r) => setTimeout(r, 20));
-        }
-        req.destroy();
-        done();
-      })();
-    });
+    const aborted = await metricSample(s.app, 'upload_failures_total', { reason: 'aborted' });
+    const sending = new PassThrough();
+    const post = postOverSocket(
+      port,
+      attachmentsPath(org),
+      socketHeaders(contentType, body.length),
+      sending,
+    );
+    post.response.catch(() => undefined);
+    sending.write(body.subarray(0, body.length / 2));
+    // Abort only once the server is writing the temp file, so the cleanup is what is tested.
+    const sawTempFile = await eventually(async () => (await tempFiles()).length > 0);
+    post.destroy();
     expect(sawTempFile).toBe(true);
-    for (let i = 0; i < 100 && (await tempFiles()).length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(await tempFiles()).toEqual([]);
+    expect(await eventually(async () => (await tempFiles()).length === 0)).toBe(true);
     expect(await storedFiles()).toEqual(before);
+    expect(await metricSample(s.app, 'upload_failures_total', { reason: 'aborted' })).toBe(
+      aborted + 1,
+    );
   });
 
   it('refuses a request with two files or none with 400 and keeps nothing', async () => {
@@ -344,7 +275,7 @@ describe('attachment upload and download routes', () => {
     ]) {
       const res = await s.app.inject({
         method: 'POST',
-        url: `/v1/orgs/${org.orgId}/invoices/${org.invoiceId}/attachments`,
+        url: attachmentsPath(org),
         headers: {
           authorization: `Bearer ${accountant.idToken}`,
           'content-type': `multipart/form-data; boundary=${boundary}`,
@@ -355,7 +286,7 @@ describe('attachment upload and download routes', () => {
     }
     const json = await s.app.inject({
       method: 'POST',
-      url: `/v1/orgs/${org.orgId}/invoices/${org.invoiceId}/attachments`,
+      url: attachmentsPath(org),
       headers: {
         authorization: `Bearer ${accountant.idToken}`,
         'content-type': 'application/json',
@@ -380,7 +311,7 @@ describe('attachment upload and download routes', () => {
     for (const [contentType, payload] of bodies) {
       const res = await s.app.inject({
         method: 'POST',
-        url: `/v1/orgs/${org.orgId}/invoices/${org.invoiceId}/attachments`,
+        url: attachmentsPath(org),
         headers: { authorization: `Bearer ${accountant.idToken}`, 'content-type': contentType },
         payload,
       });
@@ -390,34 +321,19 @@ describe('attachment upload and download routes', () => {
   });
 
   it('answers 413 over a real socket while the client is still sending', async () => {
-    const port = await listeningPort();
+    const port = await listeningPort(s.app);
     const { body, contentType } = multipartBody(
       Buffer.alloc(LIMIT * 4, 0x61),
       'big.csv',
       'text/csv',
     );
-    const status = await new Promise<number>((done, fail) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: `/v1/orgs/${org.orgId}/invoices/${org.invoiceId}/attachments`,
-          headers: {
-            authorization: `Bearer ${accountant.idToken}`,
-            'content-type': contentType,
-            'content-length': body.length,
-          },
-        },
-        (res) => {
-          res.resume();
-          done(res.statusCode ?? 0);
-        },
-      );
-      req.on('error', fail);
-      req.end(body);
-    });
-    expect(status).toBe(413);
+    const post = postOverSocket(
+      port,
+      attachmentsPath(org),
+      socketHeaders(contentType, body.length),
+      body,
+    );
+    expect((await post.response).status).toBe(413);
     expect(await tempFiles()).toEqual([]);
   });
 
