@@ -42,6 +42,7 @@ export { findActiveMembership } from './services/membership-lookup.js';
 export { hasRole } from './domain/roles.js';
 export { recordAudit } from './services/audit.js';
 export { toAttachment } from './mappers/attachment.js';
+export { isDatabaseUnavailable } from './middleware/map-errors.js';
 
 /** Demo data for zero-config first runs and `invoice-admin demo seed`. */
 export { DEMO_ORG_NAME, seedDemo, type SeedDemoOptions, type SeedDemoResult } from './demo/seed.js';
