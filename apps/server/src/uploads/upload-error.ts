@@ -1,9 +1,5 @@
-import {
-  MongoError,
-  MongoNetworkError,
-  MongoServerSelectionError,
-  MongoTopologyClosedError,
-} from 'mongodb';
+import { isDatabaseUnavailable } from '@invoice/api';
+import { MongoError } from 'mongodb';
 import type { UploadFailureReason } from '../plugins/metrics.js';
 import { HttpError, type ErrorCode } from './http-error.js';
 
@@ -17,11 +13,7 @@ export function uploadError(error: unknown): unknown {
   if (e.code === 'ENOSPC')
     return new HttpError('INSUFFICIENT_STORAGE', 'The upload volume is full');
   // The database cannot be reached (the message stays generic: no host names leave the server).
-  if (
-    error instanceof MongoServerSelectionError ||
-    error instanceof MongoNetworkError ||
-    error instanceof MongoTopologyClosedError
-  ) {
+  if (isDatabaseUnavailable(error)) {
     return new HttpError('SERVICE_UNAVAILABLE', 'The service is temporarily unavailable');
   }
   // Checked before the 413 below: @fastify/multipart gives its part-count limits status 413.
