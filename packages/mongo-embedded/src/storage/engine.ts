@@ -8,8 +8,7 @@
  * and the append describing it happen in the same synchronous step, so the latest committed
  * state always equals "everything appended" — which is what a checkpoint snapshot needs.
  */
-import { randomUUID } from 'node:crypto';
-import { deserialize, ObjectId, serialize, type Document } from 'bson';
+import { deserialize, serialize, type Document } from 'bson';
 import { Query } from 'mingo/query';
 import { duplicateKey, ErrorCode, MongoCommandError, writeConflict } from '../errors.js';
 import { TypeRank, typeRank } from '../query/compare.js';
@@ -32,11 +31,22 @@ import type {
   JournalOp,
   RecoveredState,
 } from './durability-contract.js';
-import { IndexTable, type DocMatcher, type IndexEntry } from './index-table.js';
+import { IndexTable, type DocMatcher } from './index-table.js';
+import {
+  hasKeys,
+  newUuid,
+  nsString,
+  putOp,
+  splitNs,
+  toBytes,
+  validateNamespace,
+  withIdFirst,
+} from './documents.js';
 import { normalizeIndexSpec, relateSpecs } from './index-spec.js';
 import { keyString, tupleKeyString } from './key-string.js';
 import { createNoopDurability } from './noop-durability.js';
 import { planRead, type Interval, type Plan } from './planner.js';
+import { scanIntervals } from './scan-intervals.js';
 import {
   fullName,
   latestCommitted,
@@ -47,6 +57,7 @@ import {
   type TxnState,
   type Version,
 } from './records.js';
+import { noSuchTransaction, Txn, Unit, waitUntil, type Applied } from './units.js';
 
 export interface StorageEngineOptions {
   /** Journal and checkpoints; in-memory (no-op) when absent. */
@@ -59,205 +70,12 @@ export interface StorageEngineOptions {
   compileFilter?: (filter: Document) => DocMatcher;
 }
 
-const MAX_BSON_SIZE = 16 * 1024 * 1024;
 const MAX_INDEXES = 64;
 
 function defaultCompileFilter(filter: Document): DocMatcher {
   const query = new Query(filter, mingoOptions());
   if (!needsExactNumericTypes(filter)) return (doc) => query.test(doc);
   return (doc, bytes) => query.test(bytes ? deserialize(bytes, { promoteValues: false }) : doc);
-}
-
-function hasKeys(doc: Document | undefined): doc is Document {
-  if (doc === undefined) return false;
-  for (const key in doc) if (Object.hasOwn(doc, key)) return true;
-  return false;
-}
-
-function newUuid(): Uint8Array {
-  return new Uint8Array(Buffer.from(randomUUID().replace(/-/g, ''), 'hex'));
-}
-
-function validateNamespace(ns: Namespace): void {
-  if (typeof ns.db !== 'string' || ns.db === '' || /[/\\. "$\0]/.test(ns.db) || ns.db.length > 63) {
-    throw new MongoCommandError(
-      ErrorCode.InvalidNamespace,
-      `Invalid database name: '${String(ns.db)}'`,
-    );
-  }
-  if (
-    typeof ns.coll !== 'string' ||
-    ns.coll === '' ||
-    ns.coll.includes('$') ||
-    ns.coll.includes('\0') ||
-    ns.coll.startsWith('.')
-  ) {
-    throw new MongoCommandError(
-      ErrorCode.InvalidNamespace,
-      `Invalid collection name: '${String(ns.coll)}'`,
-    );
-  }
-}
-
-function nsString(ns: Namespace): string {
-  return `${ns.db}.${ns.coll}`;
-}
-
-function splitNs(ns: string): Namespace {
-  const dot = ns.indexOf('.');
-  return { db: ns.slice(0, dot), coll: ns.slice(dot + 1) };
-}
-
-/**
- * `_id` first (generated when missing), as MongoDB stores documents. Errors follow MongoDB:
- * an insert refuses array/regex ids with BadValue, an update's result with InvalidIdField.
- */
-function withIdFirst(doc: Document, kind: 'insert' | 'replace'): Document {
-  const keys = Object.keys(doc);
-  let out = doc;
-  if (keys[0] !== '_id' || doc._id === undefined) {
-    out = { _id: doc._id === undefined ? new ObjectId() : (doc._id as unknown) };
-    for (const key of keys) if (key !== '_id') out[key] = doc[key] as unknown;
-  }
-  const id: unknown = out._id;
-  const type = Array.isArray(id) ? 'array' : typeRank(id) === TypeRank.RegExp ? 'regex' : undefined;
-  if (type !== undefined) {
-    throw kind === 'insert'
-      ? new MongoCommandError(
-          ErrorCode.BadValue,
-          `can't use ${type === 'array' ? 'an array' : 'a regex'} for _id`,
-        )
-      : new MongoCommandError(
-          ErrorCode.InvalidIdField,
-          `The '_id' value cannot be of type ${type}`,
-        );
-  }
-  return out;
-}
-
-function toBytes(doc: Document, kind: 'insert' | 'replace'): Uint8Array {
-  let bytes: Uint8Array | undefined;
-  try {
-    bytes = serialize(doc);
-  } catch {
-    // bson refuses documents beyond its internal buffer: too large by definition.
-    bytes = undefined;
-  }
-  const size = bytes?.length ?? Number.POSITIVE_INFINITY;
-  if (bytes === undefined || size > MAX_BSON_SIZE) {
-    const shown = Number.isFinite(size) ? String(size) : `more than ${MAX_BSON_SIZE}`;
-    throw kind === 'insert'
-      ? new MongoCommandError(
-          ErrorCode.BadValue,
-          `object to insert too large. size in bytes: ${shown}, max size: ${MAX_BSON_SIZE}`,
-        )
-      : new MongoCommandError(
-          ErrorCode.Location17419,
-          `Resulting document after update is larger than ${MAX_BSON_SIZE}`,
-        );
-  }
-  return bytes;
-}
-
-/**
- * A put op whose document is decoded only if durability asks for it. The stored BSON rides
- * along as a non-enumerable `bytes` so durability can journal it without re-encoding.
- */
-function putOp(ns: string, bytes: Uint8Array): JournalOp {
-  let decoded: Document | undefined;
-  const op = {
-    op: 'put' as const,
-    ns,
-    get doc(): Document {
-      decoded ??= deserialize(bytes);
-      return decoded;
-    },
-  };
-  Object.defineProperty(op, 'bytes', { value: bytes, enumerable: false });
-  return op;
-}
-
-function noSuchTransaction(id: string): MongoCommandError {
-  return new MongoCommandError(
-    ErrorCode.NoSuchTransaction,
-    `Transaction ${id} has been aborted or is no longer in progress.`,
-  );
-}
-
-interface Applied {
-  rec: Rec;
-  ver: Version;
-}
-
-/** A write unit: auto-commit (txn === null) or a transaction's. */
-class Unit implements WriteUnit {
-  /** For auto units: the transaction whose lock stopped this attempt. */
-  blockedOn: Txn | null = null;
-  readonly applied: Applied[] = [];
-  readonly detached: Promise<void>[] = [];
-  finished = false;
-
-  constructor(
-    private readonly engine: Engine,
-    readonly txn: Txn | null,
-    readonly mayWait: boolean,
-  ) {}
-
-  private guard(): void {
-    if (this.txn !== null) {
-      if (this.txn.status !== 'active') throw noSuchTransaction(this.txn.id);
-      return;
-    }
-    if (this.finished) {
-      throw new MongoCommandError(
-        ErrorCode.InternalError,
-        'write unit used after its write finished',
-      );
-    }
-    // Once blocked, the attempt will be rolled back and re-run: stop doing work.
-    if (this.blockedOn !== null) throw writeConflict();
-  }
-
-  insert(ns: Namespace, doc: Document): void {
-    this.guard();
-    this.engine.insertIn(this, ns, doc);
-  }
-
-  replace(ns: Namespace, doc: Document): boolean {
-    this.guard();
-    return this.engine.replaceIn(this, ns, doc);
-  }
-
-  remove(ns: Namespace, id: unknown): boolean {
-    this.guard();
-    return this.engine.removeIn(this, ns, id);
-  }
-}
-
-class Txn implements TransactionHandle, TxnState {
-  snapshot: number | undefined = undefined;
-  status: 'active' | 'committed' | 'aborted' = 'active';
-  /** Records this transaction wrote, in first-write order. */
-  readonly written = new Set<Rec>();
-  readonly writes: WriteUnit;
-  readonly done: Promise<void>;
-  commitDurable: Promise<void> | undefined;
-  private release: () => void = () => undefined;
-
-  constructor(
-    readonly id: string,
-    readonly engine: Engine,
-  ) {
-    this.done = new Promise((resolve) => {
-      this.release = resolve;
-    });
-    this.writes = new Unit(engine, this, false);
-  }
-
-  end(status: 'committed' | 'aborted'): void {
-    this.status = status;
-    this.release();
-  }
 }
 
 export class Engine implements StorageEngine {
@@ -1252,62 +1070,4 @@ export class Engine implements StorageEngine {
       await this.durability.close();
     }
   }
-}
-
-function scanIntervals(
-  index: IndexTable,
-  intervals: Interval[],
-  reverse: boolean,
-  visit: (e: IndexEntry) => boolean,
-  points?: unknown[][],
-): number {
-  let examined = 0;
-  if (points !== undefined) {
-    // Every field pinned: each interval is one whole key, found by hash.
-    const keys = reverse ? [...points].reverse() : points;
-    for (const key of keys) {
-      const entries = index.equal(key);
-      if (reverse) entries.reverse();
-      for (const e of entries) {
-        examined++;
-        if (!visit(e)) return examined;
-      }
-    }
-    return examined;
-  }
-  const list = reverse ? [...intervals].reverse() : intervals;
-  for (const interval of list) {
-    let stop = false;
-    if (!reverse) {
-      const from = index.entries.seek((e) => interval(e.key) >= 0);
-      index.entries.forward(from, (e) => {
-        if (interval(e.key) > 0) return false;
-        examined++;
-        if (!visit(e)) stop = true;
-        return !stop;
-      });
-    } else {
-      const from = index.entries.seekBefore((e) => interval(e.key) > 0);
-      index.entries.backward(from, (e) => {
-        if (interval(e.key) < 0) return false;
-        examined++;
-        if (!visit(e)) stop = true;
-        return !stop;
-      });
-    }
-    if (stop) break;
-  }
-  return examined;
-}
-
-function waitUntil(done: Promise<void>, deadline: number): Promise<void> {
-  const remaining = deadline - Date.now();
-  if (remaining <= 0) return Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    done,
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, remaining);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -1,0 +1,118 @@
+/** Namespaces and the stored form of documents: validation, `_id` placement, BSON bytes, journal ops. */
+import { randomUUID } from 'node:crypto';
+import { deserialize, ObjectId, serialize, type Document } from 'bson';
+import { ErrorCode, MongoCommandError } from '../errors.js';
+import { TypeRank, typeRank } from '../query/compare.js';
+import type { Namespace } from './contract.js';
+import type { JournalOp } from './durability-contract.js';
+
+const MAX_BSON_SIZE = 16 * 1024 * 1024;
+
+export function hasKeys(doc: Document | undefined): doc is Document {
+  if (doc === undefined) return false;
+  for (const key in doc) if (Object.hasOwn(doc, key)) return true;
+  return false;
+}
+
+export function newUuid(): Uint8Array {
+  return new Uint8Array(Buffer.from(randomUUID().replace(/-/g, ''), 'hex'));
+}
+
+export function validateNamespace(ns: Namespace): void {
+  if (typeof ns.db !== 'string' || ns.db === '' || /[/\\. "$\0]/.test(ns.db) || ns.db.length > 63) {
+    throw new MongoCommandError(
+      ErrorCode.InvalidNamespace,
+      `Invalid database name: '${String(ns.db)}'`,
+    );
+  }
+  if (
+    typeof ns.coll !== 'string' ||
+    ns.coll === '' ||
+    ns.coll.includes('$') ||
+    ns.coll.includes('\0') ||
+    ns.coll.startsWith('.')
+  ) {
+    throw new MongoCommandError(
+      ErrorCode.InvalidNamespace,
+      `Invalid collection name: '${String(ns.coll)}'`,
+    );
+  }
+}
+
+export function nsString(ns: Namespace): string {
+  return `${ns.db}.${ns.coll}`;
+}
+
+export function splitNs(ns: string): Namespace {
+  const dot = ns.indexOf('.');
+  return { db: ns.slice(0, dot), coll: ns.slice(dot + 1) };
+}
+
+/**
+ * `_id` first (generated when missing), as MongoDB stores documents. Errors follow MongoDB:
+ * an insert refuses array/regex ids with BadValue, an update's result with InvalidIdField.
+ */
+export function withIdFirst(doc: Document, kind: 'insert' | 'replace'): Document {
+  const keys = Object.keys(doc);
+  let out = doc;
+  if (keys[0] !== '_id' || doc._id === undefined) {
+    out = { _id: doc._id === undefined ? new ObjectId() : (doc._id as unknown) };
+    for (const key of keys) if (key !== '_id') out[key] = doc[key] as unknown;
+  }
+  const id: unknown = out._id;
+  const type = Array.isArray(id) ? 'array' : typeRank(id) === TypeRank.RegExp ? 'regex' : undefined;
+  if (type !== undefined) {
+    throw kind === 'insert'
+      ? new MongoCommandError(
+          ErrorCode.BadValue,
+          `can't use ${type === 'array' ? 'an array' : 'a regex'} for _id`,
+        )
+      : new MongoCommandError(
+          ErrorCode.InvalidIdField,
+          `The '_id' value cannot be of type ${type}`,
+        );
+  }
+  return out;
+}
+
+export function toBytes(doc: Document, kind: 'insert' | 'replace'): Uint8Array {
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = serialize(doc);
+  } catch {
+    // bson refuses documents beyond its internal buffer: too large by definition.
+    bytes = undefined;
+  }
+  const size = bytes?.length ?? Number.POSITIVE_INFINITY;
+  if (bytes === undefined || size > MAX_BSON_SIZE) {
+    const shown = Number.isFinite(size) ? String(size) : `more than ${MAX_BSON_SIZE}`;
+    throw kind === 'insert'
+      ? new MongoCommandError(
+          ErrorCode.BadValue,
+          `object to insert too large. size in bytes: ${shown}, max size: ${MAX_BSON_SIZE}`,
+        )
+      : new MongoCommandError(
+          ErrorCode.Location17419,
+          `Resulting document after update is larger than ${MAX_BSON_SIZE}`,
+        );
+  }
+  return bytes;
+}
+
+/**
+ * A put op whose document is decoded only if durability asks for it. The stored BSON rides
+ * along as a non-enumerable `bytes` so durability can journal it without re-encoding.
+ */
+export function putOp(ns: string, bytes: Uint8Array): JournalOp {
+  let decoded: Document | undefined;
+  const op = {
+    op: 'put' as const,
+    ns,
+    get doc(): Document {
+      decoded ??= deserialize(bytes);
+      return decoded;
+    },
+  };
+  Object.defineProperty(op, 'bytes', { value: bytes, enumerable: false });
+  return op;
+}
