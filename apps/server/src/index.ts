@@ -4,4 +4,3 @@ export { createFirebaseVerifier, type TokenVerifier } from './auth/token-verifie
 /** Dev and tooling (bench/, tests): the real Firebase Auth emulator and its tokens. */
 export { startAuthEmulator, type AuthEmulator } from './dev/auth-emulator.js';
 export { emulatorSignIn, type EmulatorUser } from './dev/emulator-tokens.js';
-export { createFirebaseVerifier, type TokenVerifier } from './auth/token-verifier.js';
