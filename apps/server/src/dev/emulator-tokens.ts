@@ -10,6 +10,7 @@ export interface EmulatorUser {
 }
 
 const API_KEY = 'emulator-api-key';
+const DEFAULT_PASSWORD = 'password-123';
 
 async function post<T>(
   url: string,
@@ -33,7 +34,7 @@ export async function emulatorSignIn(
   projectId: string,
   email: string,
   {
-    password = 'password-123',
+    password = DEFAULT_PASSWORD,
     emailVerified = true,
   }: { password?: string; emailVerified?: boolean } = {},
 ): Promise<EmulatorUser> {
@@ -67,4 +68,34 @@ export async function emulatorSignIn(
     });
   }
   return { uid: session.localId, email, idToken: session.idToken };
+}
+
+/**
+ * Creates an account with a fixed uid (the emulator's admin sign-up), email verified, unless
+ * that uid or email already exists. The emulator forgets its accounts on restart; a fixed uid
+ * keeps the same user, and so their memberships, across restarts of the zero-config server.
+ * Returns the account's signed-in user: the uid of an existing account with that email wins.
+ */
+export async function emulatorEnsureUser(
+  emulatorHost: string,
+  projectId: string,
+  account: { uid: string; email: string },
+): Promise<EmulatorUser> {
+  const base = `http://${emulatorHost}/identitytoolkit.googleapis.com/v1`;
+  try {
+    await post(
+      `${base}/projects/${projectId}/accounts`,
+      {
+        localId: account.uid,
+        email: account.email,
+        password: DEFAULT_PASSWORD,
+        emailVerified: true,
+      },
+      { authorization: 'Bearer owner' },
+    );
+  } catch (error) {
+    const exists = error instanceof Error && /DUPLICATE_LOCAL_ID|EMAIL_EXISTS/.test(error.message);
+    if (!exists) throw error;
+  }
+  return emulatorSignIn(emulatorHost, projectId, account.email);
 }
