@@ -11,7 +11,6 @@
 import { deserialize, serialize, type Document } from 'bson';
 import { Query } from 'mingo/query';
 import { duplicateKey, ErrorCode, MongoCommandError, writeConflict } from '../errors.js';
-import { TypeRank, typeRank } from '../query/compare.js';
 import { mingoOptions } from '../query/mingo-options.js';
 import { needsExactNumericTypes } from '../query/query-operators.js';
 import type {
@@ -45,8 +44,9 @@ import {
 import { normalizeIndexSpec, relateSpecs } from './index-spec.js';
 import { keyString, tupleKeyString } from './key-string.js';
 import { createNoopDurability } from './noop-durability.js';
-import { planRead, type Interval, type Plan } from './planner.js';
+import { planRead, type Plan } from './planner.js';
 import { scanIntervals } from './scan-intervals.js';
+import { expiredDocuments } from './ttl.js';
 import {
   fullName,
   latestCommitted,
@@ -993,37 +993,13 @@ export class Engine implements StorageEngine {
 
   // ======================= TTL =======================
 
+  private *allCollections(): Iterable<Collection> {
+    for (const colls of this.dbs.values()) yield* colls.values();
+  }
+
   private ttlPass(): void {
     if (this.ttlRunning || this.closed) return;
-    const victims: { ns: Namespace; id: unknown }[] = [];
-    const now = Date.now();
-    for (const colls of this.dbs.values()) {
-      for (const coll of colls.values()) {
-        for (const index of coll.indexes.values()) {
-          if (index.ttlSeconds === undefined) continue;
-          const cutoff = now - index.ttlSeconds * 1000;
-          const dir = index.fields[0]?.direction ?? 1;
-          const interval: Interval = (key) => {
-            const v = key[0];
-            const rank = typeRank(v);
-            let pos: -1 | 0 | 1;
-            if (rank < TypeRank.Date) pos = -1;
-            else if (rank > TypeRank.Date) pos = 1;
-            else pos = (v as Date).getTime() < cutoff ? 0 : 1;
-            return dir === 1 ? pos : pos === 0 ? 0 : pos === 1 ? -1 : 1;
-          };
-          const seen = new Set<Rec>();
-          scanIntervals(index, [interval], false, (e) => {
-            if (seen.has(e.rec)) return true;
-            const v = latestCommitted(e.rec);
-            if (v !== e.ver || v.bytes === null || e.rec.head.owner !== null) return true;
-            seen.add(e.rec);
-            victims.push({ ns: { db: coll.db, coll: coll.name }, id: deserialize(v.bytes)._id });
-            return true;
-          });
-        }
-      }
-    }
+    const victims = expiredDocuments(this.allCollections(), Date.now());
     if (victims.length === 0) return;
     this.ttlRunning = true;
     // TTL deletes use the normal write path (journaled); a locked document waits for the next pass.
