@@ -36,6 +36,9 @@ export async function buildApp({
   });
   app.addHook('onSend', async (req, reply) => {
     void reply.header('x-request-id', req.id);
+    // Every 503 (database or token-key source unreachable, shutting down) says when to retry.
+    if (reply.statusCode === 503 && !reply.hasHeader('retry-after'))
+      void reply.header('retry-after', '5');
   });
   await app.register(metricsPlugin, { db });
   await app.register(authPlugin, { config, verifier });
