@@ -15,9 +15,15 @@ export interface EmbeddedProcess {
   terminate(): Promise<number | null>;
 }
 
-/** Starts `mongo-embedded --dbpath DIR --port 0` and waits for its ready line on stdout. */
-export function startEmbeddedProcess(dbPath: string): Promise<EmbeddedProcess> {
-  const child = spawn(process.execPath, [BIN, '--dbpath', dbPath, '--port', '0'], {
+/**
+ * Starts `mongo-embedded --dbpath DIR --port PORT` (a free port by default; pass the previous
+ * one to restart where clients still point) and waits for its ready line on stdout.
+ */
+export function startEmbeddedProcess(
+  dbPath: string,
+  { port = 0 }: { port?: number } = {},
+): Promise<EmbeddedProcess> {
+  const child = spawn(process.execPath, [BIN, '--dbpath', dbPath, '--port', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
