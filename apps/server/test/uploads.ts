@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { request, type OutgoingHttpHeaders } from 'node:http';
+import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -170,9 +170,15 @@ export async function listeningPort(app: FastifyInstance): Promise<number> {
   return (app.server.address() as AddressInfo).port;
 }
 
+export interface SocketResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
 export interface SocketPost {
-  /** Resolves with the status and body once answered (rejects on a socket error). */
-  response: Promise<{ status: number; body: string }>;
+  /** Resolves with the answer once complete (rejects on a socket error). */
+  response: Promise<SocketResponse>;
   /** Destroys the socket (an abort). */
   destroy(): void;
 }
@@ -188,12 +194,16 @@ export function postOverSocket(
   body: Buffer | Readable,
 ): SocketPost {
   const req = request({ host: '127.0.0.1', port, method: 'POST', path, headers });
-  const response = new Promise<{ status: number; body: string }>((done, fail) => {
+  const response = new Promise<SocketResponse>((done, fail) => {
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () =>
-        done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        done({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
       );
       res.on('error', fail);
     });
