@@ -7,11 +7,12 @@ import {
 } from '@invoice/api';
 import type { Database } from '@invoice/db';
 import { TRPCError } from '@trpc/server';
-import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import type { FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { TokenVerifier } from '../auth/token-verifier.js';
+import { InvalidTokenError, type TokenVerifier } from '../auth/token-verifier.js';
 import type { Config } from '../env.js';
+import { registerTrpcHttp } from '../trpc-http/plugin.js';
 import { createDiskAttachmentStore } from '../uploads/disk-store.js';
 
 export interface TrpcPluginOptions {
@@ -20,22 +21,27 @@ export interface TrpcPluginOptions {
   verifier: TokenVerifier;
 }
 
+function authError(unavailable: boolean): TRPCError {
+  return unavailable
+    ? new TRPCError({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'Authentication is temporarily unavailable; retry shortly',
+      })
+    : new TRPCError({ code: 'UNAUTHORIZED', message: 'Invalid or expired authentication token' });
+}
+
 /**
  * Builds the request context from what the auth hook established (the token is verified once
  * per HTTP request; a batch shares it). No token: `user: null`, so protected procedures answer
- * UNAUTHORIZED; a rejected token: UNAUTHORIZED for every call, without detail.
+ * UNAUTHORIZED; a rejected token: UNAUTHORIZED for every call, without detail; a token that
+ * could not be checked (verifier unreachable or too slow): SERVICE_UNAVAILABLE, retryable.
  */
 function contextFor(
   req: FastifyRequest,
   options: TrpcPluginOptions,
   attachmentStore: AttachmentStore,
 ): Context {
-  if (req.authRejected) {
-    throw new TRPCError({
-      code: 'UNAUTHORIZED',
-      message: 'Invalid or expired authentication token',
-    });
-  }
+  if (req.authRejected || req.authUnavailable) throw authError(req.authUnavailable);
   const token = req.idToken;
   return createContextInner({
     db: options.db,
@@ -47,25 +53,27 @@ function contextFor(
       if (token === null) return;
       try {
         await options.verifier.verify(token, { checkRevoked: true });
-      } catch {
-        throw new TRPCError({
-          code: 'UNAUTHORIZED',
-          message: 'Invalid or expired authentication token',
-        });
+      } catch (error) {
+        throw authError(!(error instanceof InvalidTokenError));
       }
     },
   });
 }
 
-/** tRPC at /trpc in its own encapsulated scope (the adapter replaces the body parsers there). */
+/**
+ * tRPC at /trpc in its own encapsulated scope (the adapter replaces the body parsers there).
+ * With TRPC_FAST_PATH ordinary JSON calls skip the adapter's Fetch conversion (trpc-http/);
+ * both paths share these options, so context, onError logging and metrics are the same.
+ */
 export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (
   app: FastifyInstance,
   options,
 ) => {
   // attachment.delete removes the file from the same directory the upload routes write to.
   const attachmentStore = createDiskAttachmentStore(options.config.UPLOAD_DIR);
-  await app.register(fastifyTRPCPlugin, {
+  await registerTrpcHttp(app, {
     prefix: '/trpc',
+    fastPath: options.config.TRPC_FAST_PATH,
     trpcOptions: {
       router: appRouter,
       maxBatchSize: options.config.TRPC_MAX_BATCH,
