@@ -88,6 +88,14 @@ const envSchema = z
     CORS_ORIGINS: csv.default([]),
     TRUST_PROXY: booleanString.default(false),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+    /** Load shedding (503 + Retry-After) past this mean event-loop delay, sampled every second. */
+    SHED_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
+    /** Load shedding past this much V8 heap in use. */
+    SHED_MAX_HEAP_USED_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(1_500 * 1024 * 1024),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;

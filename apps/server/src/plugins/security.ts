@@ -42,8 +42,8 @@ const securityPlugin: FastifyPluginAsync<SecurityPluginOptions> = async (app, { 
     }),
   });
   await app.register(underPressure, {
-    maxEventLoopDelay: 1_000,
-    maxHeapUsedBytes: 1_500 * 1024 * 1024,
+    maxEventLoopDelay: config.SHED_MAX_EVENT_LOOP_DELAY_MS,
+    maxHeapUsedBytes: config.SHED_MAX_HEAP_USED_BYTES,
     retryAfter: 10,
     exposeStatusRoute: false,
     pressureHandler: (req, reply, type, value) => {
