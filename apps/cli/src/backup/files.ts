@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, open, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+
+export interface WrittenFile {
+  bytes: number;
+  sha256: string;
+}
+
+/** Counts and hashes the bytes that pass through. */
+function measuring(): { stream: Transform; result(): WrittenFile } {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return { stream, result: () => ({ bytes, sha256: hash.digest('hex') }) };
+}
+
+/**
+ * Writes a stream to a new file (never overwrites), optionally gzipped, and fsyncs it. Returns
+ * the size and SHA-256 of the bytes on disk, which is what the manifest vouches for.
+ */
+export async function writeNewFile(
+  path: string,
+  source: Iterable<Buffer> | AsyncIterable<Buffer | Uint8Array> | Readable,
+  options: { gzip?: boolean } = {},
+): Promise<WrittenFile> {
+  const measure = measuring();
+  const input = source instanceof Readable ? source : Readable.from(source);
+  const output = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+  if (options.gzip) await pipeline(input, createGzip(), measure.stream, output);
+  else await pipeline(input, measure.stream, output);
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return measure.result();
+}
+
+/** Size and SHA-256 of a file as stored. */
+export async function measureFile(path: string): Promise<WrittenFile> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+/** The file's content as stored, gunzipped when `gzip`. */
+export function readContent(path: string, gzip: boolean): Readable {
+  const raw = createReadStream(path);
+  if (!gzip) return raw;
+  const gunzip = createGunzip();
+  raw.on('error', (error) => gunzip.destroy(error));
+  return raw.pipe(gunzip);
+}
+
+/** Reads at most `max` bytes of content (gunzipped when `gzip`); more is an error. */
+export async function readSmallContent(path: string, gzip: boolean, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const stream = readContent(path, gzip);
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > max) {
+      stream.destroy();
+      throw new Error(`${path} is larger than ${max} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export interface WalkedFile {
+  /** Path relative to the walked root, with "/" separators. */
+  path: string;
+  bytes: number;
+}
+
+export interface WalkResult {
+  files: WalkedFile[];
+  /** Symlinks, sockets and other non-regular entries: never followed or copied. */
+  skipped: string[];
+}
+
+/**
+ * Lists regular files under `root` (relative paths, sorted), skipping dot-entries at any depth
+ * when `skipDotEntries` (the server's `.tmp` and readiness probes). Symlinks are never
+ * followed: they are reported in `skipped`.
+ */
+export async function walkFiles(
+  root: string,
+  options: { skipDotEntries: boolean },
+): Promise<WalkResult> {
+  const files: WalkedFile[] = [];
+  const skipped: string[] = [];
+  async function visit(relative: string): Promise<void> {
+    const entries = await readdir(join(root, relative), { withFileTypes: true });
+    for (const entry of entries) {
+      if (options.skipDotEntries && entry.name.startsWith('.')) continue;
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await visit(path);
+      else if (entry.isFile()) {
+        const stats = await lstat(join(root, path));
+        files.push({ path, bytes: stats.size });
+      } else skipped.push(path);
+    }
+  }
+  await visit('');
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, skipped: skipped.sort() };
+}
+
+/** True when the directory does not exist or holds nothing (dot-entries ignored if asked). */
+export async function isEmptyDir(path: string, ignoreDotEntries: boolean): Promise<boolean> {
+  try {
+    const entries = await readdir(path);
+    return entries.every((name) => ignoreDotEntries && name.startsWith('.'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw error;
+  }
+}

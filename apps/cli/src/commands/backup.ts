@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { defineCommand, optionText } from '../cli/command.js';
+import { createBackup } from '../backup/create-backup.js';
+import { restoreBackup } from '../backup/restore-backup.js';
+
+function human(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export const backupCommand = defineCommand({
+  path: ['backup'],
+  summary: 'Snapshot every collection and the upload directory into a new backup directory',
+  details: [
+    'Layout (mongodump directory format, so mongorestore can read it):',
+    '  OUT/<db>/<collection>.bson            concatenated BSON documents (.bson.gz with --gzip)',
+    '  OUT/<db>/<collection>.metadata.json   options, indexes, uuid (.metadata.json.gz with --gzip)',
+    '  OUT/uploads/<orgId>/<fileId>          the attachment files',
+    '  OUT/manifest.json                     counts, sizes and SHA-256 of every file',
+    'The collections are read in one snapshot transaction: one point in time across collections.',
+    'On MongoDB that transaction must finish within transactionLifetimeLimitSeconds (60 s default).',
+    'With mongorestore: mongorestore --nsInclude "<db>.*" OUT   (it skips uploads/ and manifest.json).',
+  ].join('\n'),
+  options: {
+    out: {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'New backup directory (must not exist or be empty)',
+    },
+    uploadDir: {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'Upload directory to include (default: env UPLOAD_DIR, else $DATA_DIR/uploads)',
+    },
+    skipUploads: { type: 'boolean', description: 'Back up the database only' },
+    gzip: {
+      type: 'boolean',
+      description: 'Compress the .bson and .metadata.json files like mongodump --gzip',
+    },
+  },
+  schema: z
+    .object({
+      out: optionText(),
+      uploadDir: optionText().optional(),
+      skipUploads: z.boolean().default(false),
+      gzip: z.boolean().default(false),
+    })
+    .refine((o) => !(o.skipUploads && o.uploadDir !== undefined), {
+      message: 'Give --upload-dir or --skip-uploads, not both',
+      path: ['skipUploads'],
+    }),
+  async run(args, ctx) {
+    const database = await ctx.database();
+    const report = await createBackup({
+      client: database.client,
+      db: database.db,
+      out: args.out,
+      uploadDir: args.skipUploads ? null : (args.uploadDir ?? ctx.env.UPLOAD_DIR),
+      gzip: args.gzip,
+      progress: ctx.progress,
+      now: new Date(),
+    });
+    const documents = report.collections.reduce((s, c) => s + c.documents, 0);
+    const text = [
+      `backup of ${report.database} written to ${report.out}`,
+      ...report.collections.map(
+        (c) => `  ${c.name}: ${c.documents} documents, ${c.indexes} indexes`,
+      ),
+      `  uploads: ${report.uploads.files} files, ${human(report.uploads.bytes)}`,
+      `total: ${report.collections.length} collections, ${documents} documents, ${human(report.bytes)}`,
+    ];
+    if (report.uploads.skipped.length > 0)
+      text.push(`skipped (not regular files or odd names): ${report.uploads.skipped.join(', ')}`);
+    if (report.uploads.vanished.length > 0)
+      text.push(`vanished while copying: ${report.uploads.vanished.join(', ')}`);
+    return { data: report, text };
+  },
+});
+
+export const restoreCommand = defineCommand({
+  path: ['restore'],
+  summary: 'Verify a backup, then restore its collections, indexes and files',
+  details: [
+    'Every checksum is verified and every document parsed before anything is written; a mismatch,',
+    'a missing or unexpected file, or a non-empty target (without --drop) refuses the restore.',
+    '--drop drops the backed-up collections and empties the upload directory first.',
+  ].join('\n'),
+  options: {
+    from: {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'Backup directory written by invoice-admin backup',
+    },
+    uploadDir: {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'Where to restore the files (default: env UPLOAD_DIR, else $DATA_DIR/uploads)',
+    },
+    skipUploads: { type: 'boolean', description: 'Restore the database only' },
+    drop: { type: 'boolean', description: 'Replace non-empty targets instead of refusing' },
+  },
+  schema: z
+    .object({
+      from: optionText(),
+      uploadDir: optionText().optional(),
+      skipUploads: z.boolean().default(false),
+      drop: z.boolean().default(false),
+    })
+    .refine((o) => !(o.skipUploads && o.uploadDir !== undefined), {
+      message: 'Give --upload-dir or --skip-uploads, not both',
+      path: ['skipUploads'],
+    }),
+  async run(args, ctx) {
+    const database = await ctx.database();
+    const report = await restoreBackup({
+      db: database.db,
+      from: args.from,
+      uploadDir: args.skipUploads ? null : (args.uploadDir ?? ctx.env.UPLOAD_DIR),
+      drop: args.drop,
+      progress: ctx.progress,
+    });
+    const documents = report.collections.reduce((s, c) => s + c.documents, 0);
+    const text = [
+      `verified ${report.verifiedFiles} files of the ${report.createdAt} backup of ${report.sourceDatabase}`,
+      ...(report.dropped.length ? [`dropped first: ${report.dropped.join(', ')}`] : []),
+      ...report.collections.map(
+        (c) => `  ${c.name}: ${c.documents} documents, ${c.indexes} indexes`,
+      ),
+      report.uploads
+        ? `  uploads: ${report.uploads.files} files, ${human(report.uploads.bytes)}${report.uploads.removedBefore ? ` (${report.uploads.removedBefore} entries removed first)` : ''}`
+        : '  uploads: skipped',
+      `restored ${report.collections.length} collections, ${documents} documents into ${report.database}`,
+    ];
+    return { data: report, text };
+  },
+});
