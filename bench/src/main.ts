@@ -1,0 +1,255 @@
+/**
+ * `pnpm bench`: load benchmark of the real server (buildApp, every plugin) on the embedded
+ * MongoDB-compatible engine with real Firebase Auth emulator tokens, next to a plain-Fastify
+ * floor, a raw MongoDB route and the tRPC transport ladder. Prints a table, ratios and SLO
+ * verdicts; writes results/<timestamp>.json, .md and .png.
+ *
+ * Process split (2 cores): this process only generates load (autocannon); the API and the
+ * baselines run in one child process, the database in another (`--topology split`, default) or
+ * inside the API process (`--topology shared`, as the zero-config mode runs). Nothing is pinned.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createDb } from '@invoice/db';
+import { emulatorSignIn } from '@invoice/server';
+import { z } from 'zod';
+import { latencyChartSvg, svgToPng } from './chart.js';
+import { runLoad, type HttpRequest } from './load.js';
+import { renderConsole, renderMarkdown } from './markdown.js';
+import {
+  benchReportSchema,
+  computeRatios,
+  judgeSlos,
+  type BenchReport,
+  type ScenarioResult,
+} from './results.js';
+import { buildScenarios, UPLOAD_SCENARIO, type Scenario } from './scenarios.js';
+import { seed } from './seed.js';
+import { PROJECT_ID, startStack } from './stack.js';
+
+const HELP = `Usage: pnpm bench [options]
+  --connections N         concurrent connections (default 32)
+  --upload-connections N  connections for the 10 MB upload scenario (default 4)
+  --duration S            measured seconds per scenario (default 10; --quick: 3)
+  --warmup S              unmeasured seconds before each scenario (default 2; --quick: 1)
+  --quick                 short run
+  --only a,b              run only these scenario ids (prefixes allowed: "transport.")
+  --invoices N            invoices seeded in the org (default 10000)
+  --topology split|shared database in its own process (default) or inside the API process
+  --log-level L           server log level (default warn; info logs two lines per request)
+  --out DIR               results directory (default bench/results)
+  --verbose               show the children's output
+Uses MONGODB_URI instead of the embedded engine when set.`;
+
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string' },
+    'upload-connections': { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    invoices: { type: 'string' },
+    topology: { type: 'string' },
+    'log-level': { type: 'string' },
+    out: { type: 'string' },
+    verbose: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+  allowPositionals: false,
+});
+if (values.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+
+const positiveInt = z.coerce.number().int().positive();
+const seconds = z.coerce.number().min(0).max(3_600);
+const options = z
+  .object({
+    connections: positiveInt.max(1_000).default(32),
+    uploadConnections: positiveInt.max(100).default(4),
+    duration: seconds.min(0.5).default(values.quick ? 3 : 10),
+    warmup: seconds.default(values.quick ? 1 : 2),
+    only: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .optional(),
+    invoices: positiveInt.max(1_000_000).default(10_000),
+    topology: z.enum(['split', 'shared']).default('split'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'silent']).default('warn'),
+    out: z.string().default(resolve(import.meta.dirname, '../results')),
+  })
+  .parse({
+    connections: values.connections,
+    uploadConnections: values['upload-connections'],
+    duration: values.duration,
+    warmup: values.warmup,
+    only: values.only,
+    invoices: values.invoices,
+    topology: values.topology,
+    logLevel: values['log-level'],
+    out: values.out,
+  });
+
+const UPLOAD_BYTES = 10_000_000; // 10 MB, under the default 10 MiB UPLOAD_MAX_BYTES
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+}
+
+function selected(scenario: Scenario): boolean {
+  return (
+    !options.only ||
+    options.only.some(
+      (id) => scenario.id === id || (id.endsWith('.') && scenario.id.startsWith(id)),
+    )
+  );
+}
+
+/** One request before the load: a harness mistake fails loudly here, with the server's answer. */
+async function preflight(base: string, scenario: Scenario): Promise<void> {
+  const req: HttpRequest =
+    typeof scenario.request === 'function' ? scenario.request() : scenario.request;
+  const res = await fetch(`${base}${req.path}`, {
+    method: req.method,
+    headers: req.headers ?? {},
+    body: req.body ?? null,
+  });
+  const text = await res.text();
+  if (!res.ok)
+    throw new Error(`${scenario.id}: preflight answered ${res.status}: ${text.slice(0, 500)}`);
+}
+
+const startedAt = new Date();
+const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+const dbName = `bench_${startedAt.getTime()}`;
+log(`starting the Auth emulator, the database and the server (${options.topology})...`);
+const stack = await startStack({
+  topology: options.topology,
+  externalMongoUri: process.env.MONGODB_URI,
+  dbName,
+  logLevel: options.logLevel,
+  verbose: values.verbose,
+});
+let exitCode = 0;
+try {
+  const db = createDb({ uri: stack.server.mongoUri, dbName });
+  try {
+    const user = await emulatorSignIn(stack.emulator.host, PROJECT_ID, 'bench-owner@example.test');
+    log(`seeding ${options.invoices} invoices...`);
+    const seedStart = performance.now();
+    const seeded = await seed(db, user, options.invoices);
+    const seedSeconds = Number(((performance.now() - seedStart) / 1000).toFixed(1));
+    log(`seeded ${seeded.invoiceCount} invoices in ${seedSeconds} s`);
+
+    const scenarios = buildScenarios({
+      seeded,
+      idToken: user.idToken,
+      uploadBytes: UPLOAD_BYTES,
+    }).filter(selected);
+    if (scenarios.length === 0) throw new Error(`no scenario matches --only ${values.only}`);
+    const results: ScenarioResult[] = [];
+    for (const scenario of scenarios) {
+      const url = scenario.target === 'app' ? stack.server.appUrl : stack.server.baselineUrl;
+      const connections =
+        scenario.id === UPLOAD_SCENARIO ? options.uploadConnections : options.connections;
+      await preflight(url, scenario);
+      if (options.warmup > 0) {
+        await runLoad({
+          url,
+          connections,
+          durationSeconds: options.warmup,
+          request: scenario.request,
+        });
+      }
+      const result = await runLoad({
+        url,
+        connections,
+        durationSeconds: options.duration,
+        request: scenario.request,
+      });
+      log(
+        `${scenario.id.padEnd(26)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} ms  non-2xx ${result.non2xx}`,
+      );
+      results.push({
+        id: scenario.id,
+        group: scenario.group,
+        description: scenario.description,
+        connections,
+        ...result,
+      });
+    }
+    if (db.db.databaseName !== '') await db.db.dropDatabase().catch(() => undefined);
+
+    const ratios = computeRatios(results);
+    const cpu = cpus()[0];
+    const report: BenchReport = benchReportSchema.parse({
+      version: 1,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      gitCommit: gitCommit(),
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpu?.model.trim() ?? 'unknown',
+        totalMemoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+        loadAverageAtStart: loadavg().map((n) => Number(n.toFixed(2))),
+      },
+      settings: {
+        connections: options.connections,
+        uploadConnections: options.uploadConnections,
+        durationSeconds: options.duration,
+        warmupSeconds: options.warmup,
+        invoices: options.invoices,
+        uploadBytes: UPLOAD_BYTES,
+        topology: stack.topology,
+        logLevel: options.logLevel,
+      },
+      seed: {
+        invoiceCount: seeded.invoiceCount,
+        drafts: seeded.draftIds.length,
+        open: seeded.openIds.length,
+        listPages: seeded.listCursors.length,
+        seedSeconds,
+      },
+      scenarios: results,
+      ratios,
+      slos: judgeSlos(results, ratios, options.connections, UPLOAD_SCENARIO),
+    });
+    await mkdir(options.out, { recursive: true });
+    const png = svgToPng(
+      latencyChartSvg(
+        results,
+        `Latency percentiles, ${options.connections} connections (${report.gitCommit ?? ''})`,
+      ),
+    );
+    await writeFile(join(options.out, `${stamp}.png`), png);
+    await writeFile(join(options.out, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    await writeFile(join(options.out, `${stamp}.md`), renderMarkdown(report, `${stamp}.png`));
+    process.stdout.write(`\n${renderConsole(report)}`);
+    log(`wrote ${join(options.out, stamp)}.{json,md,png}`);
+  } finally {
+    await db.close();
+  }
+} catch (error) {
+  log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  exitCode = 1;
+} finally {
+  await stack.stop();
+}
+process.exit(exitCode);

@@ -1,0 +1,100 @@
+import type { BenchReport } from './results.js';
+
+const verdict = (pass: boolean | null) => (pass === null ? 'n/a' : pass ? 'PASS' : 'FAIL');
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** The Markdown report: settings, one row per scenario, ratios and SLO verdicts. */
+export function renderMarkdown(report: BenchReport, chartFile: string | null): string {
+  const s = report.settings;
+  const m = report.machine;
+  const parts = [
+    `# Load benchmark ${report.startedAt}`,
+    '',
+    `Commit ${report.gitCommit ?? 'unknown'} · Node ${m.node} · ${m.cpus}× ${m.cpuModel} · ${m.totalMemoryGiB} GiB`,
+    `${s.connections} connections (uploads ${s.uploadConnections}) · ${s.durationSeconds} s per scenario after ${s.warmupSeconds} s warm-up · ` +
+      `${report.seed.invoiceCount} invoices seeded in ${report.seed.seedSeconds} s · topology: ${s.topology} · server log level ${s.logLevel}`,
+    '',
+    '## Scenarios',
+    '',
+    table(
+      [
+        'scenario',
+        'group',
+        'conns',
+        'req/s',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'max ms',
+        'requests',
+        'non-2xx',
+        'errors',
+      ],
+      report.scenarios.map((r) => [
+        `\`${r.id}\``,
+        r.group,
+        String(r.connections),
+        r.requestsPerSecond.toFixed(0),
+        r.latencyMs.p50.toFixed(1),
+        r.latencyMs.p95.toFixed(1),
+        r.latencyMs.p99.toFixed(1),
+        r.latencyMs.max.toFixed(1),
+        String(r.requests),
+        r.non2xx === 0
+          ? '0'
+          : `${r.non2xx} (${Object.entries(r.statusCounts)
+              .filter(([code]) => !code.startsWith('2'))
+              .map(([code, n]) => `${code}×${n}`)
+              .join(', ')})`,
+        String(r.errors),
+      ]),
+    ),
+    '',
+    '## Throughput ratios',
+    '',
+    table(
+      ['ratio', 'value'],
+      report.ratios.map((r) => [r.name, r.value === null ? 'n/a' : r.value.toFixed(3)]),
+    ),
+    '',
+    '## SLO verdicts',
+    '',
+    table(
+      ['objective', 'target', 'measured', 'verdict'],
+      report.slos.map((v) => [v.name, v.target, v.measured, verdict(v.pass)]),
+    ),
+  ];
+  if (chartFile) parts.push('', `![latency percentiles](${chartFile})`);
+  return `${parts.join('\n')}\n`;
+}
+
+/** A compact terminal table. */
+export function renderConsole(report: BenchReport): string {
+  const rows = report.scenarios.map(
+    (r) =>
+      `${r.id.padEnd(26)}${String(r.connections).padStart(4)}${r.requestsPerSecond.toFixed(0).padStart(9)}` +
+      `${r.latencyMs.p50.toFixed(1).padStart(9)}${r.latencyMs.p95.toFixed(1).padStart(9)}` +
+      `${r.latencyMs.p99.toFixed(1).padStart(9)}${String(r.non2xx).padStart(9)}`,
+  );
+  const ratios = report.ratios
+    .filter((r) => r.value !== null)
+    .map((r) => `  ${r.name.padEnd(40)} ${(r.value ?? 0).toFixed(3)}`);
+  const slos = report.slos.map(
+    (v) => `  ${verdict(v.pass).padEnd(5)} ${v.name.padEnd(44)} ${v.measured} (target ${v.target})`,
+  );
+  return [
+    `${'scenario'.padEnd(26)}${'conn'.padStart(4)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'non-2xx'.padStart(9)}`,
+    ...rows,
+    '',
+    'ratios (throughput):',
+    ...ratios,
+    '',
+    'SLO verdicts:',
+    ...slos,
+    '',
+  ].join('\n');
+}

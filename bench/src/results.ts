@@ -1,0 +1,185 @@
+import { z } from 'zod';
+
+const latency = z.object({
+  mean: z.number(),
+  p50: z.number(),
+  p95: z.number(),
+  p99: z.number(),
+  max: z.number(),
+});
+
+export const scenarioResultSchema = z.object({
+  id: z.string(),
+  group: z.enum(['baseline', 'api', 'transport']),
+  description: z.string(),
+  connections: z.number().int().positive(),
+  requests: z.number().int().nonnegative(),
+  durationSeconds: z.number(),
+  requestsPerSecond: z.number(),
+  latencyMs: latency,
+  non2xx: z.number().int().nonnegative(),
+  statusCounts: z.record(z.string(), z.number()),
+  errors: z.number().int().nonnegative(),
+  timeouts: z.number().int().nonnegative(),
+});
+export type ScenarioResult = z.infer<typeof scenarioResultSchema>;
+
+const ratio = z.object({
+  name: z.string(),
+  numerator: z.string(),
+  denominator: z.string(),
+  value: z.number().nullable(),
+});
+export type Ratio = z.infer<typeof ratio>;
+
+const slo = z.object({
+  name: z.string(),
+  target: z.string(),
+  measured: z.string(),
+  /** null: the scenario it needs was not run. */
+  pass: z.boolean().nullable(),
+});
+export type SloVerdict = z.infer<typeof slo>;
+
+/** The JSON file `pnpm bench` writes; the smoke test checks real output against it. */
+export const benchReportSchema = z.object({
+  version: z.literal(1),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  gitCommit: z.string().nullable(),
+  machine: z.object({
+    cpus: z.number().int(),
+    cpuModel: z.string(),
+    totalMemoryGiB: z.number(),
+    node: z.string(),
+    platform: z.string(),
+    /** 1, 5 and 15 minute load averages: the machine is shared, so other work shows here. */
+    loadAverageAtStart: z.array(z.number()),
+  }),
+  settings: z.object({
+    connections: z.number().int().positive(),
+    uploadConnections: z.number().int().positive(),
+    durationSeconds: z.number().positive(),
+    warmupSeconds: z.number().nonnegative(),
+    invoices: z.number().int().positive(),
+    uploadBytes: z.number().int().positive(),
+    topology: z.string(),
+    logLevel: z.string(),
+  }),
+  seed: z.object({
+    invoiceCount: z.number().int(),
+    drafts: z.number().int(),
+    open: z.number().int(),
+    listPages: z.number().int(),
+    seedSeconds: z.number(),
+  }),
+  scenarios: z.array(scenarioResultSchema),
+  ratios: z.array(ratio),
+  slos: z.array(slo),
+});
+export type BenchReport = z.infer<typeof benchReportSchema>;
+
+function find(results: readonly ScenarioResult[], id: string) {
+  return results.find((r) => r.id === id);
+}
+
+const RATIOS: [name: string, numerator: string, denominator: string][] = [
+  ['invoice.byId / raw MongoDB route', 'invoice.byId', 'raw.mongo.findOne'],
+  ['raw MongoDB route / HTTP floor', 'raw.mongo.findOne', 'http.empty'],
+  ['invoice.byId / HTTP floor', 'invoice.byId', 'http.empty'],
+  ['zod+superjson / plain', 'transport.zod-superjson', 'transport.plain'],
+  ['createCaller / plain', 'transport.trpc-caller', 'transport.plain'],
+  ['official tRPC adapter / plain', 'transport.trpc-adapter', 'transport.plain'],
+  ['app /trpc / plain', 'transport.app', 'transport.plain'],
+  ['app /trpc / official tRPC adapter', 'transport.app', 'transport.trpc-adapter'],
+];
+
+/** Throughput ratios (requests/s of the numerator over the denominator's). */
+export function computeRatios(results: readonly ScenarioResult[]): Ratio[] {
+  return RATIOS.map(([name, numerator, denominator]) => {
+    const a = find(results, numerator);
+    const b = find(results, denominator);
+    const value =
+      a && b && b.requestsPerSecond > 0
+        ? Number((a.requestsPerSecond / b.requestsPerSecond).toFixed(3))
+        : null;
+    return { name, numerator, denominator, value };
+  });
+}
+
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+/** A scenario where no response completed has no latency: that fails, it does not pass at 0 ms. */
+function latencyVerdict(
+  name: string,
+  target: string,
+  result: ScenarioResult | undefined,
+  key: 'p95' | 'p99',
+  limitMs: number,
+): SloVerdict {
+  if (!result) return { name, target, measured: 'not run', pass: null };
+  if (result.requests === 0)
+    return { name, target, measured: 'no response completed', pass: false };
+  return {
+    name,
+    target,
+    measured: ms(result.latencyMs[key]),
+    pass: result.latencyMs[key] < limitMs,
+  };
+}
+
+/** The handbook's SLOs and the issue's acceptance figures, judged on this run. */
+export function judgeSlos(
+  results: readonly ScenarioResult[],
+  ratios: readonly Ratio[],
+  connections: number,
+  uploadId: string,
+): SloVerdict[] {
+  const verdicts: SloVerdict[] = [];
+  for (const r of results.filter((s) => s.group === 'api')) {
+    verdicts.push(latencyVerdict(`${r.id} p95`, '< 500 ms (API p95)', r, 'p95', 500));
+  }
+  const byId = find(results, 'invoice.byId');
+  verdicts.push(
+    latencyVerdict(`invoice.byId p99 at ${connections} connections`, '< 50 ms', byId, 'p99', 50),
+  );
+  const ratio = ratios.find(
+    (r) => r.numerator === 'invoice.byId' && r.denominator === 'raw.mongo.findOne',
+  );
+  verdicts.push({
+    name: 'invoice.byId throughput vs raw MongoDB route',
+    target: '>= 60%',
+    measured: ratio?.value == null ? 'not run' : `${(ratio.value * 100).toFixed(1)}%`,
+    pass: ratio?.value == null ? null : ratio.value >= 0.6,
+  });
+  const upload = find(results, uploadId);
+  verdicts.push(latencyVerdict('10 MB upload p95', '< 500 ms', upload, 'p95', 500));
+  const api = results.filter((s) => s.group === 'api');
+  const fivexx = api.reduce(
+    (n, s) =>
+      n +
+      Object.entries(s.statusCounts)
+        .filter(([code]) => code.startsWith('5'))
+        .reduce((m, [, count]) => m + count, 0),
+    0,
+  );
+  const errors = api.reduce((n, s) => n + s.errors, 0);
+  const total = api.reduce((n, s) => n + s.requests + s.errors, 0);
+  const bad = fivexx + errors;
+  verdicts.push({
+    name: 'API 5xx ratio',
+    target: '< 0.1%',
+    measured: total
+      ? `${((bad / total) * 100).toFixed(3)}% (${fivexx} 5xx + ${errors} socket errors of ${total})`
+      : 'not run',
+    pass: total ? bad / total < 0.001 : null,
+  });
+  const non2xx = api.reduce((n, s) => n + s.non2xx, 0);
+  verdicts.push({
+    name: 'API non-2xx responses',
+    target: '0',
+    measured: String(non2xx),
+    pass: total ? non2xx === 0 : null,
+  });
+  return verdicts;
+}

@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import type { HttpRequest } from './load.js';
+import { LIST_PAGE_SIZE, type Seeded } from './seed.js';
+
+export type ScenarioGroup = 'baseline' | 'api' | 'transport';
+
+export interface Scenario {
+  id: string;
+  group: ScenarioGroup;
+  description: string;
+  /** Which server of the child process it hits. */
+  target: 'app' | 'baseline';
+  /** Overrides the run's connection count (uploads). */
+  connections?: number;
+  request: HttpRequest | (() => HttpRequest);
+}
+
+export interface ScenarioContext {
+  seeded: Seeded;
+  idToken: string;
+  uploadBytes: number;
+}
+
+/** tRPC's HTTP encoding with superjson: `{ json: input }`, GET for queries, POST for mutations. */
+function trpcQuery(path: string, input: unknown, headers: Record<string, string>): HttpRequest {
+  const encoded = encodeURIComponent(JSON.stringify({ json: input }));
+  return { method: 'GET', path: `/trpc/${path}?input=${encoded}`, headers };
+}
+
+function trpcMutation(path: string, input: unknown, headers: Record<string, string>): HttpRequest {
+  return {
+    method: 'POST',
+    path: `/trpc/${path}`,
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ json: input }),
+  };
+}
+
+/** Cycles through a list, one item per call. */
+function rotate<T>(items: readonly T[]): () => T {
+  if (items.length === 0) throw new Error('nothing to rotate through');
+  let i = 0;
+  return () => items[i++ % items.length] as T;
+}
+
+/** A multipart/form-data body holding one PDF-typed file of exactly `size` bytes. */
+export function multipartPdf(size: number): { body: Buffer; contentType: string } {
+  const boundary = `----bench${randomBytes(8).toString('hex')}`;
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench.pdf"\r\n` +
+      'Content-Type: application/pdf\r\n\r\n',
+  );
+  const magic = Buffer.from('%PDF-1.7\n');
+  const file = Buffer.concat([magic, randomBytes(size - magic.length)]);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return {
+    body: Buffer.concat([head, file, tail]),
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
+}
+
+export const UPLOAD_SCENARIO = 'upload.10mb';
+
+/** Every scenario, in run order: reads before writes, so the 10k-invoice reads see the seed. */
+export function buildScenarios({ seeded, idToken, uploadBytes }: ScenarioContext): Scenario[] {
+  const auth = { authorization: `Bearer ${idToken}` };
+  const { orgId } = seeded;
+  const openId = rotate(seeded.openIds);
+  const cursor = rotate(seeded.listCursors);
+  const draftId = rotate(seeded.draftIds);
+  const customerId = rotate(seeded.customerIds);
+  const runId = Date.now().toString(36);
+  let sequence = 0;
+  const upload = multipartPdf(uploadBytes);
+  const uploadInvoice = seeded.openIds[0] ?? '';
+  const pingInput = encodeURIComponent(JSON.stringify({ json: { echo: 'x' } }));
+
+  return [
+    {
+      id: 'http.empty',
+      group: 'baseline',
+      description: 'plain Fastify, empty JSON route (HTTP floor)',
+      target: 'baseline',
+      request: { method: 'GET', path: '/empty' },
+    },
+    {
+      id: 'raw.mongo.findOne',
+      group: 'baseline',
+      description: 'plain Fastify + findOne({_id, orgId}), no tRPC/auth/validation',
+      target: 'baseline',
+      request: () => ({ method: 'GET', path: `/raw/orgs/${orgId}/invoices/${openId()}` }),
+    },
+    {
+      id: 'invoice.byId',
+      group: 'api',
+      description: 'tRPC query, rotating over issued invoices',
+      target: 'app',
+      request: () => trpcQuery('invoice.byId', { orgId, invoiceId: openId() }, auth),
+    },
+    {
+      id: 'invoice.list',
+      group: 'api',
+      description: `tRPC query, ${LIST_PAGE_SIZE} per page, rotating over every page cursor`,
+      target: 'app',
+      request: () => {
+        const c = cursor();
+        const input =
+          c === null
+            ? { orgId, limit: LIST_PAGE_SIZE }
+            : { orgId, limit: LIST_PAGE_SIZE, cursor: c };
+        return trpcQuery('invoice.list', input, auth);
+      },
+    },
+    {
+      id: 'report.summary',
+      group: 'api',
+      description: 'tRPC query, whole-history summary of the org',
+      target: 'app',
+      request: trpcQuery('report.summary', { orgId }, auth),
+    },
+    {
+      id: 'invoice.create',
+      group: 'api',
+      description: 'tRPC mutation, 2 lines, a unique idempotency key each',
+      target: 'app',
+      request: () =>
+        trpcMutation(
+          'invoice.create',
+          {
+            orgId,
+            customerId: customerId(),
+            lines: [
+              { description: 'Bench work', quantity: 3, unitPrice: 9_900 },
+              { description: 'Licence', quantity: 1, unitPrice: 25_000 },
+            ],
+            idempotencyKey: `bench-create-${runId}-${++sequence}`,
+          },
+          auth,
+        ),
+    },
+    {
+      id: 'invoice.issue',
+      group: 'api',
+      description: 'tRPC mutation on seeded drafts, one draft per request',
+      target: 'app',
+      request: () =>
+        trpcMutation(
+          'invoice.issue',
+          { orgId, invoiceId: draftId(), idempotencyKey: `bench-issue-${runId}-${++sequence}` },
+          auth,
+        ),
+    },
+    {
+      id: UPLOAD_SCENARIO,
+      group: 'api',
+      description: `multipart upload of a ${(uploadBytes / 1e6).toFixed(1)} MB PDF to one invoice`,
+      target: 'app',
+      request: {
+        method: 'POST',
+        path: `/v1/orgs/${orgId}/invoices/${uploadInvoice}/attachments`,
+        headers: { ...auth, 'content-type': upload.contentType },
+        body: upload.body,
+      },
+    },
+    {
+      id: 'transport.plain',
+      group: 'transport',
+      description: 'system.ping equivalent as a plain Fastify route',
+      target: 'baseline',
+      request: { method: 'GET', path: '/transport/plain' },
+    },
+    {
+      id: 'transport.zod-superjson',
+      group: 'transport',
+      description: 'plain route + zod input parse + superjson output',
+      target: 'baseline',
+      request: { method: 'GET', path: `/transport/zod-superjson?input=${pingInput}` },
+    },
+    {
+      id: 'transport.trpc-caller',
+      group: 'transport',
+      description: 'plain route calling system.ping through createCaller',
+      target: 'baseline',
+      request: { method: 'GET', path: '/transport/caller' },
+    },
+    {
+      id: 'transport.trpc-adapter',
+      group: 'transport',
+      description: "system.ping through tRPC's official fastify adapter (bare Fastify)",
+      target: 'baseline',
+      request: { method: 'GET', path: '/transport/trpc/system.ping' },
+    },
+    {
+      id: 'transport.app',
+      group: 'transport',
+      description: 'system.ping through the real app /trpc (all plugins, current transport)',
+      target: 'app',
+      request: { method: 'GET', path: '/trpc/system.ping' },
+    },
+  ];
+}

@@ -1,0 +1,113 @@
+/**
+ * Child process: the real API (buildApp from @invoice/server, every plugin on) and, on a second
+ * port in the same process type, the baselines: a plain Fastify with no plugins, the same
+ * MongoDB read without tRPC/auth/validation, and the transport-overhead ladder for a trivial
+ * procedure. Only one of them is under load at a time. Reports `{ appUrl, baselineUrl }`.
+ */
+import { appRouter, createCaller, createContextInner } from '@invoice/api';
+import { createDb, reconcileIndexes, type Database } from '@invoice/db';
+import { startEmbeddedMongo } from '@invoice/mongo-embedded';
+import { buildApp, createFirebaseVerifier, parseEnv } from '@invoice/server';
+import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ObjectId } from 'mongodb';
+import pino from 'pino';
+import superjson from 'superjson';
+import { z } from 'zod';
+import { serveUntilTerminated } from './child.js';
+import { PROJECT_ID, type ServerReady } from './stack.js';
+
+const childEnv = z
+  .object({
+    BENCH_MONGO_URI: z.string().optional(),
+    BENCH_DB_NAME: z.string().min(1),
+    BENCH_UPLOAD_DIR: z.string().min(1),
+    BENCH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'silent']),
+    FIREBASE_AUTH_EMULATOR_HOST: z.string().min(1),
+  })
+  .parse(process.env);
+
+const silent = pino({ level: 'silent' });
+const pingInput = z.object({ echo: z.string().max(64).optional() }).optional();
+
+/** Plain Fastify, no plugins, no logger: the floor everything else is compared with. */
+async function buildBaseline(db: Database): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 5000 } });
+  app.get('/empty', async () => ({ ok: true }));
+  // The same read invoice.byId does (by _id within the org), without tRPC, auth or validation.
+  app.get<{ Params: { orgId: string; invoiceId: string } }>(
+    '/raw/orgs/:orgId/invoices/:invoiceId',
+    async (req, reply) => {
+      const doc = await db.collections.invoices.findOne({
+        _id: new ObjectId(req.params.invoiceId),
+        orgId: new ObjectId(req.params.orgId),
+      });
+      if (doc === null) return reply.code(404).send({ message: 'not found' });
+      return doc;
+    },
+  );
+  // Transport ladder for system.ping (no database).
+  app.get('/transport/plain', async () => ({ ok: true, time: new Date() }));
+  app.get<{ Querystring: { input?: string } }>('/transport/zod-superjson', async (req, reply) => {
+    const raw: unknown = req.query.input === undefined ? undefined : JSON.parse(req.query.input);
+    pingInput.parse(raw === undefined ? undefined : superjson.deserialize(raw as never));
+    return reply
+      .type('application/json')
+      .send(superjson.stringify({ result: { data: { ok: true, time: new Date() } } }));
+  });
+  app.get('/transport/caller', async (_req, reply) => {
+    const caller = createCaller(createContextInner({ db, log: silent, user: null }));
+    const data = await caller.system.ping();
+    return reply.type('application/json').send(superjson.stringify({ result: { data } }));
+  });
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/transport/trpc',
+    trpcOptions: {
+      router: appRouter,
+      createContext: () => createContextInner({ db, log: silent, user: null }),
+    },
+  });
+  return app;
+}
+
+const embedded = childEnv.BENCH_MONGO_URI === undefined ? await startEmbeddedMongo() : null;
+const db = createDb({
+  uri: childEnv.BENCH_MONGO_URI ?? embedded?.uri ?? '',
+  dbName: childEnv.BENCH_DB_NAME,
+  appName: 'invoice-bench-server',
+  monitorCommands: true, // as main.ts: /metrics records MongoDB command durations
+});
+await reconcileIndexes(db.db);
+const config = parseEnv({
+  NODE_ENV: 'development',
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: childEnv.BENCH_LOG_LEVEL,
+  FIREBASE_PROJECT_ID: PROJECT_ID,
+  FIREBASE_AUTH_EMULATOR_HOST: childEnv.FIREBASE_AUTH_EMULATOR_HOST,
+  UPLOAD_DIR: childEnv.BENCH_UPLOAD_DIR,
+  MIN_FREE_DISK_BYTES: '1',
+  // One user drives every request; the default per-uid budget (600/min) would answer 429.
+  RATE_LIMIT_PER_MINUTE: '1000000',
+});
+const app = await buildApp({
+  config,
+  db,
+  verifier: createFirebaseVerifier(PROJECT_ID),
+  logging: { pretty: false },
+});
+const baseline = await buildBaseline(db);
+const appUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+const baselineUrl = await baseline.listen({ host: '127.0.0.1', port: 0 });
+
+const ready: ServerReady = {
+  appUrl,
+  baselineUrl,
+  mongoUri: childEnv.BENCH_MONGO_URI ?? embedded?.uri ?? '',
+};
+serveUntilTerminated(ready, async () => {
+  await app.close();
+  await baseline.close();
+  await db.close();
+  await embedded?.stop();
+});

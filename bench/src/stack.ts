@@ -1,0 +1,84 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAuthEmulator, type AuthEmulator } from '@invoice/server';
+import { spawnScript, type ChildHandle } from './child.js';
+
+export const PROJECT_ID = 'demo-invoices';
+
+/** What the server child reports once both of its servers listen. */
+export interface ServerReady {
+  appUrl: string;
+  baselineUrl: string;
+  mongoUri: string;
+}
+
+/**
+ * `split`: the embedded database in its own process (as in production, where MongoDB is not
+ * inside the API process); `shared`: inside the server process, as the zero-config mode runs it;
+ * `external`: MONGODB_URI.
+ */
+export type Topology = 'split' | 'shared' | 'external';
+
+export interface Stack {
+  emulator: AuthEmulator;
+  server: ServerReady;
+  topology: Topology;
+  pids: { server: number; mongo: number | null };
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  topology: Exclude<Topology, 'external'>;
+  externalMongoUri: string | undefined;
+  dbName: string;
+  logLevel: string;
+  verbose: boolean;
+}
+
+/** Auth emulator, database and the server child; everything torn down by `stop`, even half-started. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const uploadDir = await mkdtemp(join(tmpdir(), 'invoice-bench-uploads-'));
+    cleanups.push(() => rm(uploadDir, { recursive: true, force: true }));
+    const topology: Topology = options.externalMongoUri ? 'external' : options.topology;
+    const mongo: ChildHandle<{ uri: string }> | null =
+      topology === 'split'
+        ? spawnScript('./mongo-process.ts', {}, { quiet: !options.verbose })
+        : null;
+    if (mongo) cleanups.push(() => mongo.stop());
+    const emulator = await startAuthEmulator({
+      projectId: PROJECT_ID,
+      ...(options.verbose && { onOutput: (line) => process.stderr.write(`[auth] ${line}\n`) }),
+    });
+    cleanups.push(() => emulator.stop());
+    const mongoUri = options.externalMongoUri ?? (mongo ? (await mongo.ready).uri : undefined);
+    const server = spawnScript<ServerReady>(
+      './server-process.ts',
+      {
+        BENCH_DB_NAME: options.dbName,
+        BENCH_UPLOAD_DIR: uploadDir,
+        BENCH_LOG_LEVEL: options.logLevel,
+        FIREBASE_AUTH_EMULATOR_HOST: emulator.host,
+        ...(mongoUri ? { BENCH_MONGO_URI: mongoUri } : {}),
+      },
+      { quiet: !options.verbose },
+    );
+    cleanups.push(() => server.stop());
+    const ready = await server.ready;
+    return {
+      emulator,
+      server: ready,
+      topology,
+      pids: { server: server.pid, mongo: mongo?.pid ?? null },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
