@@ -22,11 +22,13 @@ const t = initTRPC
     errorFormatter({ shape, error }) {
       const zodError =
         error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause : null;
-      // Stack traces never leave the server.
+      // Stack traces never leave the server, nor the text of an unexpected error (a driver
+      // message, a TypeError from corrupt data): onError logs it with the request id.
       const { stack: _stack, ...data } = shape.data;
+      const internal = error.code === 'INTERNAL_SERVER_ERROR';
       return {
         ...shape,
-        message: zodError ? 'Invalid input' : shape.message,
+        message: zodError ? 'Invalid input' : internal ? 'Internal server error' : shape.message,
         data: { ...data, zodError: zodError ? z.flattenError(zodError) : null },
       };
     },
