@@ -2,12 +2,104 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
-import type { FastifyPluginAsync } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../env.js';
 
 export interface SecurityPluginOptions {
   config: Config;
+}
+
+/** Keys that reach an object's prototype once a parsed body is copied (superjson copies it). */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Cheap screen: without one of these words or a \u escape, a text has no such key. */
+const PROTOTYPE_SCREEN = /__proto__|constructor|prototype|\\u/;
+
+/**
+ * True when a JSON text has a `__proto__`, `constructor` or `prototype` key at any depth
+ * (however spelled), the way secure-json-parse refuses them in Fastify's own JSON parser,
+ * which the tRPC adapter replaces. Values may contain the words. Not JSON: false (tRPC
+ * answers the parse error itself).
+ */
+export function hasPrototypeKey(text: string): boolean {
+  if (!PROTOTYPE_SCREEN.test(text)) return false;
+  let found = false;
+  try {
+    JSON.parse(text, (key, value: unknown) => {
+      if (PROTOTYPE_KEYS.has(key)) found = true;
+      return value;
+    });
+  } catch {
+    return false;
+  }
+  return found;
+}
+
+function queryTexts(query: unknown): string[] {
+  if (typeof query !== 'object' || query === null) return [];
+  return Object.values(query).flatMap((v: unknown) =>
+    typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x) => typeof x === 'string') : [],
+  );
+}
+
+/**
+ * The tRPC mount reads JSON itself, so its input gets the checks Fastify's parser would do:
+ * prototype keys in the body or in `?input=` (single or batched) are refused with 400 before
+ * any procedure runs; multipart bodies, which the adapter passes through unread and then fails
+ * on (500), are refused with 415 before a byte is read — no procedure takes form data.
+ */
+function guardTrpcInput(app: Parameters<FastifyPluginAsync>[0]): void {
+  const isTrpc = (req: FastifyRequest) => req.url.startsWith('/trpc/');
+  app.addHook('onRequest', async (req, reply) => {
+    if (!isTrpc(req)) return;
+    if (/^multipart\//i.test(req.headers['content-type'] ?? '')) {
+      return reply
+        .code(415)
+        .send({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send JSON' });
+    }
+  });
+  app.addHook('preValidation', async (req, reply) => {
+    if (!isTrpc(req)) return;
+    const texts = queryTexts(req.query);
+    if (typeof req.body === 'string') texts.push(req.body);
+    if (texts.some(hasPrototypeKey)) {
+      return reply.code(400).send({
+        statusCode: 400,
+        code: 'BAD_REQUEST',
+        message: 'Input must not contain __proto__, constructor or prototype keys',
+      });
+    }
+  });
+}
+
+/**
+ * 5xx answers carry a fixed message (the error, with its stack, goes to the log with the
+ * request id); 4xx keep theirs, which describe the request. Encapsulated routes with their
+ * own handler (uploads) and tRPC's own error shapes are unaffected.
+ */
+async function genericServerErrors(error: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const status =
+    typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+  if (status < 500) {
+    req.log.info({ err: error }, 'request refused');
+    return reply.code(status).send({
+      statusCode: status,
+      code: error.code ?? STATUS_CODES[status],
+      error: STATUS_CODES[status],
+      message: error.message,
+    });
+  }
+  req.log.error({ err: error }, 'request failed');
+  return status === 503
+    ? reply.code(503).send({
+        statusCode: 503,
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'The service is temporarily unavailable',
+      })
+    : reply
+        .code(status)
+        .send({ statusCode: status, code: 'INTERNAL_SERVER_ERROR', message: 'Internal error' });
 }
 
 /**
@@ -16,6 +108,8 @@ export interface SecurityPluginOptions {
  * uid when verified, the client IP otherwise. Health endpoints are exempt from both limits.
  */
 const securityPlugin: FastifyPluginAsync<SecurityPluginOptions> = async (app, { config }) => {
+  app.setErrorHandler(genericServerErrors);
+  guardTrpcInput(app);
   await app.register(helmet, {
     hsts: { maxAge: 31_536_000, includeSubDomains: true },
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
