@@ -1,0 +1,3 @@
+import { defineConfig } from '@invoice/eslint-config/base';
+
+export default defineConfig({ tsconfigRootDir: import.meta.dirname });

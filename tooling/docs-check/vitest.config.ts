@@ -1,0 +1,5 @@
+import { defineProjectConfig } from '@invoice/vitest-config';
+
+export default defineProjectConfig({
+  globalSetup: ['@invoice/mongo-embedded/vitest-global-setup'],
+});
