@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { build, type Metafile, type Plugin } from 'esbuild';
+
+/** apps/server */
+export const SERVER_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+const manifest = JSON.parse(readFileSync(`${SERVER_DIR}package.json`, 'utf8')) as {
+  dependencies?: Record<string, string>;
+};
+
+/**
+ * npm packages the server declares as runtime dependencies: left as imports, resolved from
+ * apps/server/node_modules at run time (the production install keeps exactly these).
+ * Workspace packages (`workspace:*`) are inlined.
+ */
+export const EXTERNAL_PACKAGES = Object.entries(manifest.dependencies ?? {})
+  .filter(([, range]) => !range.startsWith('workspace:'))
+  .map(([name]) => name);
+
+/** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
+export function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
+}
+
+/**
+ * Declared dependencies stay external; workspace packages and anything they use that the
+ * server does not declare (the embedded database's `bson` and `mingo`) are bundled, so the
+ * output never imports a package that is missing from the server's own node_modules.
+ */
+const externals: Plugin = {
+  name: 'server-externals',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (isBuiltin(args.path)) return { path: args.path, external: true };
+      if (EXTERNAL_PACKAGES.includes(packageName(args.path)))
+        return { path: args.path, external: true };
+      return undefined;
+    });
+  },
+};
+
+export interface BundleResult {
+  /** Absolute path of the entry file, `<outdir>/main.js`. */
+  main: string;
+  metafile: Metafile;
+}
+
+/**
+ * Bundles src/main.ts into `<outdir>/main.js` (ESM, Node 20). Code loaded by dynamic import
+ * (zero-config mode: the embedded database, the emulator launcher) goes to separate chunks
+ * that a production process never loads. `outdir` must sit inside apps/server, so the
+ * externals resolve from its node_modules.
+ */
+export async function bundleServer(outdir: string): Promise<BundleResult> {
+  const result = await build({
+    absWorkingDir: SERVER_DIR,
+    entryPoints: { main: 'src/main.ts' },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.19',
+    chunkNames: 'chunks/[name]-[hash]',
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [externals],
+    // Bundled CommonJS (if any) may call require(); ESM has none, so provide one.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+  });
+  return { main: `${outdir}/main.js`, metafile: result.metafile };
+}
