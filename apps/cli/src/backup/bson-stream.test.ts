@@ -1,6 +1,7 @@
-import { serialize } from 'bson';
+import { BSONRegExp, Decimal128, Double, Int32, Long, serialize } from 'bson';
+import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { MAX_BSON_DOCUMENT_BYTES, splitBsonDocuments } from './bson-stream.js';
+import { decodeExact, MAX_BSON_DOCUMENT_BYTES, splitBsonDocuments } from './bson-stream.js';
 
 async function split(chunks: Buffer[]): Promise<Buffer[]> {
   const docs: Buffer[] = [];
@@ -49,5 +50,29 @@ describe('splitBsonDocuments', () => {
     const unterminated = Buffer.from(docs[0]!);
     unterminated[unterminated.length - 1] = 1;
     await expect(split([docs[1]!, unterminated])).rejects.toThrow(new RegExp(`not terminated`));
+  });
+});
+
+describe('decodeExact', () => {
+  it('decodes documents that serialize back to the same bytes, types included', () => {
+    const original = Buffer.from(
+      serialize({
+        safeLong: Long.fromNumber(2 ** 40),
+        smallLong: Long.fromNumber(5),
+        wholeDouble: new Double(5),
+        int: new Int32(7),
+        decimal: Decimal128.fromString('0.10'),
+        date: new Date(0),
+        regex: new BSONRegExp('^a', 'mi'),
+        nested: [{ d: new Double(1) }],
+      }),
+    );
+    expect(Buffer.from(BSON.serialize(decodeExact(original))).equals(original)).toBe(true);
+  });
+
+  it('refuses invalid UTF-8 in a string', () => {
+    const doc = Buffer.from(serialize({ s: 'ab' }));
+    doc[doc.length - 3] = 0xff; // inside the string value
+    expect(() => decodeExact(doc)).toThrow();
   });
 });

@@ -1,3 +1,5 @@
+import { BSON, type Document } from 'mongodb';
+
 /**
  * MongoDB refuses user documents over 16 MiB; mongodump's files hold nothing bigger (plus a
  * little slack for internal fields). A length field beyond that is corruption, not data.
@@ -62,4 +64,19 @@ export async function* splitBsonDocuments(
   if (buffered > 0) {
     throw new BsonFramingError(`truncated BSON: ${buffered} trailing bytes at byte ${offset}`);
   }
+}
+
+/**
+ * Decodes a document so that serializing it again gives the same bytes: Int32, Double and Long
+ * stay wrapped (a plain number would come back as int32 or double by value), regexes keep their
+ * flags. Throws on invalid BSON (bad UTF-8, bad lengths inside).
+ */
+export function decodeExact(raw: Uint8Array): Document {
+  return BSON.deserialize(raw, {
+    promoteValues: false,
+    promoteLongs: false,
+    promoteBuffers: false,
+    bsonRegExp: true,
+    validation: { utf8: true },
+  });
 }

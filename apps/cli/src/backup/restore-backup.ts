@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { BSON, type Db, type Document } from 'mongodb';
 import { CommandFailure } from '../cli/command.js';
 import type { Progress } from '../cli/progress.js';
-import { splitBsonDocuments } from './bson-stream.js';
+import { decodeExact, splitBsonDocuments } from './bson-stream.js';
 import {
   isEmptyDir,
   measureFile,
@@ -50,14 +50,6 @@ export interface RestoreReport {
 const MAX_METADATA_BYTES = 16 * 1024 * 1024;
 const INSERT_BATCH_DOCUMENTS = 1000;
 const INSERT_BATCH_BYTES = 8 * 1024 * 1024;
-
-/** Read back exactly as stored: Int32, Double, Long and regexes keep their BSON types. */
-const EXACT: BSON.DeserializeOptions = {
-  promoteValues: false,
-  promoteLongs: false,
-  promoteBuffers: false,
-  bsonRegExp: true,
-};
 
 function refuse(message: string, data: Record<string, unknown> = {}): never {
   throw new CommandFailure(`restore refused, nothing written: ${message}`, data);
@@ -136,7 +128,7 @@ async function validateContent(
       for await (const raw of splitBsonDocuments(
         readContent(join(from, entry.data.path), manifest.gzip),
       )) {
-        BSON.deserialize(raw, EXACT);
+        decodeExact(raw);
         documents += 1;
         if (documents % 1000 === 0) progress.update(`check ${entry.name}: ${documents} documents`);
       }
@@ -193,7 +185,7 @@ async function restoreCollection(
     batchBytes = 0;
   };
   for await (const raw of splitBsonDocuments(readContent(join(from, entry.data.path), gzip))) {
-    batch.push(BSON.deserialize(raw, EXACT));
+    batch.push(decodeExact(raw));
     batchBytes += raw.length;
     if (batch.length >= INSERT_BATCH_DOCUMENTS || batchBytes >= INSERT_BATCH_BYTES) await flush();
   }
