@@ -16,6 +16,7 @@ describe('parseEnv', () => {
     ['NODE_ENV', 'staging'],
     ['MONGODB_SERVER_SELECTION_TIMEOUT_MS', '50'],
     ['MONGODB_SERVER_SELECTION_TIMEOUT_MS', '1e9'],
+    ['AUTH_VERIFY_TIMEOUT_MS', '0'],
   ])('names %s when it is %j', (variable, value) => {
     try {
       parseEnv({ [variable]: value });

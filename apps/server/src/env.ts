@@ -53,6 +53,11 @@ const envSchema = z
     FIREBASE_AUTH_EMULATOR_HOST: hostPort.optional(),
     /** `sensitive`: re-check token revocation on member changes and voids; `always`: on every call. */
     AUTH_CHECK_REVOKED: z.enum(['sensitive', 'always']).default('sensitive'),
+    /**
+     * Bound on one token verification; past it (Google's keys, the accounts API or the emulator
+     * unreachable or silent) the call answers 503 instead of waiting on firebase-admin's retries.
+     */
+    AUTH_VERIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     UPLOAD_DIR: z.string().min(1).optional(),
     UPLOAD_MAX_BYTES: z.coerce
       .number()

@@ -56,7 +56,9 @@ async function main(): Promise<void> {
   const app = await buildApp({
     config,
     db,
-    verifier: createFirebaseVerifier(config.FIREBASE_PROJECT_ID),
+    verifier: createFirebaseVerifier(config.FIREBASE_PROJECT_ID, {
+      timeoutMs: config.AUTH_VERIFY_TIMEOUT_MS,
+    }),
     logging: { pretty: process.stdout.isTTY && config.NODE_ENV !== 'production' },
   });
 

@@ -47,7 +47,12 @@ export async function startTestServer(
     monitorCommands: true,
   });
   await reconcileIndexes(db.db);
-  const app = await buildApp({ config, db, verifier: createFirebaseVerifier(PROJECT_ID), logging });
+  const app = await buildApp({
+    config,
+    db,
+    verifier: createFirebaseVerifier(PROJECT_ID, { timeoutMs: config.AUTH_VERIFY_TIMEOUT_MS }),
+    logging,
+  });
   await app.ready();
   return {
     app,

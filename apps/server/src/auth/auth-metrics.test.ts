@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verificationOutcome } from '../plugins/auth.js';
-import { InvalidTokenError } from './token-verifier.js';
+import { toVerificationError } from './token-verifier.js';
 import { startTestServer, type TestServer } from '../../test/server.js';
 
 /** The auth SLO counts verifier failures, never callers' bad credentials. */
@@ -44,7 +44,8 @@ describe('auth_token_verifications_total', () => {
     ['auth/argument-error', 'rejected'],
     ['auth/user-disabled', 'rejected'],
   ])('classifies a verifier failure %s as %s', (reason, outcome) => {
-    expect(verificationOutcome(new InvalidTokenError(reason))).toBe(outcome);
+    const firebaseError = Object.assign(new Error('firebase-admin'), { code: reason });
+    expect(verificationOutcome(toVerificationError(firebaseError))).toBe(outcome);
   });
 
   it('classifies anything that is not a token verdict as error', () => {

@@ -13,6 +13,12 @@ declare module 'fastify' {
     idToken: string | null;
     /** True when an Authorization header was sent but rejected. */
     authRejected: boolean;
+    /**
+     * True when the token could not be checked at all (key source or emulator unreachable,
+     * verification timed out): routes answer 503, not 401, so clients retry instead of
+     * signing the user out.
+     */
+    authUnavailable: boolean;
   }
 }
 
@@ -21,33 +27,22 @@ export interface AuthPluginOptions {
   verifier: TokenVerifier;
 }
 
-/**
- * firebase-admin codes that say the verifier could not do its job (Google or the emulator
- * unreachable, our own service-account credentials refused), not that the caller's token is bad.
- */
-const VERIFIER_FAILURES = new Set([
-  'app/network-error',
-  'app/network-timeout',
-  'app/invalid-credential',
-  'auth/internal-error',
-  'auth/invalid-credential',
-]);
-
-/** `ok`, `rejected` (the caller's credentials are bad) or `error` (ours: the SLO counts these). */
+/** `rejected` (the caller's credentials are bad) or `error` (ours: the SLO counts these). */
 export function verificationOutcome(error: unknown): 'rejected' | 'error' {
-  if (!(error instanceof InvalidTokenError)) return 'error';
-  return VERIFIER_FAILURES.has(error.reason) ? 'error' : 'rejected';
+  return error instanceof InvalidTokenError ? 'rejected' : 'error';
 }
 
 /**
  * Verifies the bearer token once per request, before rate limiting (which keys on the uid)
  * and before any route. It never answers by itself: tRPC turns `authRejected` into
- * UNAUTHORIZED, the upload routes into 401, and public routes ignore it.
+ * UNAUTHORIZED and `authUnavailable` into SERVICE_UNAVAILABLE, the upload routes into 401 and
+ * 503, and public routes ignore both.
  */
 const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { config, verifier }) => {
   app.decorateRequest('user', null);
   app.decorateRequest('idToken', null);
   app.decorateRequest('authRejected', false);
+  app.decorateRequest('authUnavailable', false);
   const verifications = new Counter({
     name: 'auth_token_verifications_total',
     help: 'Bearer tokens checked, by outcome: ok, rejected (bad credentials) or error (verifier failed)',
@@ -71,9 +66,15 @@ const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { config, 
       req.idToken = token;
       verifications.inc({ outcome: 'ok' });
     } catch (error) {
-      req.authRejected = true;
       verifications.inc({ outcome: verificationOutcome(error) });
-      req.log.info({ reason: (error as { reason?: string }).reason }, 'token rejected');
+      const reason = (error as { reason?: string }).reason;
+      if (error instanceof InvalidTokenError) {
+        req.authRejected = true;
+        req.log.info({ reason }, 'token rejected');
+      } else {
+        req.authUnavailable = true;
+        req.log.warn({ reason, err: error }, 'token verification unavailable');
+      }
     }
   });
 };

@@ -37,6 +37,9 @@ function parseId(value: string | undefined, name: string): ObjectId {
 }
 
 function callerOf(req: FastifyRequest): AuthUser {
+  if (req.authUnavailable) {
+    throw new HttpError('SERVICE_UNAVAILABLE', 'Authentication is temporarily unavailable');
+  }
   if (req.authRejected || req.user === null) {
     throw new HttpError('UNAUTHORIZED', 'Missing or invalid authentication token');
   }

@@ -28,20 +28,29 @@ const responseSchema = z.union([
 /** Past this a call counts as hung: the drills promise an answer, not a wait. */
 export const HANG_MS = 45_000;
 
-/** POSTs a tRPC mutation (no batching) with superjson input and reads status, code and body. */
+/**
+ * Calls one tRPC procedure (no batching) with superjson input: a mutation as POST, a query as
+ * GET, and reads status, code and body.
+ */
 export async function callProcedure(
   baseUrl: string,
   path: string,
   input: unknown,
   idToken: string,
+  type: 'query' | 'mutation' = 'mutation',
 ): Promise<CallOutcome> {
   const started = performance.now();
-  const res = await fetch(`${baseUrl}/trpc/${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${idToken}` },
-    body: JSON.stringify(superjson.serialize(input)),
-    signal: AbortSignal.timeout(HANG_MS),
-  });
+  const serialized = JSON.stringify(superjson.serialize(input));
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${idToken}` };
+  const signal = AbortSignal.timeout(HANG_MS);
+  const url = `${baseUrl}/trpc/${path}`;
+  const res =
+    type === 'mutation'
+      ? await fetch(url, { method: 'POST', headers, body: serialized, signal })
+      : await fetch(input === undefined ? url : `${url}?input=${encodeURIComponent(serialized)}`, {
+          headers,
+          signal,
+        });
   const body = responseSchema.parse(await res.json());
   const ms = Math.round(performance.now() - started);
   const retryAfter = res.headers.get('retry-after');
