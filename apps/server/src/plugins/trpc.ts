@@ -82,6 +82,12 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (
         app.metrics.trpcError(path ?? 'unknown', error.code);
         if (error.code === 'INTERNAL_SERVER_ERROR') {
           req.log.error({ err: error.cause ?? error, path }, 'tRPC procedure failed');
+        } else if (error.code === 'SERVICE_UNAVAILABLE') {
+          // A dependency is down (MongoDB, Firebase): the on-call needs the cause, callers retry.
+          req.log.warn(
+            { err: error.cause ?? error, path },
+            'tRPC call failed: dependency unavailable',
+          );
         } else {
           req.log.info({ code: error.code, path }, 'tRPC call refused');
         }

@@ -38,16 +38,22 @@ describe('drill: kill -9 the database during API writes', () => {
   let mongo: EmbeddedProcess;
   let server: TestServer;
   let baseUrl: string;
+  const logLines: string[] = [];
 
   beforeAll(async () => {
     dbPath = await mkdtemp(join(tmpdir(), 'invoice-drill-kill9-'));
     port = await freePort();
     mongo = await startEmbeddedProcess(dbPath, { port });
-    server = await startTestServer('drill-kill9', {
-      MONGODB_URI: mongo.uri,
-      MONGODB_SERVER_SELECTION_TIMEOUT_MS: String(SELECTION_TIMEOUT_MS),
-      RATE_LIMIT_PER_MINUTE: '1000000',
-    });
+    server = await startTestServer(
+      'drill-kill9',
+      {
+        MONGODB_URI: mongo.uri,
+        MONGODB_SERVER_SELECTION_TIMEOUT_MS: String(SELECTION_TIMEOUT_MS),
+        RATE_LIMIT_PER_MINUTE: '1000000',
+        LOG_LEVEL: 'warn',
+      },
+      { stream: { write: (line: string) => void logLines.push(line) } },
+    );
     baseUrl = await server.app.listen({ host: '127.0.0.1', port: 0 });
   }, 120_000);
 
@@ -140,6 +146,11 @@ describe('drill: kill -9 the database during API writes', () => {
       expect(failure.message).not.toMatch(/mongo|127\.0\.0\.1|selection|ECONN/i);
     }
     expect(outcomes.filter((o) => o.phase === 'up').every((o) => o.status === 200)).toBe(true);
+
+    // The on-call sees why: each 503 is logged as a warning with the driver's error as cause.
+    const warnings = logLines.filter((line) => line.includes('dependency unavailable'));
+    expect(warnings.length).toBe(failures.length);
+    expect(warnings.every((line) => /Mongo\w*Error/.test(line))).toBe(true);
 
     // Every acknowledged invoice survived the crash.
     const acknowledged = outcomes.flatMap((o) => (o.invoiceId ? [o.invoiceId] : []));
