@@ -236,3 +236,47 @@ export async function addMemberOverHttp(
   const bound = await trpc(s.app, 'query', 'organization.list', undefined, member.idToken);
   if (bound.code !== 'OK') throw new Error(`organization.list: ${bound.code}`);
 }
+
+/** Calls a procedure that must succeed and returns its data (fixtures built over HTTP). */
+export async function must<T>(
+  s: TestServer,
+  kind: 'query' | 'mutation',
+  path: string,
+  input: unknown,
+  token: string,
+): Promise<T> {
+  const answer = await trpc(s.app, kind, path, input, token);
+  if (answer.code !== 'OK') throw new Error(`${path}: ${answer.code} ${answer.message}`);
+  return answer.data as T;
+}
+
+/** A customer and an issued (open) invoice of 100.00, created over HTTP. */
+export async function openInvoiceOverHttp(
+  s: TestServer,
+  token: string,
+  orgId: string,
+): Promise<{ customerId: string; invoiceId: string }> {
+  const customer = await must<{ id: string }>(
+    s,
+    'mutation',
+    'customer.create',
+    {
+      orgId,
+      name: `Customer ${Math.random().toString(36).slice(2, 8)}`,
+    },
+    token,
+  );
+  const draft = await must<{ id: string }>(
+    s,
+    'mutation',
+    'invoice.create',
+    {
+      orgId,
+      customerId: customer.id,
+      lines: [{ description: 'Consulting day', quantity: 1, unitPrice: 10_000, taxRates: [] }],
+    },
+    token,
+  );
+  await must(s, 'mutation', 'invoice.issue', { orgId, invoiceId: draft.id }, token);
+  return { customerId: customer.id, invoiceId: draft.id };
+}
