@@ -1,0 +1,107 @@
+import { createServer, type Socket } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDb, type Database } from '@invoice/db';
+import { buildApp, parseEnv } from '@invoice/server';
+import { testDatabaseName } from '@invoice/vitest-config/database-name';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+// The server's real verifier (not exported by @invoice/server); no test here sends a token.
+import { createFirebaseVerifier } from '../../server/src/auth/token-verifier.js';
+import { cli, json } from './cli-io.js';
+
+let db: Database;
+let uploadDir: string;
+const apps: Awaited<ReturnType<typeof buildApp>>[] = [];
+
+/** The real server app, listening on a free local port. */
+async function startServer(env: Record<string, string> = {}): Promise<string> {
+  const config = parseEnv({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    UPLOAD_DIR: uploadDir,
+    MIN_FREE_DISK_BYTES: '1',
+    ...env,
+  });
+  const app = await buildApp({ config, db, verifier: createFirebaseVerifier('demo-invoices') });
+  apps.push(app);
+  return app.listen({ host: '127.0.0.1', port: 0 });
+}
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+beforeAll(async () => {
+  uploadDir = await mkdtemp(join(tmpdir(), 'invoice-cli-health-'));
+  db = createDb({ uri: inject('mongoUri'), dbName: testDatabaseName('cli-health') });
+});
+
+afterAll(async () => {
+  for (const app of apps) await app.close();
+  await db.close();
+  await rm(uploadDir, { recursive: true, force: true });
+});
+
+describe('invoice-admin health', () => {
+  it('exits 0 and names every check when the server is ready', async () => {
+    const url = await startServer();
+    const r = await cli(['health', '--url', url]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`${url}/health/ready: 200 ready`);
+    for (const check of ['mongo', 'uploadDir', 'disk', 'shutdown']) expect(r.out).toContain(check);
+    const asJson = json<{ ready: boolean; status: number; body: { status: string } }>(
+      await cli(['health', '--url', url, '--json']),
+    );
+    expect(asJson).toMatchObject({ ready: true, status: 200, body: { status: 'ready' } });
+  });
+
+  it('exits 1 when the server answers not ready (503)', async () => {
+    const url = await startServer({ MIN_FREE_DISK_BYTES: String(Number.MAX_SAFE_INTEGER) });
+    const r = await cli(['health', '--url', url, '--json']);
+    expect(r.code).toBe(1);
+    expect(json(r)).toMatchObject({ ready: false, status: 503, body: { status: 'unavailable' } });
+  });
+
+  it('exits 1 when nothing listens, with a clear message', async () => {
+    const port = await closedPort();
+    const r = await cli(['health', '--url', `http://127.0.0.1:${port}`, '--timeout', '2000']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`http://127.0.0.1:${port}/health/ready unreachable`);
+  });
+
+  it('exits 1 when the server does not answer in time', async () => {
+    // Accepts connections, never answers.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    try {
+      const r = await cli([
+        'health',
+        '--url',
+        `http://127.0.0.1:${address.port}`,
+        '--timeout',
+        '300',
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('no answer within 300 ms');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
+  it('the HTTP server does not serve operator procedures', async () => {
+    const url = await startServer();
+    const response = await fetch(`${url}/trpc/operator.organizationList?input=%7B%7D`);
+    expect(response.status).toBe(404);
+  });
+});
