@@ -95,6 +95,16 @@ describe('deploy/Dockerfile', () => {
       expect(command).toContain(`npx ${packageManager} `);
   });
 
+  it('builds from sources only: the context leaves out local installs, builds, data and env files', () => {
+    // `COPY . .` would otherwise bring the host's node_modules (other platform) and secrets.
+    const ignored = read('deploy/Dockerfile.dockerignore')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    for (const pattern of ['**/node_modules', '**/dist', '**/.data', '**/.env', '**/.env.*'])
+      expect(ignored).toContain(pattern);
+  });
+
   it('runs the bundle the README runs, as a non-root user, with a liveness health check', () => {
     const all = instructions(dockerfile);
     expect(productionSection()).toContain('node apps/server/dist/main.js');
