@@ -30,6 +30,7 @@ type Phase = 'up' | 'down' | 'restarted';
 interface Outcome extends CallOutcome {
   phase: Phase;
   invoiceId: string | null;
+  endedAt: number;
 }
 
 describe('drill: kill -9 the database during API writes', () => {
@@ -78,6 +79,7 @@ describe('drill: kill -9 the database during API writes', () => {
     const customerId = String((customer.data as { id: string }).id);
 
     let phase: Phase = 'up';
+    let restartedAt: number | undefined;
     let stopped = false;
     const outcomes: Outcome[] = [];
     const worker = async (w: number) => {
@@ -91,7 +93,12 @@ describe('drill: kill -9 the database during API writes', () => {
         });
         const invoiceId = result.status === 200 ? String((result.data as { id: string }).id) : null;
         // A call that started before the kill and ended after it counts as `down`.
-        outcomes.push({ ...result, phase: startedIn === phase ? phase : 'down', invoiceId });
+        outcomes.push({
+          ...result,
+          phase: startedIn === phase ? phase : 'down',
+          invoiceId,
+          endedAt: performance.now(),
+        });
       }
     };
     const countWhere = (predicate: (o: Outcome) => boolean) => outcomes.filter(predicate).length;
@@ -120,6 +127,7 @@ describe('drill: kill -9 the database during API writes', () => {
       // Same data directory and port: the app's existing client must find it again.
       mongo = await startEmbeddedProcess(dbPath, { port });
       phase = 'restarted';
+      restartedAt = performance.now();
       await expect
         .poll(() => countWhere((o) => o.phase === 'restarted' && o.status === 200), {
           timeout: 60_000,
@@ -164,6 +172,13 @@ describe('drill: kill -9 the database during API writes', () => {
     process.stdout.write(
       `drill kill-9: ${acknowledged.length} acknowledged invoices, all present; ` +
         `503 latency while down ${summarize(failures.map((o) => o.ms))}; ` +
+        `first 200 ${Math.round(
+          Math.min(
+            ...outcomes
+              .filter((o) => o.phase === 'restarted' && o.status === 200)
+              .map((o) => o.endedAt),
+          ) - restartedAt,
+        )} ms after the database was listening again; ` +
         `200 latency after restart ${summarize(
           outcomes.filter((o) => o.phase === 'restarted' && o.status === 200).map((o) => o.ms),
         )}\n`,
