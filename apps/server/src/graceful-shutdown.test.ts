@@ -1,15 +1,7 @@
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { testDatabaseName } from '@invoice/vitest-config/database-name';
 import { describe, expect, inject, it } from 'vitest';
+import { startChildServer } from '../test/child-server.js';
 import { emulatorSignIn } from './dev/emulator-tokens.js';
-import { freePort } from './dev/free-port.js';
-
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 /** Sends a POST whose body arrives in two parts; resolves with the status once answered. */
 function slowPost(port: number, path: string, token: string, body: string, release: Promise<void>) {
@@ -40,34 +32,11 @@ function slowPost(port: number, path: string, token: string, body: string, relea
 
 describe('graceful shutdown', () => {
   it('finishes 20 in-flight requests after SIGTERM, refuses new connections, exits 0', async () => {
-    const port = await freePort();
-    const dataDir = await mkdtemp(join(tmpdir(), 'invoice-shutdown-'));
     const emulatorHost = inject('firebaseAuthEmulatorHost');
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        PORT: String(port),
-        LOG_LEVEL: 'info',
-        MONGODB_URI: inject('mongoUri'),
-        MONGODB_DB: testDatabaseName('shutdown'),
-        FIREBASE_PROJECT_ID: 'demo-invoices',
-        FIREBASE_AUTH_EMULATOR_HOST: emulatorHost,
-        DATA_DIR: dataDir,
-        MIN_FREE_DISK_BYTES: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) =>
-      child.once('exit', (code) => resolve(code)),
-    );
+    const server = await startChildServer('shutdown');
+    const { child, port, exited } = server;
+    const output = server.output;
     try {
-      await expect
-        .poll(() => output.includes('Server listening'), { timeout: 60_000, interval: 100 })
-        .toBe(true);
       const user = await emulatorSignIn(emulatorHost, 'demo-invoices', 'shutdown@example.test');
 
       let release!: () => void;
@@ -84,7 +53,7 @@ describe('graceful shutdown', () => {
       await new Promise((r) => setTimeout(r, 300)); // all 20 requests are mid-body
       child.kill('SIGTERM');
       await expect
-        .poll(() => output.includes('shutting down'), { timeout: 10_000, interval: 50 })
+        .poll(() => output().includes('shutting down'), { timeout: 10_000, interval: 50 })
         .toBe(true);
       await new Promise((r) => setTimeout(r, 200));
       // New connections are refused once the listener is closed.
@@ -100,10 +69,9 @@ describe('graceful shutdown', () => {
       const statuses = await Promise.all(inFlight.map((p) => p.catch((e: Error) => e.message)));
       expect(statuses).toEqual(Array.from({ length: 20 }, () => 200));
       expect(await exited).toBe(0);
-      expect(output).toContain('shutdown complete');
+      expect(output()).toContain('shutdown complete');
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await rm(dataDir, { recursive: true, force: true });
+      await server.cleanup();
     }
   });
 });

@@ -1,16 +1,12 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { createDb } from '@invoice/db';
-import { testDatabaseName } from '@invoice/vitest-config/database-name';
 import { describe, expect, inject, it } from 'vitest';
-import { freePort } from '../src/dev/free-port.js';
 import { emulatorSignIn } from '../src/dev/emulator-tokens.js';
+import { startChildServer } from './child-server.js';
 import {
   attachmentsPath,
   multipartBody,
@@ -19,7 +15,6 @@ import {
   postOverSocket,
 } from './uploads.js';
 
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const MB = 1024 * 1024;
 const FILE_BYTES = 100 * MB;
 const CHUNK_BYTES = 64 * 1024;
@@ -64,37 +59,14 @@ function csvStream(bytes: number, onChunk: (sent: number) => void) {
 describe('100 MB streamed upload', () => {
   it('is stored with the server RSS growing by less than 50 MB', async () => {
     const emulatorHost = inject('firebaseAuthEmulatorHost');
-    const dbName = testDatabaseName('uploads-memory');
-    const port = await freePort();
-    const dataDir = await mkdtemp(join(tmpdir(), 'invoice-uploads-memory-'));
-    const uploadDir = join(dataDir, 'uploads');
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        PORT: String(port),
-        LOG_LEVEL: 'info',
-        MONGODB_URI: inject('mongoUri'),
-        MONGODB_DB: dbName,
-        FIREBASE_PROJECT_ID: 'demo-invoices',
-        FIREBASE_AUTH_EMULATOR_HOST: emulatorHost,
-        DATA_DIR: dataDir,
-        UPLOAD_DIR: uploadDir,
-        UPLOAD_MAX_BYTES: String(FILE_BYTES + MB),
-        MIN_FREE_DISK_BYTES: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const server = await startChildServer('uploads-memory', {
+      UPLOAD_MAX_BYTES: String(FILE_BYTES + MB),
     });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const db = createDb({ uri: inject('mongoUri'), dbName });
+    const { port } = server;
+    const uploadDir = join(server.dataDir, 'uploads');
+    const db = createDb({ uri: inject('mongoUri'), dbName: server.dbName });
     try {
-      await expect
-        .poll(() => output.includes('Server listening'), { timeout: 90_000, interval: 100 })
-        .toBe(true);
-      const pid = child.pid!;
+      const pid = server.child.pid!;
       const { org, accountant } = await orgWithAccountant(
         db,
         (email) => emulatorSignIn(emulatorHost, 'demo-invoices', email),
@@ -150,15 +122,9 @@ describe('100 MB streamed upload', () => {
       expect(samples.length).toBe(FILE_BYTES / CHUNK_BYTES + 1);
       expect(growth).toBeLessThan(MAX_RSS_GROWTH);
     } finally {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(force);
-      }
       await db.db.dropDatabase().catch(() => undefined);
       await db.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await server.cleanup();
     }
   }, 180_000);
 });
