@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineCommand, optionText } from '../cli/command.js';
+import { defineCommand, optionText, type CommandContext, type OptionSpec } from '../cli/command.js';
 import { createBackup } from '../backup/create-backup.js';
 import { restoreBackup } from '../backup/restore-backup.js';
 
@@ -7,6 +7,37 @@ function human(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** `--upload-dir DIR` or `--skip-uploads`, shared by backup and restore. */
+function uploadOptions(dirHelp: string, skipHelp: string): Record<string, OptionSpec> {
+  return {
+    uploadDir: {
+      type: 'string',
+      valueName: 'DIR',
+      description: `${dirHelp} (default: env UPLOAD_DIR, else $DATA_DIR/uploads)`,
+    },
+    skipUploads: { type: 'boolean', description: skipHelp },
+  };
+}
+
+const uploadShape = {
+  uploadDir: optionText().optional(),
+  skipUploads: z.boolean().default(false),
+};
+function notBoth(o: { uploadDir?: string | undefined; skipUploads: boolean }): boolean {
+  return !(o.skipUploads && o.uploadDir !== undefined);
+}
+const notBothMessage = {
+  message: 'Give --upload-dir or --skip-uploads, not both',
+  path: ['skipUploads'],
+};
+
+function uploadDirOf(
+  args: { uploadDir?: string | undefined; skipUploads: boolean },
+  ctx: CommandContext,
+): string | null {
+  return args.skipUploads ? null : (args.uploadDir ?? ctx.env.UPLOAD_DIR);
 }
 
 export const backupCommand = defineCommand({
@@ -28,35 +59,22 @@ export const backupCommand = defineCommand({
       valueName: 'DIR',
       description: 'New backup directory (must not exist or be empty)',
     },
-    uploadDir: {
-      type: 'string',
-      valueName: 'DIR',
-      description: 'Upload directory to include (default: env UPLOAD_DIR, else $DATA_DIR/uploads)',
-    },
-    skipUploads: { type: 'boolean', description: 'Back up the database only' },
+    ...uploadOptions('Upload directory to include', 'Back up the database only'),
     gzip: {
       type: 'boolean',
       description: 'Compress the .bson and .metadata.json files like mongodump --gzip',
     },
   },
   schema: z
-    .object({
-      out: optionText(),
-      uploadDir: optionText().optional(),
-      skipUploads: z.boolean().default(false),
-      gzip: z.boolean().default(false),
-    })
-    .refine((o) => !(o.skipUploads && o.uploadDir !== undefined), {
-      message: 'Give --upload-dir or --skip-uploads, not both',
-      path: ['skipUploads'],
-    }),
+    .object({ out: optionText(), gzip: z.boolean().default(false), ...uploadShape })
+    .refine(notBoth, notBothMessage),
   async run(args, ctx) {
     const database = await ctx.database();
     const report = await createBackup({
       client: database.client,
       db: database.db,
       out: args.out,
-      uploadDir: args.skipUploads ? null : (args.uploadDir ?? ctx.env.UPLOAD_DIR),
+      uploadDir: uploadDirOf(args, ctx),
       gzip: args.gzip,
       progress: ctx.progress,
       now: new Date(),
@@ -92,31 +110,18 @@ export const restoreCommand = defineCommand({
       valueName: 'DIR',
       description: 'Backup directory written by invoice-admin backup',
     },
-    uploadDir: {
-      type: 'string',
-      valueName: 'DIR',
-      description: 'Where to restore the files (default: env UPLOAD_DIR, else $DATA_DIR/uploads)',
-    },
-    skipUploads: { type: 'boolean', description: 'Restore the database only' },
+    ...uploadOptions('Where to restore the files', 'Restore the database only'),
     drop: { type: 'boolean', description: 'Replace non-empty targets instead of refusing' },
   },
   schema: z
-    .object({
-      from: optionText(),
-      uploadDir: optionText().optional(),
-      skipUploads: z.boolean().default(false),
-      drop: z.boolean().default(false),
-    })
-    .refine((o) => !(o.skipUploads && o.uploadDir !== undefined), {
-      message: 'Give --upload-dir or --skip-uploads, not both',
-      path: ['skipUploads'],
-    }),
+    .object({ from: optionText(), drop: z.boolean().default(false), ...uploadShape })
+    .refine(notBoth, notBothMessage),
   async run(args, ctx) {
     const database = await ctx.database();
     const report = await restoreBackup({
       db: database.db,
       from: args.from,
-      uploadDir: args.skipUploads ? null : (args.uploadDir ?? ctx.env.UPLOAD_DIR),
+      uploadDir: uploadDirOf(args, ctx),
       drop: args.drop,
       progress: ctx.progress,
     });
