@@ -410,6 +410,18 @@ describe('restore refuses bad backups and occupied targets, writing nothing', ()
     await expectRefused(renamed, /names collection invoices, not customers/);
   });
 
+  it('restores into a database a server already booted on (empty collections and indexes)', async () => {
+    const target = database(testDatabaseName('cli-booted'));
+    await reconcileIndexes(target.db);
+    const r = await cli(['restore', '--from', good, '--skip-uploads', '--json'], {
+      env: envFor(target.db.databaseName),
+    });
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(json<{ dropped: string[] }>(r).dropped).toContain('invoices');
+    expect(await snapshotDb(target)).toEqual(sourceSnapshot);
+  });
+
   it('refuses a non-empty target without --drop, replaces it with --drop', async () => {
     const target = database(testDatabaseName('cli-occupied'));
     const files = nextDir('occupied-uploads');

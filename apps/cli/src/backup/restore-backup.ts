@@ -265,16 +265,17 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
     refuse(`upload directory ${options.uploadDir} is not empty; pass --drop to replace`);
   }
 
+  // Backed-up collections that exist are dropped first: with --drop, or when empty (a server that
+  // booted on the empty database created them with its indexes); the backup's options and
+  // indexes replace theirs.
   const dropped: string[] = [];
-  if (options.drop) {
-    const existing = new Set(
-      (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
-    );
-    for (const entry of manifest.collections) {
-      if (!existing.has(entry.name)) continue;
-      await db.collection(entry.name).drop();
-      dropped.push(entry.name);
-    }
+  const existing = new Set(
+    (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
+  );
+  for (const entry of manifest.collections) {
+    if (!existing.has(entry.name)) continue;
+    await db.collection(entry.name).drop();
+    dropped.push(entry.name);
   }
   const collections: RestoreReport['collections'] = [];
   for (const entry of manifest.collections) {
