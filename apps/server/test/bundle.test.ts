@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { join, relative } from 'node:path';
-import { testDatabaseName } from '@invoice/vitest-config/database-name';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   bundleServer,
@@ -13,7 +11,7 @@ import {
   type BundleResult,
 } from '../bundle.js';
 import { emulatorSignIn } from '../src/dev/emulator-tokens.js';
-import { freePort } from '../src/dev/free-port.js';
+import { startChildServer } from './child-server.js';
 
 /**
  * The production bundle (`pnpm build` → dist/main.js), built here into a temporary directory
@@ -99,36 +97,17 @@ describe('production bundle', () => {
   });
 
   it('runs with node in production mode: live, ready, rejects emulator tokens, exits 0 on SIGTERM', async () => {
-    const port = await freePort();
-    const dataDir = await mkdtemp(join(SERVER_DIR, '.tmp', 'bundle-data-'));
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      MONGODB_URI: inject('mongoUri'),
-      MONGODB_DB: testDatabaseName('bundle'),
-      FIREBASE_PROJECT_ID: PROJECT_ID,
-      DATA_DIR: dataDir,
-      UPLOAD_DIR: join(dataDir, 'uploads'),
-      MIN_FREE_DISK_BYTES: '1',
-    };
-    delete env.FIREBASE_AUTH_EMULATOR_HOST;
-    const child = spawn(process.execPath, [result.main], {
-      cwd: SERVER_DIR,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    const base = `http://127.0.0.1:${port}`;
+    const server = await startChildServer(
+      'bundle',
+      {
+        NODE_ENV: 'production',
+        FIREBASE_PROJECT_ID: PROJECT_ID,
+        FIREBASE_AUTH_EMULATOR_HOST: undefined,
+      },
+      { entry: result.main },
+    );
+    const base = `http://127.0.0.1:${server.port}`;
     try {
-      await expect
-        .poll(() => output.includes('Server listening'), { timeout: 30_000, interval: 100 })
-        .toBe(true);
       expect((await fetch(`${base}/health/live`)).status).toBe(200);
       const ready = await fetch(`${base}/health/ready`);
       expect(ready.status, await ready.clone().text()).toBe(200);
@@ -146,15 +125,14 @@ describe('production bundle', () => {
         expect(res.status).toBe(401);
       }
       // No zero-config service ran: no embedded database directory, no emulator.
-      expect(existsSync(join(dataDir, 'mongo'))).toBe(false);
-      expect(output).not.toContain('ready: ');
+      expect(existsSync(join(server.dataDir, 'mongo'))).toBe(false);
+      expect(server.output()).not.toContain('ready: ');
 
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-      expect(output).toContain('shutdown complete');
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(server.output()).toContain('shutdown complete');
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await rm(dataDir, { recursive: true, force: true });
+      await server.cleanup();
     }
   });
 });

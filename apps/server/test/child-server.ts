@@ -20,7 +20,7 @@ export interface ChildServer {
   output(): string;
   /** Resolves with the exit code once the process has exited. */
   exited: Promise<number | null>;
-  /** SIGKILL if still running, then removes DATA_DIR. */
+  /** SIGKILL if still running, then removes DATA_DIR (unless the caller gave it). */
   cleanup(): Promise<void>;
 }
 
@@ -29,29 +29,38 @@ export interface ChildServer {
  * with a fresh DATA_DIR and database; resolves once it listens. For what only a real process
  * shows: signals, exit codes, its own memory.
  */
+export interface ChildServerOptions {
+  /** A DATA_DIR the caller owns (kept by `cleanup`), e.g. to restart on the same data. */
+  dataDir?: string;
+  /** What node runs instead of main.ts under tsx, e.g. the production bundle's main.js. */
+  entry?: string;
+}
+
+/** `env` values override the defaults below; `undefined` removes a variable. */
 export async function startChildServer(
   suite: string,
-  env: Record<string, string> = {},
+  env: Record<string, string | undefined> = {},
+  options: ChildServerOptions = {},
 ): Promise<ChildServer> {
   const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), `invoice-${suite}-`));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), `invoice-${suite}-`)));
   const dbName = testDatabaseName(suite);
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      MONGODB_URI: inject('mongoUri'),
-      MONGODB_DB: dbName,
-      FIREBASE_PROJECT_ID: 'demo-invoices',
-      FIREBASE_AUTH_EMULATOR_HOST: inject('firebaseAuthEmulatorHost'),
-      DATA_DIR: dataDir,
-      MIN_FREE_DISK_BYTES: '1',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+    MONGODB_URI: inject('mongoUri'),
+    MONGODB_DB: dbName,
+    FIREBASE_PROJECT_ID: 'demo-invoices',
+    FIREBASE_AUTH_EMULATOR_HOST: inject('firebaseAuthEmulatorHost'),
+    DATA_DIR: dataDir,
+    MIN_FREE_DISK_BYTES: '1',
+    ...env,
+  };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
+  const args = options.entry ? [options.entry] : ['--import', 'tsx', MAIN];
+  const child = spawn(process.execPath, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -63,7 +72,7 @@ export async function startChildServer(
       child.kill('SIGKILL');
       await exited;
     }
-    await rm(dataDir, { recursive: true, force: true });
+    if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
   };
   try {
     await expect

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,12 +8,11 @@ import { testDatabaseName } from '@invoice/vitest-config/database-name';
 import pino from 'pino';
 import { describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
+import { startChildServer, type ChildServer } from '../../test/child-server.js';
 import { parseEnv } from '../env.js';
 import { emulatorSignIn } from './emulator-tokens.js';
-import { freePort } from './free-port.js';
 import { DEMO_USER, announceZeroConfig, tokenCommand } from './zero-config.js';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
 const readyLine = z.object({
@@ -24,36 +22,34 @@ const readyLine = z.object({
 });
 
 /**
- * Starts main.ts as a real process on the embedded database (MONGODB_URI removed, as on a
- * fresh clone) and resolves with its parsed ready log line.
+ * main.ts as a real process on the embedded database (MONGODB_URI removed, as on a fresh
+ * clone) in `dataDir`; resolves with its parsed ready log line.
  */
-async function startServer(env: Record<string, string>) {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  delete childEnv.MONGODB_URI;
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+async function startZeroConfig(dataDir: string, started: ChildServer[]) {
+  const server = await startChildServer(
+    'zero-config',
+    // The run's emulator stands in for the one zero-config would spawn (slow to boot).
+    // Same data directory and database name on every start, as `pnpm start` twice.
+    { NODE_ENV: 'development', MONGODB_URI: undefined, MONGODB_DB: 'invoices' },
+    { dataDir },
+  );
+  started.push(server);
   const ready = () =>
-    output
+    server
+      .output()
       .split('\n')
       .filter((line) => line.includes('"ready: '))
       .map((line) => readyLine.parse(JSON.parse(line)))[0];
   try {
     await expect.poll(ready, { timeout: 60_000, interval: 100 }).toBeDefined();
   } catch (error) {
-    child.kill('SIGKILL');
-    throw new Error(`server never got ready:\n${output}`, { cause: error });
+    throw new Error(`server never got ready:\n${server.output()}`, { cause: error });
   }
   return {
     ready: ready() as z.infer<typeof readyLine>,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
+    stop: () => {
+      server.child.kill('SIGTERM');
+      return server.exited;
     },
   };
 }
@@ -77,19 +73,9 @@ describe('zero-config first run', () => {
   it('seeds the demo user and organization once on the embedded database and prints the token command', async () => {
     const emulatorHost = inject('firebaseAuthEmulatorHost');
     const dataDir = await mkdtemp(join(tmpdir(), 'invoice-zero-config-'));
-    const env = {
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'info',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      FIREBASE_PROJECT_ID: 'demo-invoices',
-      // The run's emulator stands in for the one zero-config would spawn (slow to boot);
-      // the database is the embedded one, as on a fresh clone.
-      FIREBASE_AUTH_EMULATOR_HOST: emulatorHost,
-      MIN_FREE_DISK_BYTES: '1',
-    };
+    const started: ChildServer[] = [];
     try {
-      const first = await startServer({ ...env, PORT: String(await freePort()) });
+      const first = await startZeroConfig(dataDir, started);
       expect(first.ready.msg).toContain(`demo data created: "${DEMO_ORG_NAME}"`);
       expect(first.ready.msg).toContain(first.ready.url);
       expect(first.ready.tokenCommand).toBe(
@@ -102,12 +88,13 @@ describe('zero-config first run', () => {
       expect(await first.stop()).toBe(0);
 
       // Second run on the same data directory: nothing is created again.
-      const second = await startServer({ ...env, PORT: String(await freePort()) });
+      const second = await startZeroConfig(dataDir, started);
       expect(second.ready.msg).toContain(`demo data: "${DEMO_ORG_NAME}"`);
       expect(second.ready.msg).not.toContain('created');
       expect(await organizationList(second.ready.url, demo.idToken)).toEqual(orgs);
       expect(await second.stop()).toBe(0);
     } finally {
+      for (const server of started) await server.cleanup(); // SIGKILL any still running
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
