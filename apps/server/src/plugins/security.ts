@@ -109,7 +109,6 @@ async function genericServerErrors(error: FastifyError, req: FastifyRequest, rep
  */
 const securityPlugin: FastifyPluginAsync<SecurityPluginOptions> = async (app, { config }) => {
   app.setErrorHandler(genericServerErrors);
-  guardTrpcInput(app);
   await app.register(helmet, {
     hsts: { maxAge: 31_536_000, includeSubDomains: true },
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
@@ -123,6 +122,8 @@ const securityPlugin: FastifyPluginAsync<SecurityPluginOptions> = async (app, { 
     maxAge: 600,
     strictPreflight: true,
   });
+  // After helmet and CORS, whose onRequest hooks set headers on early answers too.
+  guardTrpcInput(app);
   await app.register(rateLimit, {
     hook: 'preHandler',
     max: config.RATE_LIMIT_PER_MINUTE,
