@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ConfigError, parseEnv } from '../env.js';
 import { registerTrpcHttp } from './plugin.js';
 
 /**
@@ -371,5 +372,18 @@ describe('tRPC fast path versus the official fastify adapter (small router)', ()
       }),
     ).rejects.toThrow(/responseMeta/);
     await app.close();
+  });
+});
+
+describe('TRPC_FAST_PATH', () => {
+  it('is on by default, off with false or 0, and refuses anything else naming the variable', () => {
+    expect(parseEnv({}).TRPC_FAST_PATH).toBe(true);
+    expect(parseEnv({ TRPC_FAST_PATH: 'false' }).TRPC_FAST_PATH).toBe(false);
+    expect(parseEnv({ TRPC_FAST_PATH: '0' }).TRPC_FAST_PATH).toBe(false);
+    expect(parseEnv({ TRPC_FAST_PATH: 'true' }).TRPC_FAST_PATH).toBe(true);
+    for (const bad of ['maybe', '', 'FALSE', 'x'.repeat(10_000)]) {
+      expect(() => parseEnv({ TRPC_FAST_PATH: bad }), bad.slice(0, 10)).toThrow(ConfigError);
+      expect(() => parseEnv({ TRPC_FAST_PATH: bad })).toThrow(/TRPC_FAST_PATH/);
+    }
   });
 });
