@@ -191,6 +191,7 @@ describe('pnpmCalls', () => {
       'pnpm --filter @invoice/cli invoice-admin backup --out /x',
       'pnpm --silent id-token a@b.c',
       'pnpm run build',
+      'npx pnpm@10.34.9 --filter @invoice/server deploy --prod --legacy /tmp/x',
       '```',
     ].join('\n');
     expect(values(pnpmCalls(md, 'f.md'))).toEqual([

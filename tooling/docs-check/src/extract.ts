@@ -262,16 +262,23 @@ export function envVars(markdown: string, file: string): Occurrence<string>[] {
   return found;
 }
 
+/** pnpm's own commands (not package scripts). */
 const PNPM_BUILTINS = new Set([
   'add',
   'audit',
+  'config',
+  'deploy',
   'dlx',
   'exec',
-  'install',
+  'fetch',
   'i',
+  'install',
   'list',
   'ls',
   'outdated',
+  'pack',
+  'prune',
+  'rebuild',
   'remove',
   'store',
   'update',
