@@ -17,6 +17,7 @@ import { createDb } from '@invoice/db';
 import { emulatorSignIn } from '@invoice/server';
 import { z } from 'zod';
 import { latencyChartSvg, svgToPng } from './chart.js';
+import { commandsPerRequest, mongoCommandCounts, waitForQuiet } from './db-commands.js';
 import { runLoad, type HttpRequest } from './load.js';
 import { renderConsole, renderMarkdown } from './markdown.js';
 import {
@@ -120,24 +121,37 @@ function selected(scenario: Scenario): boolean {
   );
 }
 
-/** One request before the load: a harness mistake fails loudly here, with the server's answer. */
-async function preflight(base: string, scenario: Scenario): Promise<void> {
-  const req: HttpRequest =
-    typeof scenario.request === 'function' ? scenario.request() : scenario.request;
-  const res = await fetch(`${base}${req.path}`, {
-    method: req.method,
-    headers: req.headers ?? {},
-    body: req.body ?? null,
-  });
-  const text = await res.text();
-  if (!res.ok)
-    throw new Error(`${scenario.id}: preflight answered ${res.status}: ${text.slice(0, 500)}`);
+const PROBE_REQUESTS = 3;
+
+/**
+ * A few sequential requests before the load: a harness mistake fails loudly here with the
+ * server's answer, and with nothing else in flight the MongoDB commands counted on the server
+ * divide exactly by the requests made.
+ */
+async function probe(base: string, appUrl: string, scenario: Scenario) {
+  await waitForQuiet(appUrl);
+  const before = await mongoCommandCounts(appUrl);
+  for (let i = 0; i < PROBE_REQUESTS; i++) {
+    const req: HttpRequest =
+      typeof scenario.request === 'function' ? scenario.request() : scenario.request;
+    const res = await fetch(`${base}${req.path}`, {
+      method: req.method,
+      headers: req.headers ?? {},
+      body: req.body ?? null,
+    });
+    const text = await res.text();
+    if (!res.ok) {
+      throw new Error(`${scenario.id}: probe answered ${res.status}: ${text.slice(0, 500)}`);
+    }
+  }
+  return commandsPerRequest(before, await mongoCommandCounts(appUrl), PROBE_REQUESTS);
 }
 
 const startedAt = new Date();
 const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
 const dbName = `bench_${startedAt.getTime()}`;
 log(`starting the Auth emulator, the database and the server (${options.topology})...`);
+const stackStart = performance.now();
 const stack = await startStack({
   topology: options.topology,
   externalMongoUri: process.env.MONGODB_URI,
@@ -145,6 +159,8 @@ const stack = await startStack({
   logLevel: options.logLevel,
   verbose: values.verbose,
 });
+const stackStartSeconds = Number(((performance.now() - stackStart) / 1000).toFixed(1));
+log(`stack up in ${stackStartSeconds} s`);
 let exitCode = 0;
 try {
   const db = createDb({ uri: stack.server.mongoUri, dbName });
@@ -152,7 +168,7 @@ try {
     const user = await emulatorSignIn(stack.emulator.host, PROJECT_ID, 'bench-owner@example.test');
     log(`seeding ${options.invoices} invoices...`);
     const seedStart = performance.now();
-    const seeded = await seed(db, user, options.invoices);
+    const seeded = await seed(db, user, options.invoices, log);
     const seedSeconds = Number(((performance.now() - seedStart) / 1000).toFixed(1));
     log(`seeded ${seeded.invoiceCount} invoices in ${seedSeconds} s`);
 
@@ -164,10 +180,14 @@ try {
     if (scenarios.length === 0) throw new Error(`no scenario matches --only ${values.only}`);
     const results: ScenarioResult[] = [];
     for (const scenario of scenarios) {
-      const url = scenario.target === 'app' ? stack.server.appUrl : stack.server.baselineUrl;
+      const url = {
+        app: stack.server.appUrl,
+        appOfficial: stack.server.appOfficialUrl,
+        baseline: stack.server.baselineUrl,
+      }[scenario.target];
       const connections =
         scenario.id === UPLOAD_SCENARIO ? options.uploadConnections : options.connections;
-      await preflight(url, scenario);
+      const dbCommands = await probe(url, stack.server.appUrl, scenario);
       if (options.warmup > 0) {
         await runLoad({
           url,
@@ -176,6 +196,7 @@ try {
           request: scenario.request,
         });
       }
+      await waitForQuiet(stack.server.appUrl);
       const result = await runLoad({
         url,
         connections,
@@ -183,9 +204,11 @@ try {
         request: scenario.request,
       });
       log(
-        `${scenario.id.padEnd(26)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} ms  non-2xx ${result.non2xx}`,
+        `${scenario.id.padEnd(32)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} ms  non-2xx ${result.non2xx}`,
       );
       results.push({
+        dbCommandsPerRequest: dbCommands.total,
+        dbCommandsByName: dbCommands.byCommand,
         id: scenario.id,
         group: scenario.group,
         description: scenario.description,
@@ -225,7 +248,11 @@ try {
         drafts: seeded.draftIds.length,
         open: seeded.openIds.length,
         listPages: seeded.listCursors.length,
+      },
+      timings: {
+        stackStartSeconds,
         seedSeconds,
+        totalSeconds: Number(((Date.now() - startedAt.getTime()) / 1000).toFixed(1)),
       },
       scenarios: results,
       ratios,

@@ -16,7 +16,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
     '',
     `Commit ${report.gitCommit ?? 'unknown'} · Node ${m.node} · ${m.cpus}× ${m.cpuModel} · ${m.totalMemoryGiB} GiB`,
     `${s.connections} connections (uploads ${s.uploadConnections}) · ${s.durationSeconds} s per scenario after ${s.warmupSeconds} s warm-up · ` +
-      `${report.seed.invoiceCount} invoices seeded in ${report.seed.seedSeconds} s · topology: ${s.topology} · server log level ${s.logLevel}`,
+      `${report.seed.invoiceCount} invoices seeded in ${report.timings.seedSeconds} s (stack up in ${report.timings.stackStartSeconds} s) · topology: ${s.topology} · server log level ${s.logLevel}`,
     '',
     '## Scenarios',
     '',
@@ -51,6 +51,11 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
               .map(([code, n]) => `${code}×${n}`)
               .join(', ')})`,
         String(r.errors),
+        r.dbCommandsPerRequest === 0
+          ? '0'
+          : `${r.dbCommandsPerRequest} (${Object.entries(r.dbCommandsByName)
+              .map(([name, n]) => `${name} ${n}`)
+              .join(', ')})`,
       ]),
     ),
     '',
@@ -76,18 +81,18 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
 export function renderConsole(report: BenchReport): string {
   const rows = report.scenarios.map(
     (r) =>
-      `${r.id.padEnd(26)}${String(r.connections).padStart(4)}${r.requestsPerSecond.toFixed(0).padStart(9)}` +
+      `${r.id.padEnd(32)}${String(r.connections).padStart(4)}${r.requestsPerSecond.toFixed(0).padStart(9)}` +
       `${r.latencyMs.p50.toFixed(1).padStart(9)}${r.latencyMs.p95.toFixed(1).padStart(9)}` +
-      `${r.latencyMs.p99.toFixed(1).padStart(9)}${String(r.non2xx).padStart(9)}`,
+      `${r.latencyMs.p99.toFixed(1).padStart(9)}${String(r.non2xx).padStart(9)}${r.dbCommandsPerRequest.toFixed(1).padStart(8)}`,
   );
   const ratios = report.ratios
     .filter((r) => r.value !== null)
-    .map((r) => `  ${r.name.padEnd(40)} ${(r.value ?? 0).toFixed(3)}`);
+    .map((r) => `  ${r.name.padEnd(54)} ${(r.value ?? 0).toFixed(3)}`);
   const slos = report.slos.map(
-    (v) => `  ${verdict(v.pass).padEnd(5)} ${v.name.padEnd(44)} ${v.measured} (target ${v.target})`,
+    (v) => `  ${verdict(v.pass).padEnd(5)} ${v.name.padEnd(48)} ${v.measured} (target ${v.target})`,
   );
   return [
-    `${'scenario'.padEnd(26)}${'conn'.padStart(4)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'non-2xx'.padStart(9)}`,
+    `${'scenario'.padEnd(32)}${'conn'.padStart(4)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'non-2xx'.padStart(9)}${'db/req'.padStart(8)}`,
     ...rows,
     '',
     'ratios (throughput):',

@@ -21,6 +21,9 @@ export const scenarioResultSchema = z.object({
   statusCounts: z.record(z.string(), z.number()),
   errors: z.number().int().nonnegative(),
   timeouts: z.number().int().nonnegative(),
+  /** MongoDB commands per request, counted on the server (/metrics) over sequential probe requests. */
+  dbCommandsPerRequest: z.number().nonnegative(),
+  dbCommandsByName: z.record(z.string(), z.number()),
 });
 export type ScenarioResult = z.infer<typeof scenarioResultSchema>;
 
@@ -71,7 +74,12 @@ export const benchReportSchema = z.object({
     drafts: z.number().int(),
     open: z.number().int(),
     listPages: z.number().int(),
+  }),
+  timings: z.object({
+    /** Auth emulator, database and server child up (the emulator dominates). */
+    stackStartSeconds: z.number(),
     seedSeconds: z.number(),
+    totalSeconds: z.number(),
   }),
   scenarios: z.array(scenarioResultSchema),
   ratios: z.array(ratio),
@@ -91,7 +99,17 @@ const RATIOS: [name: string, numerator: string, denominator: string][] = [
   ['createCaller / plain', 'transport.trpc-caller', 'transport.plain'],
   ['official tRPC adapter / plain', 'transport.trpc-adapter', 'transport.plain'],
   ['app /trpc / plain', 'transport.app', 'transport.plain'],
-  ['app /trpc / official tRPC adapter', 'transport.app', 'transport.trpc-adapter'],
+  [
+    'app /trpc fast path / app with official adapter',
+    'transport.app',
+    'transport.app.official-adapter',
+  ],
+  ['invoice.byId fast path / official adapter', 'invoice.byId', 'invoice.byId.official-adapter'],
+  [
+    'invoice.byId (official adapter) / raw MongoDB route',
+    'invoice.byId.official-adapter',
+    'raw.mongo.findOne',
+  ],
 ];
 
 /** Throughput ratios (requests/s of the numerator over the denominator's). */

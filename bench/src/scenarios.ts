@@ -8,8 +8,8 @@ export interface Scenario {
   id: string;
   group: ScenarioGroup;
   description: string;
-  /** Which server of the child process it hits. */
-  target: 'app' | 'baseline';
+  /** Which server of the child process it hits (`appOfficial`: TRPC_FAST_PATH=false). */
+  target: 'app' | 'appOfficial' | 'baseline';
   /** Overrides the run's connection count (uploads). */
   connections?: number;
   request: HttpRequest | (() => HttpRequest);
@@ -95,6 +95,13 @@ export function buildScenarios({ seeded, idToken, uploadBytes }: ScenarioContext
       group: 'api',
       description: 'tRPC query, rotating over issued invoices',
       target: 'app',
+      request: () => trpcQuery('invoice.byId', { orgId, invoiceId: openId() }, auth),
+    },
+    {
+      id: 'invoice.byId.official-adapter',
+      group: 'transport',
+      description: 'invoice.byId on the same app with TRPC_FAST_PATH=false',
+      target: 'appOfficial',
       request: () => trpcQuery('invoice.byId', { orgId, invoiceId: openId() }, auth),
     },
     {
@@ -193,8 +200,15 @@ export function buildScenarios({ seeded, idToken, uploadBytes }: ScenarioContext
     {
       id: 'transport.app',
       group: 'transport',
-      description: 'system.ping through the real app /trpc (all plugins, current transport)',
+      description: 'system.ping through the real app /trpc (all plugins, tRPC fast path)',
       target: 'app',
+      request: { method: 'GET', path: '/trpc/system.ping' },
+    },
+    {
+      id: 'transport.app.official-adapter',
+      group: 'transport',
+      description: 'system.ping through the real app with TRPC_FAST_PATH=false',
+      target: 'appOfficial',
       request: { method: 'GET', path: '/trpc/system.ping' },
     },
   ];

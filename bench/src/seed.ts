@@ -32,7 +32,15 @@ export const LIST_PAGE_SIZE = 50;
  * from those templates with fresh ids, dates, gapless numbers and the counter advanced to match,
  * so every document is one the router could have written. 40% stay drafts for invoice.issue.
  */
-export async function seed(db: Database, user: SeedUser, invoiceCount: number): Promise<Seeded> {
+export async function seed(
+  db: Database,
+  user: SeedUser,
+  invoiceCount: number,
+  progress: (line: string) => void = () => undefined,
+): Promise<Seeded> {
+  const started = performance.now();
+  const step = (what: string) =>
+    progress(`  ${what} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   const caller = createCaller(
     createContextInner({
       db,
@@ -75,6 +83,9 @@ export async function seed(db: Database, user: SeedUser, invoiceCount: number): 
     customers.push(customerDoc);
   }
 
+  step(
+    `organization, ${CUSTOMERS} customers and ${drafts.length + issued.length} invoices through the router`,
+  );
   const templates = drafts.length + issued.length;
   const clones = Math.max(0, invoiceCount - templates);
   const cloneDrafts = Math.round(clones * 0.4);
@@ -116,6 +127,7 @@ export async function seed(db: Database, user: SeedUser, invoiceCount: number): 
   );
   if (counter.matchedCount !== 1) throw new Error('invoice counter not found');
 
+  step(`${docs.length} invoices cloned and inserted`);
   const listCursors: (string | null)[] = [null];
   for (;;) {
     const page = await caller.invoice.list({
@@ -127,6 +139,7 @@ export async function seed(db: Database, user: SeedUser, invoiceCount: number): 
     listCursors.push(page.nextCursor);
   }
 
+  step(`${listCursors.length} invoice.list page cursors walked`);
   const isDraft = (d: InvoiceDoc) => d.status === 'draft';
   const all = [...drafts, ...issued, ...docs];
   return {

@@ -1,6 +1,7 @@
 /**
- * Child process: the real API (buildApp from @invoice/server, every plugin on) and, on a second
- * port in the same process type, the baselines: a plain Fastify with no plugins, the same
+ * Child process: the real API (buildApp from @invoice/server, every plugin on), the same app with
+ * TRPC_FAST_PATH=false (every tRPC call through the official adapter) and, on a third port, the
+ * baselines: a plain Fastify with no plugins, the same
  * MongoDB read without tRPC/auth/validation, and the transport-overhead ladder for a trivial
  * procedure. Only one of them is under load at a time. Reports `{ appUrl, baselineUrl }`.
  */
@@ -78,35 +79,44 @@ const db = createDb({
   monitorCommands: true, // as main.ts: /metrics records MongoDB command durations
 });
 await reconcileIndexes(db.db);
-const config = parseEnv({
-  NODE_ENV: 'development',
-  HOST: '127.0.0.1',
-  PORT: '0',
-  LOG_LEVEL: childEnv.BENCH_LOG_LEVEL,
-  FIREBASE_PROJECT_ID: PROJECT_ID,
-  FIREBASE_AUTH_EMULATOR_HOST: childEnv.FIREBASE_AUTH_EMULATOR_HOST,
-  UPLOAD_DIR: childEnv.BENCH_UPLOAD_DIR,
-  MIN_FREE_DISK_BYTES: '1',
-  // One user drives every request; the default per-uid budget (600/min) would answer 429.
-  RATE_LIMIT_PER_MINUTE: '1000000',
-});
-const app = await buildApp({
-  config,
+/** The real app's configuration; `fastPath: false` serves every tRPC call through the official adapter. */
+function appConfig(fastPath: boolean) {
+  return parseEnv({
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: childEnv.BENCH_LOG_LEVEL,
+    FIREBASE_PROJECT_ID: PROJECT_ID,
+    FIREBASE_AUTH_EMULATOR_HOST: childEnv.FIREBASE_AUTH_EMULATOR_HOST,
+    UPLOAD_DIR: childEnv.BENCH_UPLOAD_DIR,
+    MIN_FREE_DISK_BYTES: '1',
+    // One user drives every request; the default per-uid budget (600/min) would answer 429.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    TRPC_FAST_PATH: String(fastPath),
+  });
+}
+const verifier = createFirebaseVerifier(PROJECT_ID);
+const app = await buildApp({ config: appConfig(true), db, verifier, logging: { pretty: false } });
+const appOfficial = await buildApp({
+  config: appConfig(false),
   db,
-  verifier: createFirebaseVerifier(PROJECT_ID),
+  verifier,
   logging: { pretty: false },
 });
 const baseline = await buildBaseline(db);
 const appUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+const appOfficialUrl = await appOfficial.listen({ host: '127.0.0.1', port: 0 });
 const baselineUrl = await baseline.listen({ host: '127.0.0.1', port: 0 });
 
 const ready: ServerReady = {
   appUrl,
+  appOfficialUrl,
   baselineUrl,
   mongoUri: childEnv.BENCH_MONGO_URI ?? embedded?.uri ?? '',
 };
 serveUntilTerminated(ready, async () => {
   await app.close();
+  await appOfficial.close();
   await baseline.close();
   await db.close();
   await embedded?.stop();

@@ -8,7 +8,10 @@ export const PROJECT_ID = 'demo-invoices';
 
 /** What the server child reports once both of its servers listen. */
 export interface ServerReady {
+  /** The real app as configured by default (tRPC fast path on). */
   appUrl: string;
+  /** The real app with TRPC_FAST_PATH=false. */
+  appOfficialUrl: string;
   baselineUrl: string;
   mongoUri: string;
 }

@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { benchReportSchema } from '../src/results.js';
+
+const run = promisify(execFile);
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+/**
+ * Runs the real harness briefly against the real stack (Auth emulator, embedded database,
+ * server child) and checks what it writes. Figures are machine-dependent: none is asserted.
+ */
+describe('pnpm bench harness', () => {
+  let out = '';
+  afterAll(async () => {
+    if (out) await rm(out, { recursive: true, force: true });
+  });
+
+  it('runs the floor and invoice.byId and writes JSON, Markdown and a PNG chart', async () => {
+    out = await mkdtemp(join(tmpdir(), 'invoice-bench-smoke-'));
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        main,
+        '--only',
+        'http.empty,invoice.byId',
+        '--invoices',
+        '120',
+        '--duration',
+        '1',
+        '--warmup',
+        '0',
+        '--connections',
+        '4',
+        '--out',
+        out,
+      ],
+      { timeout: 170_000 },
+    );
+    expect(stdout).toContain('SLO verdicts:');
+
+    const files = (await readdir(out)).sort();
+    expect(files.map((f) => f.replace(/^.*\./, ''))).toEqual(['json', 'md', 'png']);
+    const json = files.find((f) => f.endsWith('.json')) ?? '';
+    const report = benchReportSchema.parse(JSON.parse(await readFile(join(out, json), 'utf8')));
+    expect(report.scenarios.map((s) => s.id)).toEqual(['http.empty', 'invoice.byId']);
+    expect(report.settings).toMatchObject({ connections: 4, durationSeconds: 1, invoices: 120 });
+    expect(report.seed.invoiceCount).toBe(120);
+    expect(report.seed.listPages).toBe(3);
+    for (const scenario of report.scenarios) {
+      expect(scenario.requests).toBeGreaterThan(0);
+      expect(scenario.statusCounts['200']).toBe(scenario.requests);
+      expect(scenario.non2xx).toBe(0);
+    }
+    expect(
+      report.ratios.find((r) => r.name === 'invoice.byId / HTTP floor')?.value,
+    ).toBeGreaterThan(0);
+    expect(report.slos.map((s) => s.name)).toContain('invoice.byId p99 at 4 connections');
+
+    const markdown = await readFile(join(out, json.replace(/json$/, 'md')), 'utf8');
+    expect(markdown).toContain('| `invoice.byId` | api | 4 |');
+    const png = await readFile(join(out, json.replace(/json$/, 'png')));
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+  });
+});

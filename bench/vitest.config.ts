@@ -1,0 +1,6 @@
+import { defineProjectConfig } from '@invoice/vitest-config';
+
+// The smoke test starts the whole stack itself (Auth emulator, database, server child).
+export default defineProjectConfig({
+  overrides: { test: { testTimeout: 180_000 } },
+});
