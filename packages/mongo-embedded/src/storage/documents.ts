@@ -8,6 +8,15 @@ import type { JournalOp } from './durability-contract.js';
 
 const MAX_BSON_SIZE = 16 * 1024 * 1024;
 
+/**
+ * A stored document as commands see it: int64 values stay `Long` (a plain number would go back
+ * to the client as a double or int32, and an update would store it so), other numbers are
+ * JavaScript numbers.
+ */
+export function decodeStored(bytes: Uint8Array): Document {
+  return deserialize(bytes, { promoteLongs: false });
+}
+
 export function hasKeys(doc: Document | undefined): doc is Document {
   if (doc === undefined) return false;
   for (const key in doc) if (Object.hasOwn(doc, key)) return true;
@@ -109,7 +118,7 @@ export function putOp(ns: string, bytes: Uint8Array): JournalOp {
     op: 'put' as const,
     ns,
     get doc(): Document {
-      decoded ??= deserialize(bytes);
+      decoded ??= decodeStored(bytes);
       return decoded;
     },
   };

@@ -32,6 +32,7 @@ import type {
 } from './durability-contract.js';
 import { IndexTable, type DocMatcher } from './index-table.js';
 import {
+  decodeStored,
   hasKeys,
   newUuid,
   nsString,
@@ -361,7 +362,7 @@ export class Engine implements StorageEngine {
         const current = latestCommitted(rec);
         for (let v: Version | null = rec.head; v !== null; v = v.next) {
           if (v.bytes === null) continue;
-          const doc = deserialize(v.bytes);
+          const doc = decodeStored(v.bytes);
           tables.forEach((table, i) => {
             const keys = table.keysOf(doc);
             if (table.unique && v === current) {
@@ -496,7 +497,7 @@ export class Engine implements StorageEngine {
           const v = visibleVersion(rec, reader);
           if (v?.bytes == null) return true;
           docsExamined++;
-          const doc = deserialize(v.bytes);
+          const doc = decodeStored(v.bytes);
           if (match === undefined || match(doc, v.bytes)) docs.push(doc);
           return docs.length < limit;
         };
@@ -527,7 +528,7 @@ export class Engine implements StorageEngine {
           const v = visibleVersion(rec, reader);
           if (v?.bytes == null) continue;
           docsExamined++;
-          const doc = deserialize(v.bytes);
+          const doc = decodeStored(v.bytes);
           if (match === undefined || match(doc, v.bytes)) found.push({ rid: rec.rid, doc });
         }
         if (found.length > 1) found.sort((a, b) => a.rid - b.rid);
@@ -553,7 +554,7 @@ export class Engine implements StorageEngine {
             if (v !== e.ver || v.bytes === null) return true;
             seen?.add(e.rec);
             docsExamined++;
-            const doc = deserialize(v.bytes);
+            const doc = decodeStored(v.bytes);
             if (match === undefined || match(doc, v.bytes)) found.push({ rid: e.rec.rid, doc });
             return found.length < limit;
           },
@@ -803,7 +804,7 @@ export class Engine implements StorageEngine {
     if (target === undefined) return false;
     const { coll, rec, idKey, cur } = target;
     // Journal the stored _id (the caller may have matched 1 with 1.0 or Long(1)).
-    const storedId: unknown = deserialize(cur.bytes)._id;
+    const storedId: unknown = decodeStored(cur.bytes)._id;
     this.apply(unit, coll, rec, idKey, null, undefined, storedId);
     return true;
   }
@@ -812,7 +813,7 @@ export class Engine implements StorageEngine {
 
   private removeEntries(rec: Rec, ver: Version): void {
     if (ver.bytes === null) return;
-    const doc = deserialize(ver.bytes);
+    const doc = decodeStored(ver.bytes);
     for (const index of rec.coll.indexes.values()) index.remove(rec, ver, index.keysOf(doc));
   }
 
@@ -981,7 +982,7 @@ export class Engine implements StorageEngine {
       const all = [...coll.indexes.values()];
       for (const item of snap.docs) {
         const bytes = item instanceof Uint8Array ? item : serialize(item);
-        const doc = item instanceof Uint8Array ? deserialize(item) : deserialize(bytes);
+        const doc = item instanceof Uint8Array ? decodeStored(item) : decodeStored(bytes);
         const idKey = keyString(doc._id);
         const ver: Version = { bytes, ts: 0, seq: ++this.seq, owner: null, next: null };
         const rec: Rec = { rid: ++this.rid, idKey, coll, head: ver };

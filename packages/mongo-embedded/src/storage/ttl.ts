@@ -1,7 +1,7 @@
 /** The TTL monitor's read half: which committed, unlocked documents have expired. */
-import { deserialize } from 'bson';
 import { TypeRank, typeRank } from '../query/compare.js';
 import type { Namespace } from './contract.js';
+import { decodeStored } from './documents.js';
 import type { Interval } from './planner.js';
 import { latestCommitted, type Collection, type Rec } from './records.js';
 import { scanIntervals } from './scan-intervals.js';
@@ -36,7 +36,7 @@ export function expiredDocuments(
         const v = latestCommitted(e.rec);
         if (v !== e.ver || v.bytes === null || e.rec.head.owner !== null) return true;
         seen.add(e.rec);
-        victims.push({ ns: { db: coll.db, coll: coll.name }, id: deserialize(v.bytes)._id });
+        victims.push({ ns: { db: coll.db, coll: coll.name }, id: decodeStored(v.bytes)._id });
         return true;
       });
     }

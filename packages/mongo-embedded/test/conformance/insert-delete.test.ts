@@ -1,4 +1,4 @@
-import { ObjectId, type Document } from 'mongodb';
+import { Long, ObjectId, type Document } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import {
   bulkWriteFailure,
@@ -31,6 +31,19 @@ describe('insert', () => {
     expect(await coll.countDocuments({ _id: { a: 1, b: 2 } })).toBe(1);
     // Embedded-document equality is field-order sensitive.
     expect(await coll.countDocuments({ _id: { b: 2, a: 1 } })).toBe(0);
+  });
+
+  it('keeps int64 values int64 through find, an update of another field and a filter', async () => {
+    const coll = conformance.coll('long_values');
+    const big = Long.fromString('1099511627776');
+    await coll.insertOne({ _id: 1, big, small: Long.fromNumber(5), n: 1 });
+    await coll.updateOne({ _id: 1 }, { $set: { n: 2 } });
+    const raw = await coll.findOne({ big: { $gt: 1_000_000 } }, { promoteLongs: false });
+    expect(raw?.big).toBeInstanceOf(Long);
+    expect(String(raw?.big)).toBe('1099511627776');
+    expect(raw?.small).toBeInstanceOf(Long);
+    expect(raw?.n).toBe(2);
+    expect(await coll.countDocuments({ small: { $type: 'long' } })).toBe(1);
   });
 
   it('rejects an array _id with BadValue', async () => {
