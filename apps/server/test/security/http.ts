@@ -280,3 +280,25 @@ export async function openInvoiceOverHttp(
   await must(s, 'mutation', 'invoice.issue', { orgId, invoiceId: draft.id }, token);
   return { customerId: customer.id, invoiceId: draft.id };
 }
+
+/**
+ * Waits until the clock is past the second in which `idToken` was issued. Token times are
+ * whole seconds: a revocation counts only for tokens whose `auth_time` is before its second,
+ * and two sign-ins in one second yield the very same emulator token.
+ */
+export async function waitPastTokenSecond(idToken: string): Promise<void> {
+  const payload = JSON.parse(
+    Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8'),
+  ) as { auth_time: number; iat: number };
+  const wait = (Math.max(payload.auth_time, payload.iat) + 1) * 1000 - Date.now() + 50;
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+/**
+ * The server's two tRPC transports: its fast path (the default) and the official adapter
+ * (TRPC_FAST_PATH=false). Suites about what reaches the router run over both.
+ */
+export const TRPC_TRANSPORTS: [name: string, env: Record<string, string>][] = [
+  ['fast path', { TRPC_FAST_PATH: 'true' }],
+  ['official adapter', { TRPC_FAST_PATH: 'false' }],
+];

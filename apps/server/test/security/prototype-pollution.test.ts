@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../server.js';
-import { createOrgOverHttp, trpcRaw } from './http.js';
+import { createOrgOverHttp, trpcRaw, TRPC_TRANSPORTS } from './http.js';
 
 /**
  * SECURITY.md "Prototype pollution": `__proto__` / `constructor` / `prototype` payloads in
@@ -54,14 +54,17 @@ function hostileEnvelopes(input: string): [name: string, text: string][] {
   ];
 }
 
-describe('prototype pollution over HTTP', () => {
+describe.each(TRPC_TRANSPORTS)('prototype pollution over HTTP (%s)', (_transport, transport) => {
   let s: TestServer;
   let token: string;
   let orgId: string;
   const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
 
   beforeAll(async () => {
-    s = await startTestServer('prototype-pollution', { RATE_LIMIT_PER_MINUTE: '1000000' });
+    s = await startTestServer(`prototype-pollution-${transport.TRPC_FAST_PATH}`, {
+      ...transport,
+      RATE_LIMIT_PER_MINUTE: '1000000',
+    });
     token = (await s.signIn('proto-owner@example.test')).idToken;
     orgId = await createOrgOverHttp(s, token);
   });
@@ -75,11 +78,9 @@ describe('prototype pollution over HTTP', () => {
 
   const customers = () => s.db.collections.customers.countDocuments({});
   const polluted = () =>
-    s.db.db
-      .collection('customers')
-      .countDocuments({
-        $or: [{ polluted: { $exists: true } }, { 'address.polluted': { $exists: true } }],
-      });
+    s.db.db.collection('customers').countDocuments({
+      $or: [{ polluted: { $exists: true } }, { 'address.polluted': { $exists: true } }],
+    });
 
   /** A valid customer.create input, and one with a nested object to hide keys in. */
   const customer = (name: string) =>

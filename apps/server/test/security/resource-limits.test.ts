@@ -4,7 +4,7 @@ import type { CommandStartedEvent } from 'mongodb';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../server.js';
-import { createOrgOverHttp, routedProcedures, trpc, trpcRaw } from './http.js';
+import { createOrgOverHttp, routedProcedures, trpc, trpcRaw, TRPC_TRANSPORTS } from './http.js';
 
 /**
  * SECURITY.md "Resource limits": a 2 MB JSON body is 413, `limit: 1e6` on any list is
@@ -16,7 +16,7 @@ import { createOrgOverHttp, routedProcedures, trpc, trpcRaw } from './http.js';
 
 const MB = 1024 * 1024;
 
-describe('resource limits over HTTP', () => {
+describe.each(TRPC_TRANSPORTS)('resource limits over HTTP (%s)', (_transport, transport) => {
   let s: TestServer;
   let token: string;
   let orgId: string;
@@ -24,7 +24,10 @@ describe('resource limits over HTTP', () => {
   const record = (event: CommandStartedEvent) => commands.push(event.commandName);
 
   beforeAll(async () => {
-    s = await startTestServer('resource-limits', { RATE_LIMIT_PER_MINUTE: '1000000' });
+    s = await startTestServer(`resource-limits-${transport.TRPC_FAST_PATH}`, {
+      ...transport,
+      RATE_LIMIT_PER_MINUTE: '1000000',
+    });
     token = (await s.signIn('limits-owner@example.test')).idToken;
     orgId = await createOrgOverHttp(s, token);
     s.db.client.on('commandStarted', record);

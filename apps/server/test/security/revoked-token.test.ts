@@ -13,6 +13,7 @@ import {
   openInvoiceOverHttp,
   routedProcedures,
   trpc,
+  waitPastTokenSecond,
 } from './http.js';
 
 /**
@@ -60,19 +61,6 @@ let revoker: App | null = null;
 async function revoke(uid: string): Promise<void> {
   revoker ??= initializeApp({ projectId: PROJECT_ID }, `revoker-${new ObjectId().toHexString()}`);
   await getAuth(revoker).revokeRefreshTokens(uid);
-}
-
-/**
- * Revocation compares whole seconds: a token counts as revoked when its `auth_time` is before
- * the revocation second. Waits until the clock is past the token's `auth_time` second, so a
- * revocation issued now covers it.
- */
-async function waitPastAuthTime(idToken: string): Promise<void> {
-  const payload = JSON.parse(
-    Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8'),
-  ) as { auth_time: number };
-  const wait = (payload.auth_time + 1) * 1000 - Date.now() + 50;
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 }
 
 /** Valid inputs for each sensitive mutation, on fresh documents of `orgId`. */
@@ -193,7 +181,7 @@ describe('revoked tokens', () => {
       const invoicesBefore = await s.db.collections.invoices.find({}).toArray();
       const paymentsBefore = await s.db.collections.payments.find({}).toArray();
 
-      await waitPastAuthTime(user.idToken);
+      await waitPastTokenSecond(user.idToken);
       await revoke(user.uid);
 
       const problems: string[] = [];
@@ -259,7 +247,7 @@ describe('revoked tokens', () => {
       await must(s, 'query', 'member.list', { orgId }, user.idToken);
       const customersBefore = await s.db.collections.customers.countDocuments({});
 
-      await waitPastAuthTime(user.idToken);
+      await waitPastTokenSecond(user.idToken);
       await revoke(user.uid);
 
       const calls: ['query' | 'mutation', string, unknown][] = [
