@@ -1,3 +1,4 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test/server.js';
@@ -60,6 +61,28 @@ describe('request logging', () => {
       const id = String(res.headers['x-request-id']);
       expect(id).not.toBe(hostile);
       expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+  it('keeps health probes out of the info log, but logs why readiness failed with the request id', async () => {
+    lines.length = 0;
+    await s.app.inject({ method: 'GET', url: '/health/live' });
+    await s.app.inject({ method: 'GET', url: '/health/ready' });
+    expect(lines.filter((line) => line.level === 30)).toEqual([]);
+    await rm(s.config.UPLOAD_DIR, { recursive: true });
+    await writeFile(s.config.UPLOAD_DIR, 'not a directory');
+    try {
+      const res = await s.app.inject({
+        method: 'GET',
+        url: '/health/ready',
+        headers: { 'x-request-id': 'probe-1' },
+      });
+      expect(res.statusCode).toBe(503);
+      const failure = lines.find((line) => line.check === 'uploadDir');
+      expect(failure).toMatchObject({ level: 40, reqId: 'probe-1' });
+      expect(JSON.stringify(failure)).toContain(s.config.UPLOAD_DIR);
+    } finally {
+      await rm(s.config.UPLOAD_DIR);
+      await mkdir(s.config.UPLOAD_DIR);
     }
   });
 });

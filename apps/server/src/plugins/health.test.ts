@@ -37,8 +37,11 @@ describe('health', () => {
       expect(down.statusCode).toBe(503);
       expect(down.json()).toMatchObject({
         status: 'unavailable',
-        checks: { mongo: { ok: false } },
+        checks: { mongo: { ok: false, error: expect.stringMatching(/^(Mongo\w+|timed out)/) } },
       });
+      // The probe is public: no host, port or driver text in the body (it goes to the log).
+      expect(down.body).not.toContain(String(port));
+      expect(down.body).not.toContain('127.0.0.1');
       expect((await own.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
       mongo = await startEmbeddedMongo({ port });
       await expect
@@ -64,8 +67,9 @@ describe('health', () => {
       const res = await s.app.inject({ method: 'GET', url: '/health/ready' });
       expect(res.statusCode).toBe(503);
       expect(res.json()).toMatchObject({
-        checks: { uploadDir: { ok: false }, mongo: { ok: true } },
+        checks: { uploadDir: { ok: false, error: 'Error ENOTDIR' }, mongo: { ok: true } },
       });
+      expect(res.body).not.toContain(s.config.UPLOAD_DIR);
     } finally {
       await rm(s.config.UPLOAD_DIR);
       await mkdir(s.config.UPLOAD_DIR);

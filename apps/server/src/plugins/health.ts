@@ -15,7 +15,23 @@ export interface HealthPluginOptions {
 }
 
 type CheckResult =
-  { ok: true; ms: number; detail?: string } | { ok: false; ms: number; error: string };
+  | { ok: true; ms: number; detail?: string }
+  | { ok: false; ms: number; error: string; cause?: unknown };
+
+/** A check's own verdict, safe to show as is (no host names, paths or driver text). */
+class CheckFailed extends Error {}
+
+/**
+ * What the public readiness body says about a failure: our own verdicts and timeouts as they
+ * are, otherwise only the error's class and code (`MongoServerSelectionError`, `EACCES`). The
+ * load balancer's probe is unauthenticated; the full error goes to the log.
+ */
+function publicReason(error: unknown): string {
+  if (error instanceof CheckFailed) return error.message;
+  if (!(error instanceof Error)) return 'failed';
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${error.name} ${code}` : error.name;
+}
 
 async function timed(
   run: () => Promise<string | undefined>,
@@ -27,7 +43,10 @@ async function timed(
     const detail = await Promise.race([
       run(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new CheckFailed(`timed out after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
       }),
     ]);
     const ms = Math.round(performance.now() - started);
@@ -36,7 +55,8 @@ async function timed(
     return {
       ok: false,
       ms: Math.round(performance.now() - started),
-      error: error instanceof Error ? error.message : String(error),
+      error: publicReason(error),
+      cause: error,
     };
   } finally {
     clearTimeout(timer);
@@ -79,12 +99,16 @@ const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app, option
     registers: [app.metrics.registry],
   }).set(options.minFreeBytes);
 
-  app.get('/health/live', { logLevel: 'warn' }, async () => ({
+  // Probes every few seconds would drown the info log: warn and above, or quieter if configured.
+  const quieter = (['error', 'fatal', 'silent'] as const).find((level) => level === app.log.level);
+  const logLevel = quieter ?? 'warn';
+
+  app.get('/health/live', { logLevel }, async () => ({
     status: 'ok' as const,
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
   }));
 
-  app.get('/health/ready', { logLevel: 'warn' }, async (_req, reply) => {
+  app.get('/health/ready', { logLevel }, async (req, reply) => {
     const timeout = options.pingTimeoutMs ?? 2_000;
     const [mongo, uploadDir, disk] = await Promise.all([
       timed(async () => {
@@ -102,18 +126,21 @@ const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app, option
         const stats = await statfs(options.uploadDir);
         const free = stats.bavail * stats.bsize;
         if (free < options.minFreeBytes)
-          throw new Error(`only ${free} bytes free (minimum ${options.minFreeBytes})`);
+          throw new CheckFailed(`only ${free} bytes free (minimum ${options.minFreeBytes})`);
         return `${free} bytes free`;
       }, timeout),
     ]);
-    const checks = {
-      shutdown: shuttingDown
-        ? ({ ok: false, ms: 0, error: 'shutting down' } as const)
-        : ({ ok: true, ms: 0 } as const),
+    const checks: Record<string, CheckResult> = {
+      shutdown: shuttingDown ? { ok: false, ms: 0, error: 'shutting down' } : { ok: true, ms: 0 },
       mongo,
       uploadDir,
       disk,
     };
+    for (const [name, check] of Object.entries(checks)) {
+      if (check.ok || check.cause === undefined) continue;
+      req.log.warn({ check: name, err: check.cause }, `readiness check ${name} failed`);
+      delete check.cause;
+    }
     const ready = Object.values(checks).every((check) => check.ok);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
   });
