@@ -7,6 +7,8 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import fp from 'fastify-plugin';
 import type { Config } from '../env.js';
 
+const NEVER_SHED = new Set(['/health/live', '/metrics']);
+
 export interface SecurityPluginOptions {
   config: Config;
 }
@@ -142,7 +144,9 @@ const securityPlugin: FastifyPluginAsync<SecurityPluginOptions> = async (app, { 
     retryAfter: 10,
     exposeStatusRoute: false,
     pressureHandler: (req, reply, type, value) => {
-      if (req.url.startsWith('/health/live')) return; // liveness never sheds
+      // Liveness never sheds (no restarts for being busy); /metrics neither, so monitoring sees
+      // the overload it alerts on.
+      if (NEVER_SHED.has(req.routeOptions.url ?? '')) return;
       req.log.warn({ type, value }, 'shedding load');
       void reply.code(503).header('retry-after', '10').send({
         statusCode: 503,
