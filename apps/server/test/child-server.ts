@@ -56,6 +56,9 @@ export async function startChildServer(
     FIREBASE_AUTH_EMULATOR_HOST: inject('firebaseAuthEmulatorHost'),
     DATA_DIR: dataDir,
     MIN_FREE_DISK_BYTES: '1',
+    // Every emulator-mode verification is an HTTP call to the emulator; on a loaded CI machine
+    // the 5 s production bound turned a slow answer into a 503 (seen once in 20 requests).
+    AUTH_VERIFY_TIMEOUT_MS: '30000',
     ...env,
   };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];

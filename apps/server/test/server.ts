@@ -38,6 +38,9 @@ export async function startTestServer(
     UPLOAD_DIR: uploadDir,
     MIN_FREE_DISK_BYTES: '1',
     MONGODB_SERVER_SELECTION_TIMEOUT_MS: '2000',
+    // Every emulator-mode verification is an HTTP call to the emulator; on a loaded CI machine
+    // the 5 s production bound turned a slow answer into a 503 (seen once in 20 requests).
+    AUTH_VERIFY_TIMEOUT_MS: '30000',
     ...env,
   });
   const db = createDb({
