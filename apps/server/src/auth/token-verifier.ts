@@ -1,6 +1,7 @@
 import type { AuthUser } from '@invoice/api';
 import { initializeApp, type App } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
+import { createCachingVerifier, type TokenCacheOptions, type VerifyToken } from './token-cache.js';
 
 /**
  * Verifies a Firebase ID token. Throws InvalidTokenError when the token is not acceptable (401)
@@ -63,46 +64,68 @@ export const DEFAULT_VERIFY_TIMEOUT_MS = 5_000;
 let appCounter = 0;
 
 /**
- * firebase-admin verifier with the project id pinned: the token's audience and issuer must
- * name this project, its signature must be Google's (unless FIREBASE_AUTH_EMULATOR_HOST is set,
- * which the production config refuses), and it must not be expired.
+ * One firebase-admin verification with the project id pinned: the token's audience and issuer
+ * must name this project, its signature must be Google's (unless FIREBASE_AUTH_EMULATOR_HOST is
+ * set, which the production config refuses), and it must not be expired.
  *
  * Every verification is bounded by `timeoutMs`: firebase-admin's HTTP calls wait 25 s and retry
  * timeouts up to four times, and its public-key download has no timeout at all, so without a
  * bound a silent network would hold requests for minutes. In emulator mode firebase-admin looks
  * the user up in the emulator on every verification (not only with checkRevoked), so an
- * emulator that is down makes every authenticated call 503.
+ * emulator that is down makes every uncached verification 503.
  */
-export function createFirebaseVerifier(
+export function createFirebaseTokenCheck(
   projectId: string,
   { timeoutMs = DEFAULT_VERIFY_TIMEOUT_MS }: { timeoutMs?: number } = {},
-): TokenVerifier {
+): VerifyToken {
   appCounter += 1;
   const app: App = initializeApp({ projectId }, `invoice-auth-${appCounter}`);
   const auth = getAuth(app);
-  return {
-    async verify(idToken, { checkRevoked }) {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new VerifierUnavailableError('timeout')), timeoutMs);
-      });
-      const verification = auth.verifyIdToken(idToken, checkRevoked);
-      // It may settle after the timeout has answered; its late rejection is expected.
-      verification.catch(() => undefined);
-      try {
-        const decoded = await Promise.race([verification, timedOut]);
-        return {
+  return async (idToken, checkRevoked) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new VerifierUnavailableError('timeout')), timeoutMs);
+    });
+    const verification = auth.verifyIdToken(idToken, checkRevoked);
+    // It may settle after the timeout has answered; its late rejection is expected.
+    verification.catch(() => undefined);
+    try {
+      const decoded = await Promise.race([verification, timedOut]);
+      return {
+        user: {
           uid: decoded.uid,
           email: typeof decoded.email === 'string' ? decoded.email.toLowerCase() : null,
           emailVerified: decoded.email_verified === true,
-        };
-      } catch (error) {
-        throw toVerificationError(error);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+        },
+        expiresAtMs: decoded.exp * 1000,
+      };
+    } catch (error) {
+      throw toVerificationError(error);
+    } finally {
+      clearTimeout(timer);
+    }
   };
+}
+
+/**
+ * The server's verifier: firebase-admin (createFirebaseTokenCheck) behind the verified-token
+ * cache (token-cache.ts): an ordinary request with a token already verified skips
+ * firebase-admin; revocation checks are always live. `cache: false` verifies every call.
+ */
+export function createFirebaseVerifier(
+  projectId: string,
+  {
+    timeoutMs = DEFAULT_VERIFY_TIMEOUT_MS,
+    cache = {},
+  }: { timeoutMs?: number; cache?: TokenCacheOptions | false } = {},
+): TokenVerifier {
+  const check = createFirebaseTokenCheck(projectId, { timeoutMs });
+  if (cache === false) {
+    return {
+      verify: async (idToken, { checkRevoked }) => (await check(idToken, checkRevoked)).user,
+    };
+  }
+  return createCachingVerifier(check, cache);
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9._-]{1,4096})$/;

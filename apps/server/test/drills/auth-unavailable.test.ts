@@ -6,9 +6,11 @@
  * AUTH_VERIFY_TIMEOUT_MS) is 503 SERVICE_UNAVAILABLE with Retry-After, never a hang.
  * firebase-admin 13 looks the user up in the emulator on EVERY verification in emulator mode
  * (`verifyIdToken` calls getUser when `checkRevoked || isEmulator`), so with the emulator down
- * every authenticated call is 503, not only the checkRevoked ones. In production the signature
- * is checked against Google's cached public keys, and only a key refresh or a checkRevoked
- * lookup needs the network.
+ * every token the server has not verified yet is 503, and so is every revocation check
+ * (sensitive mutations). A token verified before the outage stays accepted for ordinary calls
+ * until its cache entry ends (auth/token-cache.ts: token exp or a few minutes), as in
+ * production, where the signature is checked against Google's cached public keys and only a
+ * key refresh or a checkRevoked lookup needs the network.
  *
  * This file runs its OWN emulator (the suite's shared one must stay up for other files) and
  * points firebase-admin at it before the app's first verification (firebase-admin fixes the
@@ -99,14 +101,20 @@ describe('drill: Firebase Auth emulator down', () => {
     }
   });
 
-  it('with the emulator stopped: valid tokens get 503 + Retry-After at once, bad tokens stay 401', async () => {
+  it('with the emulator stopped: unverified tokens and revocation checks get 503 + Retry-After at once, bad tokens stay 401', async () => {
+    // A user whose token the server has never verified (so it is not in the token cache).
+    const unseen = await emulatorSignIn(
+      emulator.host,
+      PROJECT_ID,
+      'drill-auth-unseen@example.test',
+    );
     await emulator.stop();
 
     const list = await callProcedure(
       baseUrl,
       'organization.list',
       undefined,
-      user.idToken,
+      unseen.idToken,
       'query',
     );
     // checkRevoked path: invoice.void is a sensitive mutation (re-checks revocation).
@@ -133,7 +141,7 @@ describe('drill: Firebase Auth emulator down', () => {
       {
         method: 'POST',
         headers: {
-          authorization: `Bearer ${user.idToken}`,
+          authorization: `Bearer ${unseen.idToken}`,
           'content-type': 'multipart/form-data; boundary=x',
         },
         body: '--x--\r\n',
@@ -142,6 +150,12 @@ describe('drill: Firebase Auth emulator down', () => {
     );
     expect(upload.status).toBe(503);
     expect(upload.headers.get('retry-after')).toMatch(/^\d+$/);
+
+    // The token verified while the emulator was up is served from the token cache for
+    // ordinary calls (its revocation check above is live, hence 503).
+    expect(
+      (await callProcedure(baseUrl, 'organization.list', undefined, user.idToken, 'query')).status,
+    ).toBe(200);
 
     // A bad token is decided from its claims: still 401, not 503, outage or not.
     for (const bad of [foreignToken(), 'not.a.jwt']) {
