@@ -20,25 +20,27 @@ export async function bindPendingInvites(
   return result.modifiedCount;
 }
 
+/**
+ * The caller's active membership of `orgId` and the organization, read live on every call
+ * (never cached: a removed member is refused on the very next request, on any instance).
+ * Both reads are keyed by `orgId` alone, so they go to the database together: one round trip
+ * of latency instead of two. The organization is used only when the membership exists.
+ */
 export async function findActiveMembership(
   db: Database,
   orgId: ObjectId,
   user: AuthUser,
   now: Date,
 ): Promise<{ membership: MembershipDoc; org: OrganizationDoc } | null> {
-  let membership = await db.collections.memberships.findOne({
-    orgId,
-    uid: user.uid,
-    status: 'active',
-  });
+  const active = { orgId, uid: user.uid, status: 'active' } as const;
+  const [found, org] = await Promise.all([
+    db.collections.memberships.findOne(active),
+    db.collections.organizations.findOne({ _id: orgId }),
+  ]);
+  let membership = found;
   if (!membership && (await bindPendingInvites(db, user, now, orgId)) > 0) {
-    membership = await db.collections.memberships.findOne({
-      orgId,
-      uid: user.uid,
-      status: 'active',
-    });
+    membership = await db.collections.memberships.findOne(active);
   }
   if (!membership) return null;
-  const org = await db.collections.organizations.findOne({ _id: orgId });
   return org ? { membership, org } : null;
 }
