@@ -15,10 +15,10 @@ export interface ChildHandle<T> {
 export function spawnScript<T>(
   script: string,
   env: Record<string, string>,
-  { quiet = true }: { quiet?: boolean } = {},
+  { quiet = true, nodeArgs = [] }: { quiet?: boolean; nodeArgs?: string[] } = {},
 ): ChildHandle<T> {
   const path = fileURLToPath(new URL(script, import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path], {
     env: { ...process.env, ...env },
     stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit', 'ipc'],
   });

@@ -1,32 +1,28 @@
-const COUNT_LINE = /^mongodb_command_duration_seconds_count\{([^}]*)\}\s+(\d+(?:\.\d+)?)$/m;
+import { z } from 'zod';
 
-/**
- * MongoDB commands the server child has sent so far, by command name, from the real app's
- * /metrics (driver command monitoring on the one client that the apps and the baselines share).
- */
-export async function mongoCommandCounts(appUrl: string): Promise<Record<string, number>> {
-  const res = await fetch(`${appUrl}/metrics`);
-  if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
-  const counts: Record<string, number> = {};
-  for (const line of (await res.text()).split('\n')) {
-    const match = COUNT_LINE.exec(line);
-    if (!match) continue;
-    const command = /command="([^"]*)"/.exec(match[1] ?? '')?.[1] ?? 'unknown';
-    counts[command] = (counts[command] ?? 0) + Number(match[2]);
-  }
-  return counts;
+const dbCommandState = z.object({
+  inFlight: z.number().int(),
+  startedByName: z.record(z.string(), z.number()),
+});
+export type DbCommandState = z.infer<typeof dbCommandState>;
+
+/** MongoDB commands the server child has started, by name, and how many are still running. */
+export async function dbCommands(baselineUrl: string): Promise<DbCommandState> {
+  const res = await fetch(`${baselineUrl}/bench/db-commands`);
+  if (!res.ok) throw new Error(`/bench/db-commands answered ${res.status}`);
+  return dbCommandState.parse(await res.json());
 }
 
-/** Commands per completed request between two snapshots, by command and in total. */
+/** Commands per request between two snapshots, by command and in total. */
 export function commandsPerRequest(
-  before: Record<string, number>,
-  after: Record<string, number>,
+  before: DbCommandState,
+  after: DbCommandState,
   requests: number,
 ): { total: number; byCommand: Record<string, number> } {
   const byCommand: Record<string, number> = {};
   let total = 0;
-  for (const [command, count] of Object.entries(after)) {
-    const delta = count - (before[command] ?? 0);
+  for (const [command, count] of Object.entries(after.startedByName)) {
+    const delta = count - (before.startedByName[command] ?? 0);
     if (delta <= 0 || requests === 0) continue;
     byCommand[command] = Number((delta / requests).toFixed(2));
     total += delta;
@@ -35,17 +31,20 @@ export function commandsPerRequest(
 }
 
 /**
- * Waits until the server has stopped sending MongoDB commands: autocannon abandons the requests
- * in flight when a run ends, and the server finishes them; that work must not leak into the
- * next scenario (or into the probe's counts).
+ * Waits until the server is idle: no MongoDB command running and none started for a second.
+ * autocannon abandons the requests in flight when a run ends and the server still finishes
+ * them; that work must not leak into the next scenario or into the probe's counts.
  */
-export async function waitForQuiet(appUrl: string, timeoutMs = 60_000): Promise<void> {
+export async function waitForQuiet(baselineUrl: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let previous = JSON.stringify(await mongoCommandCounts(appUrl));
+  let previous = JSON.stringify(await dbCommands(baselineUrl));
+  let quietSince = Date.now();
   while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500));
-    const current = JSON.stringify(await mongoCommandCounts(appUrl));
-    if (current === previous) return;
+    await new Promise((r) => setTimeout(r, 250));
+    const state = await dbCommands(baselineUrl);
+    const current = JSON.stringify(state);
+    if (current !== previous || state.inFlight > 0) quietSince = Date.now();
+    else if (Date.now() - quietSince >= 1_000) return;
     previous = current;
   }
   throw new Error(`the server was still busy ${timeoutMs} ms after the last run`);

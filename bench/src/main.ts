@@ -17,7 +17,7 @@ import { createDb } from '@invoice/db';
 import { emulatorSignIn } from '@invoice/server';
 import { z } from 'zod';
 import { latencyChartSvg, svgToPng } from './chart.js';
-import { commandsPerRequest, mongoCommandCounts, waitForQuiet } from './db-commands.js';
+import { commandsPerRequest, dbCommands, waitForQuiet } from './db-commands.js';
 import { runLoad, type HttpRequest } from './load.js';
 import { renderConsole, renderMarkdown } from './markdown.js';
 import {
@@ -43,6 +43,7 @@ const HELP = `Usage: pnpm bench [options]
   --log-level L           server log level (default warn; info logs two lines per request)
   --out DIR               results directory (default bench/results)
   --verbose               show the children's output
+  --cpu-prof              V8 CPU profile of the server child, written beside the results
 Uses MONGODB_URI instead of the embedded engine when set.`;
 
 const { values } = parseArgs({
@@ -58,6 +59,7 @@ const { values } = parseArgs({
     'log-level': { type: 'string' },
     out: { type: 'string' },
     verbose: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
   allowPositionals: false,
@@ -128,9 +130,9 @@ const PROBE_REQUESTS = 3;
  * server's answer, and with nothing else in flight the MongoDB commands counted on the server
  * divide exactly by the requests made.
  */
-async function probe(base: string, appUrl: string, scenario: Scenario) {
-  await waitForQuiet(appUrl);
-  const before = await mongoCommandCounts(appUrl);
+async function probe(base: string, baselineUrl: string, scenario: Scenario) {
+  await waitForQuiet(baselineUrl);
+  const before = await dbCommands(baselineUrl);
   for (let i = 0; i < PROBE_REQUESTS; i++) {
     const req: HttpRequest =
       typeof scenario.request === 'function' ? scenario.request() : scenario.request;
@@ -144,7 +146,8 @@ async function probe(base: string, appUrl: string, scenario: Scenario) {
       throw new Error(`${scenario.id}: probe answered ${res.status}: ${text.slice(0, 500)}`);
     }
   }
-  return commandsPerRequest(before, await mongoCommandCounts(appUrl), PROBE_REQUESTS);
+  await waitForQuiet(baselineUrl);
+  return commandsPerRequest(before, await dbCommands(baselineUrl), PROBE_REQUESTS);
 }
 
 const startedAt = new Date();
@@ -158,6 +161,7 @@ const stack = await startStack({
   dbName,
   logLevel: options.logLevel,
   verbose: values.verbose,
+  cpuProfileDir: values['cpu-prof'] ? join(options.out, `${stamp}-cpuprofile`) : undefined,
 });
 const stackStartSeconds = Number(((performance.now() - stackStart) / 1000).toFixed(1));
 log(`stack up in ${stackStartSeconds} s`);
@@ -176,6 +180,7 @@ try {
       seeded,
       idToken: user.idToken,
       uploadBytes: UPLOAD_BYTES,
+      uploadConnections: options.uploadConnections,
     }).filter(selected);
     if (scenarios.length === 0) throw new Error(`no scenario matches --only ${values.only}`);
     const results: ScenarioResult[] = [];
@@ -185,9 +190,8 @@ try {
         appOfficial: stack.server.appOfficialUrl,
         baseline: stack.server.baselineUrl,
       }[scenario.target];
-      const connections =
-        scenario.id === UPLOAD_SCENARIO ? options.uploadConnections : options.connections;
-      const dbCommands = await probe(url, stack.server.appUrl, scenario);
+      const connections = scenario.connections ?? options.connections;
+      const perRequest = await probe(url, stack.server.baselineUrl, scenario);
       if (options.warmup > 0) {
         await runLoad({
           url,
@@ -196,7 +200,7 @@ try {
           request: scenario.request,
         });
       }
-      await waitForQuiet(stack.server.appUrl);
+      await waitForQuiet(stack.server.baselineUrl);
       const result = await runLoad({
         url,
         connections,
@@ -207,8 +211,8 @@ try {
         `${scenario.id.padEnd(32)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} ms  non-2xx ${result.non2xx}`,
       );
       results.push({
-        dbCommandsPerRequest: dbCommands.total,
-        dbCommandsByName: dbCommands.byCommand,
+        dbCommandsPerRequest: perRequest.total,
+        dbCommandsByName: perRequest.byCommand,
         id: scenario.id,
         group: scenario.group,
         description: scenario.description,

@@ -21,7 +21,7 @@ export const scenarioResultSchema = z.object({
   statusCounts: z.record(z.string(), z.number()),
   errors: z.number().int().nonnegative(),
   timeouts: z.number().int().nonnegative(),
-  /** MongoDB commands per request, counted on the server (/metrics) over sequential probe requests. */
+  /** MongoDB commands per request, counted by driver monitoring over sequential probe requests. */
   dbCommandsPerRequest: z.number().nonnegative(),
   dbCommandsByName: z.record(z.string(), z.number()),
 });

@@ -19,6 +19,7 @@ export interface ScenarioContext {
   seeded: Seeded;
   idToken: string;
   uploadBytes: number;
+  uploadConnections: number;
 }
 
 /** tRPC's HTTP encoding with superjson: `{ json: input }`, GET for queries, POST for mutations. */
@@ -62,7 +63,12 @@ export function multipartPdf(size: number): { body: Buffer; contentType: string 
 export const UPLOAD_SCENARIO = 'upload.10mb';
 
 /** Every scenario, in run order: reads before writes, so the 10k-invoice reads see the seed. */
-export function buildScenarios({ seeded, idToken, uploadBytes }: ScenarioContext): Scenario[] {
+export function buildScenarios({
+  seeded,
+  idToken,
+  uploadBytes,
+  uploadConnections,
+}: ScenarioContext): Scenario[] {
   const auth = { authorization: `Bearer ${idToken}` };
   const { orgId } = seeded;
   const openId = rotate(seeded.openIds);
@@ -126,6 +132,14 @@ export function buildScenarios({ seeded, idToken, uploadBytes }: ScenarioContext
       request: trpcQuery('report.summary', { orgId }, auth),
     },
     {
+      id: 'report.summary.1conn',
+      group: 'api',
+      description: 'report.summary one at a time: its latency without queueing',
+      target: 'app',
+      connections: 1,
+      request: trpcQuery('report.summary', { orgId }, auth),
+    },
+    {
       id: 'invoice.create',
       group: 'api',
       description: 'tRPC mutation, 2 lines, a unique idempotency key each',
@@ -162,6 +176,7 @@ export function buildScenarios({ seeded, idToken, uploadBytes }: ScenarioContext
       group: 'api',
       description: `multipart upload of a ${(uploadBytes / 1e6).toFixed(1)} MB PDF to one invoice`,
       target: 'app',
+      connections: uploadConnections,
       request: {
         method: 'POST',
         path: `/v1/orgs/${orgId}/invoices/${uploadInvoice}/attachments`,

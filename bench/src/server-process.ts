@@ -31,9 +31,27 @@ const childEnv = z
 const silent = pino({ level: 'silent' });
 const pingInput = z.object({ echo: z.string().max(64).optional() }).optional();
 
+/**
+ * MongoDB commands of the one client every server here shares, from driver command monitoring:
+ * started by name, and how many are still running (an aggregation in flight sends nothing new
+ * for seconds, so "no new command" alone does not mean idle).
+ */
+function trackCommands(db: Database) {
+  const state = { inFlight: 0, startedByName: {} as Record<string, number> };
+  db.client.on('commandStarted', (event) => {
+    state.inFlight += 1;
+    state.startedByName[event.commandName] = (state.startedByName[event.commandName] ?? 0) + 1;
+  });
+  db.client.on('commandSucceeded', () => (state.inFlight -= 1));
+  db.client.on('commandFailed', () => (state.inFlight -= 1));
+  return state;
+}
+
 /** Plain Fastify, no plugins, no logger: the floor everything else is compared with. */
 async function buildBaseline(db: Database): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 5000 } });
+  const commands = trackCommands(db);
+  app.get('/bench/db-commands', async () => commands);
   app.get('/empty', async () => ({ ok: true }));
   // The same read invoice.byId does (by _id within the org), without tRPC, auth or validation.
   app.get<{ Params: { orgId: string; invoiceId: string } }>(

@@ -37,6 +37,8 @@ export interface StackOptions {
   dbName: string;
   logLevel: string;
   verbose: boolean;
+  /** Writes a V8 CPU profile of the server child here when it exits. */
+  cpuProfileDir?: string | undefined;
 }
 
 /** Auth emulator, database and the server child; everything torn down by `stop`, even half-started. */
@@ -69,7 +71,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         FIREBASE_AUTH_EMULATOR_HOST: emulator.host,
         ...(mongoUri ? { BENCH_MONGO_URI: mongoUri } : {}),
       },
-      { quiet: !options.verbose },
+      {
+        quiet: !options.verbose,
+        nodeArgs: options.cpuProfileDir
+          ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]
+          : [],
+      },
     );
     cleanups.push(() => server.stop());
     const ready = await server.ready;
