@@ -46,7 +46,10 @@ const HELP = `Usage: pnpm bench [options]
   --cpu-prof              V8 CPU profile of the server child, written beside the results
 Uses MONGODB_URI instead of the embedded engine when set.`;
 
+// `pnpm bench -- --quick` hands the script a literal "--" first.
+const argv = process.argv.slice(2);
 const { values } = parseArgs({
+  args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
     connections: { type: 'string' },
     'upload-connections': { type: 'string' },

@@ -62,7 +62,10 @@ export function multipartPdf(size: number): { body: Buffer; contentType: string 
 
 export const UPLOAD_SCENARIO = 'upload.10mb';
 
-/** Every scenario, in run order: reads before writes, so the 10k-invoice reads see the seed. */
+/**
+ * Every scenario, in run order: the floor and the transport ladder first (sensitive to what the
+ * uploads leave behind: page cache, GC), then reads before writes, so the reads see the seed.
+ */
 export function buildScenarios({
   seeded,
   idToken,
@@ -96,6 +99,52 @@ export function buildScenarios({
       target: 'baseline',
       request: () => ({ method: 'GET', path: `/raw/orgs/${orgId}/invoices/${openId()}` }),
     },
+    ...(
+      [
+        [
+          'plain',
+          'system.ping equivalent as a plain Fastify route',
+          'baseline',
+          '/transport/plain',
+        ],
+        [
+          'zod-superjson',
+          'plain route + zod input parse + superjson output',
+          'baseline',
+          `/transport/zod-superjson?input=${pingInput}`,
+        ],
+        [
+          'trpc-caller',
+          'plain route calling system.ping through createCaller',
+          'baseline',
+          '/transport/caller',
+        ],
+        [
+          'trpc-adapter',
+          "system.ping through tRPC's official fastify adapter (bare Fastify)",
+          'baseline',
+          '/transport/trpc/system.ping',
+        ],
+        [
+          'app',
+          'system.ping through the real app /trpc (all plugins, tRPC fast path)',
+          'app',
+          '/trpc/system.ping',
+        ],
+        [
+          'app.official-adapter',
+          'system.ping through the real app with TRPC_FAST_PATH=false',
+          'appOfficial',
+          '/trpc/system.ping',
+        ],
+      ] as const
+    ).map(([name, description, target, path]): Scenario => ({
+      id: `transport.${name}`,
+      group: 'transport',
+      description,
+      target,
+      request: { method: 'GET', path },
+    })),
     {
       id: 'invoice.byId',
       group: 'api',
@@ -183,48 +232,6 @@ export function buildScenarios({
         headers: { ...auth, 'content-type': upload.contentType },
         body: upload.body,
       },
-    },
-    {
-      id: 'transport.plain',
-      group: 'transport',
-      description: 'system.ping equivalent as a plain Fastify route',
-      target: 'baseline',
-      request: { method: 'GET', path: '/transport/plain' },
-    },
-    {
-      id: 'transport.zod-superjson',
-      group: 'transport',
-      description: 'plain route + zod input parse + superjson output',
-      target: 'baseline',
-      request: { method: 'GET', path: `/transport/zod-superjson?input=${pingInput}` },
-    },
-    {
-      id: 'transport.trpc-caller',
-      group: 'transport',
-      description: 'plain route calling system.ping through createCaller',
-      target: 'baseline',
-      request: { method: 'GET', path: '/transport/caller' },
-    },
-    {
-      id: 'transport.trpc-adapter',
-      group: 'transport',
-      description: "system.ping through tRPC's official fastify adapter (bare Fastify)",
-      target: 'baseline',
-      request: { method: 'GET', path: '/transport/trpc/system.ping' },
-    },
-    {
-      id: 'transport.app',
-      group: 'transport',
-      description: 'system.ping through the real app /trpc (all plugins, tRPC fast path)',
-      target: 'app',
-      request: { method: 'GET', path: '/trpc/system.ping' },
-    },
-    {
-      id: 'transport.app.official-adapter',
-      group: 'transport',
-      description: 'system.ping through the real app with TRPC_FAST_PATH=false',
-      target: 'appOfficial',
-      request: { method: 'GET', path: '/trpc/system.ping' },
     },
   ];
 }
