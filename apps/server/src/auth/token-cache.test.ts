@@ -1,8 +1,7 @@
 import { initializeApp, type App } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { ObjectId } from 'mongodb';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { emulatorSignIn, type EmulatorUser } from '../dev/emulator-tokens.js';
 import { createCachingVerifier, type VerifyToken } from './token-cache.js';
 import {
@@ -10,6 +9,7 @@ import {
   InvalidTokenError,
   VerifierUnavailableError,
 } from './token-verifier.js';
+import { foreignToken } from '../../test/foreign-token.js';
 
 /**
  * The verified-token cache in front of the REAL firebase-admin check against the real Auth
@@ -52,20 +52,6 @@ function claims(idToken: string): { exp: number; iat: number; auth_time: number 
     iat: number;
     auth_time: number;
   };
-}
-
-/** An unsigned token for another project: firebase-admin refuses it from its claims. */
-function foreignToken(): string {
-  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  return `${part({ alg: 'none', typ: 'JWT' })}.${part({
-    aud: 'someone-else',
-    iss: 'https://securetoken.google.com/someone-else',
-    sub: 'intruder',
-    iat: now,
-    exp: now + 3600,
-    auth_time: now,
-  })}.`;
 }
 
 describe('verified-token cache (real firebase-admin, real Auth emulator)', () => {

@@ -22,22 +22,9 @@ import { startAuthEmulator, type AuthEmulator } from '../../src/dev/auth-emulato
 import { emulatorSignIn, type EmulatorUser } from '../../src/dev/emulator-tokens.js';
 import { PROJECT_ID, startTestServer, type TestServer } from '../server.js';
 import { callProcedure, summarize } from './http-drill.js';
+import { foreignToken } from '../foreign-token.js';
 
 const VERIFY_TIMEOUT_MS = 1_500;
-
-/** An unsigned token for another project: refused from its claims alone, no network needed. */
-function foreignToken(): string {
-  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  return `${part({ alg: 'none', typ: 'JWT' })}.${part({
-    aud: 'someone-else',
-    iss: 'https://securetoken.google.com/someone-else',
-    sub: 'intruder',
-    iat: now,
-    exp: now + 3600,
-    auth_time: now,
-  })}.`;
-}
 
 /** A TCP endpoint that accepts connections and never answers: a hung dependency. */
 async function silentHost(): Promise<{ host: string; close(): Promise<void> }> {
