@@ -107,7 +107,7 @@ describe.each(TRPC_TRANSPORTS)(
     }
 
     it('reads an access level for every procedure of the router, and most are protected', () => {
-    expect(s.config.TRPC_FAST_PATH).toBe(transport.TRPC_FAST_PATH === 'true');
+      expect(s.config.TRPC_FAST_PATH).toBe(transport.TRPC_FAST_PATH === 'true');
       expect(procedures.filter((p) => p.access === undefined).map((p) => p.path)).toEqual([]);
       expect(protectedProcedures.length).toBeGreaterThan(20);
       expect(protectedProcedures.map((p) => p.path)).toContain('invoice.create');
