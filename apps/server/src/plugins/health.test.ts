@@ -37,8 +37,10 @@ describe('health', () => {
       expect(down.statusCode).toBe(503);
       expect(down.json()).toMatchObject({
         status: 'unavailable',
-        checks: { mongo: { ok: false, error: expect.stringMatching(/^(Mongo\w+|timed out)/) } },
+        checks: { mongo: { ok: false } },
       });
+      const { error } = down.json<{ checks: { mongo: { error: string } } }>().checks.mongo;
+      expect(error).toMatch(/^(Mongo\w+|timed out)/);
       // The probe is public: no host, port or driver text in the body (it goes to the log).
       expect(down.body).not.toContain(String(port));
       expect(down.body).not.toContain('127.0.0.1');
