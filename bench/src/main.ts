@@ -154,6 +154,8 @@ async function probe(base: string, baselineUrl: string, scenario: Scenario) {
 }
 
 const startedAt = new Date();
+const commit = gitCommit();
+const loadAverageAtStart = loadavg().map((n) => Number(n.toFixed(2)));
 const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
 const dbName = `bench_${startedAt.getTime()}`;
 log(`starting the Auth emulator, the database and the server (${options.topology})...`);
@@ -231,14 +233,14 @@ try {
       version: 1,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      gitCommit: gitCommit(),
+      gitCommit: commit,
       machine: {
         cpus: cpus().length,
         cpuModel: cpu?.model.trim() ?? 'unknown',
         totalMemoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
-        loadAverageAtStart: loadavg().map((n) => Number(n.toFixed(2))),
+        loadAverageAtStart,
       },
       settings: {
         connections: options.connections,

@@ -127,7 +127,7 @@ export function computeRatios(results: readonly ScenarioResult[]): Ratio[] {
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
-/** A scenario where no response completed has no latency: that fails, it does not pass at 0 ms. */
+/** No completed response, or non-2xx among them, fails: a refusal is fast but not a pass. */
 function latencyVerdict(
   name: string,
   target: string,
@@ -138,6 +138,15 @@ function latencyVerdict(
   if (!result) return { name, target, measured: 'not run', pass: null };
   if (result.requests === 0)
     return { name, target, measured: 'no response completed', pass: false };
+  // Fast refusals (503 load shedding) are not a latency to be proud of.
+  if (result.non2xx > 0) {
+    return {
+      name,
+      target,
+      measured: `${ms(result.latencyMs[key])}, but ${result.non2xx} of ${result.requests} non-2xx`,
+      pass: false,
+    };
+  }
   return {
     name,
     target,
