@@ -113,6 +113,22 @@ describe('plan selection', () => {
     expect(e.scan(ns, { filter: {}, sort: { b: 1 }, limit: 1 }).docs).toHaveLength(6);
   });
 
+  it('bounds an $or whose branches all bound one field (a keyset cursor starts at its key)', async () => {
+    const docs = Array.from({ length: 200 }, (_, i) => ({ _id: i, org: 1, at: 1000 - i }));
+    const e = await seeded(docs, [{ name: 'org_at_id', key: { org: 1, at: -1, _id: -1 } }]);
+    const filter = {
+      $and: [{ org: 1 }, { $or: [{ at: { $lt: 850 } }, { at: 850, _id: { $lt: 150 } }] }],
+    };
+    const page = e.scan(ns, { filter, sort: { at: -1, _id: -1 }, limit: 10 });
+    expect(ids(page.docs).slice(0, 10)).toEqual([151, 152, 153, 154, 155, 156, 157, 158, 159, 160]);
+    expect(page.plan.keysExamined).toBeLessThan(20);
+    // A branch that does not bound the field (here: null) leaves the scan unbounded, still right.
+    const withNull = { $and: [{ org: 1 }, { $or: [{ at: { $lt: 850 } }, { at: null }] }] };
+    const all = e.scan(ns, { filter: withNull, sort: { at: -1, _id: -1 } });
+    expect(all.docs).toHaveLength(49);
+    expect(all.plan.keysExamined).toBe(200);
+  });
+
   it('honours hints and refuses unknown ones with BadValue', async () => {
     const e = await seeded(base, [{ name: 'a_1', key: { a: 1 } }]);
     expect(e.scan(ns, { filter: { b: 'x' }, hint: 'a_1' }).plan).toMatchObject({
@@ -170,7 +186,20 @@ const predicate = fc.oneof(
     .map(([lo, hi]) => ({ $gte: lo, $lt: hi })),
   fc.constantFrom('a', 'b').map((v) => ({ $gt: v })),
 );
-const filterArb = fc.record({ a: predicate, b: predicate, c: predicate }, { requiredKeys: [] });
+const conjunctionArb = fc.record(
+  { a: predicate, b: predicate, c: predicate },
+  { requiredKeys: [] },
+);
+// An optional `$or` exercises the branch-hull bounds (every branch must bound a field).
+const filterArb = fc.record(
+  {
+    a: predicate,
+    b: predicate,
+    c: predicate,
+    $or: fc.array(conjunctionArb, { minLength: 1, maxLength: 3 }),
+  },
+  { requiredKeys: [] },
+);
 const sortArb = fc.option(
   fc.record({ a: fc.constantFrom(1, -1), b: fc.constantFrom(1, -1) }, { requiredKeys: [] }),
   { nil: undefined },

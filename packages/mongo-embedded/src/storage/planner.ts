@@ -115,11 +115,86 @@ export function extractBounds(
           extractBounds(part, out);
         }
       }
+    } else if (key === '$or' && Array.isArray(cond)) {
+      addOrHull(out, cond as unknown[]);
     } else if (!key.startsWith('$')) {
       addCondition(out, key, cond);
     }
   }
   return out;
+}
+
+/** A branch's bounds on one field as one range (points become their span), or undefined. */
+function branchRange(
+  b: FieldBounds,
+): { lo?: Bound; hi?: Bound; rank: ReturnType<typeof typeRank> } | undefined {
+  const values: unknown[] = [];
+  if (b.points !== undefined) {
+    if (b.points.length === 0 || !b.points.every((v) => rangeEligible(v))) return undefined;
+    values.push(...b.points);
+  }
+  if (b.lo !== undefined) values.push(b.lo.value);
+  if (b.hi !== undefined) values.push(b.hi.value);
+  const rank = typeRank(values[0]);
+  if (values.some((v) => typeRank(v) !== rank)) return undefined;
+  if (b.points !== undefined) {
+    const sorted = [...b.points].sort(compareValues);
+    // Points and a range on one field both hold: the points' span is already a superset.
+    return {
+      lo: { value: sorted[0], inclusive: true },
+      hi: { value: sorted[sorted.length - 1], inclusive: true },
+      rank,
+    };
+  }
+  return { ...(b.lo ? { lo: b.lo } : {}), ...(b.hi ? { hi: b.hi } : {}), rank };
+}
+
+/**
+ * An `$or` bounds a field when every branch does, within one type bracket: the hull of the
+ * branches' ranges (lowest low, highest high) holds every document any branch matches. This is
+ * what turns a keyset cursor (`{ $or: [{ at: { $lt: x } }, { at: x, _id: { $lt: id } }] }`)
+ * into a scan that starts at `x` instead of at the beginning of the index.
+ */
+function addOrHull(out: Map<string, FieldBounds>, branches: unknown[]): void {
+  if (branches.length === 0) return;
+  const maps: Map<string, FieldBounds>[] = [];
+  for (const branch of branches) {
+    if (typeof branch !== 'object' || branch === null || Array.isArray(branch)) return;
+    maps.push(extractBounds(branch));
+  }
+  const [first, ...rest] = maps as [Map<string, FieldBounds>, ...Map<string, FieldBounds>[]];
+  for (const path of first.keys()) {
+    const ranges = maps.map((m) => {
+      const b = m.get(path);
+      return b === undefined ? undefined : branchRange(b);
+    });
+    if (ranges.some((r) => r === undefined) || rest.some((m) => !m.has(path))) continue;
+    const defined = ranges as { lo?: Bound; hi?: Bound; rank: ReturnType<typeof typeRank> }[];
+    if (defined.some((r) => r.rank !== defined[0]?.rank)) continue;
+    let lo: Bound | undefined = defined[0]?.lo;
+    let hi: Bound | undefined = defined[0]?.hi;
+    for (const r of defined) {
+      lo = r.lo === undefined || lo === undefined ? undefined : widerLow(lo, r.lo);
+      hi = r.hi === undefined || hi === undefined ? undefined : widerHigh(hi, r.hi);
+    }
+    if (lo === undefined && hi === undefined) continue;
+    const b = out.get(path) ?? {};
+    if (lo !== undefined) b.lo ??= lo;
+    if (hi !== undefined) b.hi ??= hi;
+    out.set(path, b);
+  }
+}
+
+function widerLow(a: Bound, b: Bound): Bound {
+  const c = compareValues(a.value, b.value);
+  if (c !== 0) return c < 0 ? a : b;
+  return { value: a.value, inclusive: a.inclusive || b.inclusive };
+}
+
+function widerHigh(a: Bound, b: Bound): Bound {
+  const c = compareValues(a.value, b.value);
+  if (c !== 0) return c > 0 ? a : b;
+  return { value: a.value, inclusive: a.inclusive || b.inclusive };
 }
 
 function rangePosition(v: unknown, lo: Bound | undefined, hi: Bound | undefined): -1 | 0 | 1 {
