@@ -28,7 +28,7 @@ export const attachmentRouter = router({
       const clauses: Filter<AttachmentDoc>[] = [{ orgId: ctx.org._id, invoiceId }];
       if (input.cursor !== undefined) {
         const position = decodeCursor(input.cursor, 'createdAt', 'desc');
-        clauses.push(afterCursorFilter('createdAt', position));
+        clauses.push(afterCursorFilter('createdAt', position, { nullable: false }));
       }
       const docs = await ctx.db.collections.attachments
         .find({ $and: clauses })

@@ -20,7 +20,7 @@ export const auditRouter = router({
       }
       if (input.cursor !== undefined) {
         const position = decodeCursor(input.cursor, 'at', 'desc');
-        clauses.push(afterCursorFilter('at', position));
+        clauses.push(afterCursorFilter('at', position, { nullable: false }));
       }
       const docs = await ctx.db.collections.auditEvents
         .find({ $and: clauses })

@@ -144,7 +144,7 @@ export const customerRouter = router({
       }
       if (input.cursor !== undefined) {
         const position = decodeCursor(input.cursor, field, input.direction);
-        clauses.push(afterCursorFilter(field, position));
+        clauses.push(afterCursorFilter(field, position, { nullable: false }));
       }
       const order = input.direction === 'asc' ? 1 : -1;
       const docs = await ctx.db.collections.customers

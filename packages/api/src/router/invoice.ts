@@ -84,6 +84,14 @@ const SORT_VALUE: Record<z.output<typeof invoiceListInput>['sort'], (d: InvoiceD
     total: (d) => d.total,
   };
 
+/** Drafts have no issue or due date yet; creation time and total always exist. */
+const NULLABLE_SORT: Record<z.output<typeof invoiceListInput>['sort'], boolean> = {
+  createdAt: false,
+  issueDate: true,
+  dueDate: true,
+  total: false,
+};
+
 export const invoiceRouter = router({
   create: orgProcedure('accountant')
     .input(invoiceCreateInput)
@@ -325,7 +333,7 @@ export const invoiceRouter = router({
       }
       if (input.cursor !== undefined) {
         const position = decodeCursor(input.cursor, input.sort, input.direction);
-        and.push(afterCursorFilter(input.sort, position));
+        and.push(afterCursorFilter(input.sort, position, { nullable: NULLABLE_SORT[input.sort] }));
       }
       const order = input.direction === 'asc' ? 1 : -1;
       const docs = (await ctx.db.collections.invoices

@@ -43,12 +43,20 @@ describe('keyset cursors', () => {
   });
 
   it('builds null-aware "after" filters', () => {
-    expect(afterCursorFilter('f', { sort: 'f', direction: 'desc', value: null, id })).toEqual({
+    expect(
+      afterCursorFilter('f', { sort: 'f', direction: 'desc', value: null, id }, { nullable: true }),
+    ).toEqual({
       f: null,
       _id: { $lt: id },
     });
-    expect(afterCursorFilter('f', { sort: 'f', direction: 'desc', value: 'x', id })).toEqual({
+    expect(
+      afterCursorFilter('f', { sort: 'f', direction: 'desc', value: 'x', id }, { nullable: true }),
+    ).toEqual({
       $or: [{ f: { $lt: 'x' } }, { f: 'x', _id: { $lt: id } }, { f: null }],
     });
+    // A never-null field: no null branch, so every branch bounds the field (index bounds).
+    expect(
+      afterCursorFilter('f', { sort: 'f', direction: 'desc', value: 'x', id }, { nullable: false }),
+    ).toEqual({ $or: [{ f: { $lt: 'x' } }, { f: 'x', _id: { $lt: id } }] });
   });
 });

@@ -77,8 +77,15 @@ export function decodeCursor(
  * The filter for "strictly after this position" in the order `{ [field]: dir, _id: dir }`.
  * MongoDB sorts null before every string, number and date, so nulls come first ascending and
  * last descending; a comparison such as `$gt: 'x'` never matches null (type bracketing).
+ * For a field that is never null (`nullable: false`) the filter has no null branch, so both
+ * branches bound the field and an index scan starts at the cursor instead of scanning from the
+ * start of the order (MongoDB unions the branches' bounds; so does the embedded server).
  */
-export function afterCursorFilter(field: string, position: CursorPosition): Filter<Document> {
+export function afterCursorFilter(
+  field: string,
+  position: CursorPosition,
+  { nullable }: { nullable: boolean },
+): Filter<Document> {
   const { value, id, direction } = position;
   const idAfter = direction === 'asc' ? { $gt: id } : { $lt: id };
   if (value === null) {
@@ -88,7 +95,7 @@ export function afterCursorFilter(field: string, position: CursorPosition): Filt
   }
   const valueAfter = direction === 'asc' ? { $gt: value } : { $lt: value };
   const branches: Filter<Document>[] = [{ [field]: valueAfter }, { [field]: value, _id: idAfter }];
-  if (direction === 'desc') branches.push({ [field]: null });
+  if (direction === 'desc' && nullable) branches.push({ [field]: null });
   return { $or: branches };
 }
 

@@ -26,7 +26,11 @@ export async function listByInvoice<D extends InvoiceChild, T>(
     and.push({ invoiceId: invoice._id });
   }
   if (input.cursor !== undefined) {
-    and.push(afterCursorFilter('createdAt', decodeCursor(input.cursor, 'createdAt', 'desc')));
+    and.push(
+      afterCursorFilter('createdAt', decodeCursor(input.cursor, 'createdAt', 'desc'), {
+        nullable: false,
+      }),
+    );
   }
   const docs = (await collection
     .find({ $and: and } as Filter<D>)
