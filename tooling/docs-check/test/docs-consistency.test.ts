@@ -311,6 +311,15 @@ describe('docs/operations names only what exists', () => {
     expect(missing, `Unknown environment variables:\n${missing.join('\n')}`).toEqual([]);
   });
 
+  it('every server configuration variable has a row in the README configuration table', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const rows = new Set([...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)`/gm)].map((m) => m[1] ?? ''));
+    const variables = schemaKeys('apps/server/src/env.ts');
+    expect(variables.length).toBeGreaterThan(10);
+    const undocumented = variables.filter((name) => !rows.has(name));
+    expect(undocumented, 'Add a README configuration row for each').toEqual([]);
+  });
+
   it('every invoice-admin command and option is in invoice-admin --help', () => {
     expect(cliHelp.commands.size).toBeGreaterThan(5);
     const missing: string[] = [];
