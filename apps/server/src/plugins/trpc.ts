@@ -43,19 +43,25 @@ function contextFor(
 ): Context {
   if (req.authRejected || req.authUnavailable) throw authError(req.authUnavailable);
   const token = req.idToken;
+  // One live revocation check per HTTP request, shared by the sensitive calls of a batch, and
+  // none when the auth hook already checked revocation (AUTH_CHECK_REVOKED=always).
+  let revocationCheck: Promise<void> | undefined =
+    options.config.AUTH_CHECK_REVOKED === 'always' ? Promise.resolve() : undefined;
   return createContextInner({
     db: options.db,
     log: req.log as unknown as Logger,
     user: req.user,
     requestId: req.id,
     attachmentStore,
-    assertTokenNotRevoked: async () => {
-      if (token === null) return;
-      try {
-        await options.verifier.verify(token, { checkRevoked: true });
-      } catch (error) {
-        throw authError(!(error instanceof InvalidTokenError));
-      }
+    assertTokenNotRevoked: () => {
+      if (token === null) return Promise.resolve();
+      revocationCheck ??= options.verifier.verify(token, { checkRevoked: true }).then(
+        () => undefined,
+        (error: unknown) => {
+          throw authError(!(error instanceof InvalidTokenError));
+        },
+      );
+      return revocationCheck;
     },
   });
 }

@@ -163,6 +163,19 @@ describe('revoked tokens', () => {
       );
       expect(added.code).toBe('OK');
       expect(calls).toEqual([false, true]);
+      // A batch of sensitive mutations shares one live check.
+      calls.length = 0;
+      const batch = await app.inject({
+        method: 'POST',
+        url: '/trpc/member.add,member.add?batch=1',
+        headers: { ...bearer(user.idToken), 'content-type': 'application/json' },
+        payload: JSON.stringify({
+          0: { json: { orgId, email: 'calls-invitee-2@example.test', role: 'viewer' } },
+          1: { json: { orgId, email: 'calls-invitee-3@example.test', role: 'viewer' } },
+        }),
+      });
+      expect(batch.statusCode).toBe(200);
+      expect(calls).toEqual([false, true]);
     });
 
     it('refuses every sensitive mutation with a revoked token and changes nothing', async () => {
@@ -239,6 +252,18 @@ describe('revoked tokens', () => {
       });
       expect(download.statusCode).toBe(404);
       expect(calls).toEqual([true, true]);
+      // A sensitive mutation is not checked a second time: the request's check was live.
+      const orgId = await createOrgOverHttp(s, user.idToken);
+      calls.length = 0;
+      const added = await trpc(
+        app,
+        'mutation',
+        'member.add',
+        { orgId, email: 'always-invitee@example.test', role: 'viewer' },
+        user.idToken,
+      );
+      expect(added.code).toBe('OK');
+      expect(calls).toEqual([true]);
     });
 
     it('refuses every request with a revoked token, queries and routes included', async () => {
