@@ -162,13 +162,12 @@ function addOrHull(out: Map<string, FieldBounds>, branches: unknown[]): void {
     if (typeof branch !== 'object' || branch === null || Array.isArray(branch)) return;
     maps.push(extractBounds(branch));
   }
-  const [first, ...rest] = maps as [Map<string, FieldBounds>, ...Map<string, FieldBounds>[]];
-  for (const path of first.keys()) {
+  for (const path of (maps[0] as Map<string, FieldBounds>).keys()) {
     const ranges = maps.map((m) => {
       const b = m.get(path);
       return b === undefined ? undefined : branchRange(b);
     });
-    if (ranges.some((r) => r === undefined) || rest.some((m) => !m.has(path))) continue;
+    if (ranges.some((r) => r === undefined)) continue;
     const defined = ranges as { lo?: Bound; hi?: Bound; rank: ReturnType<typeof typeRank> }[];
     if (defined.some((r) => r.rank !== defined[0]?.rank)) continue;
     let lo: Bound | undefined = defined[0]?.lo;
