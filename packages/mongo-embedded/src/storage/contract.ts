@@ -98,15 +98,7 @@ export interface StorageEngine {
   };
 
   // ----- indexes -----
-  createIndexes(
-    ns: Namespace,
-    specs: IndexSpec[],
-  ): Promise<{
-    createdCollectionAutomatically: boolean;
-    numIndexesBefore: number;
-    numIndexesAfter: number;
-    note?: string;
-  }>;
+  createIndexes(ns: Namespace, specs: IndexSpec[]): Promise<CreateIndexesResult>;
   listIndexes(ns: Namespace): IndexSpec[];
   dropIndexes(ns: Namespace, names: string[] | '*'): Promise<{ nIndexesWas: number }>;
 
@@ -127,4 +119,12 @@ export interface StorageEngine {
   // ----- lifecycle -----
   /** Checkpoints (in dbPath mode) and releases files. */
   close(): Promise<void>;
+}
+
+/** The createIndexes reply fields the storage decides. */
+export interface CreateIndexesResult {
+  createdCollectionAutomatically: boolean;
+  numIndexesBefore: number;
+  numIndexesAfter: number;
+  note?: string;
 }

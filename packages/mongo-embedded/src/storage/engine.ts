@@ -15,6 +15,7 @@ import { mingoOptions } from '../query/mingo-options.js';
 import { needsExactNumericTypes } from '../query/query-operators.js';
 import type {
   CollectionInfo,
+  CreateIndexesResult,
   IndexSpec,
   Namespace,
   ReadPlan,
@@ -295,15 +296,7 @@ export class Engine implements StorageEngine {
 
   // ======================= indexes =======================
 
-  async createIndexes(
-    ns: Namespace,
-    specs: IndexSpec[],
-  ): Promise<{
-    createdCollectionAutomatically: boolean;
-    numIndexesBefore: number;
-    numIndexesAfter: number;
-    note?: string;
-  }> {
+  async createIndexes(ns: Namespace, specs: IndexSpec[]): Promise<CreateIndexesResult> {
     this.assertOpen();
     validateNamespace(ns);
     if (specs.length === 0) {
