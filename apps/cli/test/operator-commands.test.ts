@@ -135,12 +135,16 @@ describe('org list, demo seed, db indexes, db migrate', () => {
     expect(again).toEqual({ orgId: created.orgId, created: false, customers: 0, invoices: 0 });
   });
 
-  it('reports index drift without changing it, and reconciles missing indexes', async () => {
+  it('reports index drift without changing it (exit 1), and reconciles missing indexes (exit 0)', async () => {
     await db.collections.customers.dropIndexes();
     await db.db.collection('customers').createIndex({ note: 1 }, { name: 'operator_extra' });
     const dry = await cli(['db', 'indexes', '--dry-run', '--json'], { env });
-    expect(dry.code).toBe(0);
-    const report = json<{ missing: string[]; extra: string[]; created: string[] }>(dry);
+    expect(dry.code).toBe(1);
+    expect(dry.err).toBe('');
+    const report = json<{ inSync: boolean; missing: string[]; extra: string[]; created: string[] }>(
+      dry,
+    );
+    expect(report.inSync).toBe(false);
     expect(report.missing.length).toBeGreaterThan(0);
     expect(report.missing.every((m) => m.startsWith('customers.'))).toBe(true);
     expect(report.extra).toEqual(['customers.operator_extra']);
@@ -150,15 +154,71 @@ describe('org list, demo seed, db indexes, db migrate', () => {
         (i) => i.name,
       );
     expect(await names()).toEqual(['_id_', 'operator_extra']);
+    const dryText = await cli(['db', 'indexes', '--dry-run'], { env });
+    expect(dryText.code).toBe(1);
+    expect(dryText.out).toContain('extra (not dropped): customers.operator_extra');
+    expect(dryText.out).toContain('drift found');
 
     const fix = await cli(['db', 'indexes', '--json'], { env });
+    expect(fix.code).toBe(0);
     expect(json<{ created: string[] }>(fix).created).toEqual(report.missing);
     expect((await names()).length).toBe(report.missing.length + 2);
-    const clean = json<{ missing: string[]; extra: string[] }>(
-      await cli(['db', 'indexes', '--dry-run', '--json'], { env }),
-    );
-    expect(clean.missing).toEqual([]);
-    expect(clean.extra).toEqual(['customers.operator_extra']);
+    // The extra index is still there: still drift, still exit 1, nothing missing any more.
+    const extraOnly = await cli(['db', 'indexes', '--dry-run', '--json'], { env });
+    expect(extraOnly.code).toBe(1);
+    const after = json<{ inSync: boolean; missing: string[]; extra: string[] }>(extraOnly);
+    expect(after).toMatchObject({
+      inSync: false,
+      missing: [],
+      extra: ['customers.operator_extra'],
+    });
+
+    await db.db.collection('customers').dropIndex('operator_extra');
+    const clean = await cli(['db', 'indexes', '--dry-run', '--json'], { env });
+    expect(clean.code).toBe(0);
+    expect(json(clean)).toMatchObject({ inSync: true, missing: [], changed: [], extra: [] });
+    const cleanText = await cli(['db', 'indexes', '--dry-run'], { env });
+    expect(cleanText.code).toBe(0);
+    expect(cleanText.out).toContain('indexes in sync');
+  });
+
+  it('reports a declared index with other options as changed drift (exit 1 with --dry-run)', async () => {
+    const declared = (await db.collections.customers.listIndexes().toArray()) as {
+      name: string;
+      key: Record<string, number>;
+      unique?: boolean;
+    }[];
+    const target = declared.find((i) => i.name !== '_id_');
+    expect(target).toBeDefined();
+    const { name, key, unique } = target!;
+    await db.db.collection('customers').dropIndex(name);
+    // Same name and key, different uniqueness: what a hand-made index on a live system looks like.
+    // (The declared customer keys end with _id, so a unique variant builds on any data.)
+    await db.db.collection('customers').createIndex(key, { name, unique: !unique });
+    try {
+      const dry = await cli(['db', 'indexes', '--dry-run', '--json'], { env });
+      expect(dry.code).toBe(1);
+      expect(json(dry)).toMatchObject({
+        inSync: false,
+        missing: [],
+        changed: [`customers.${name}`],
+      });
+      // Reconciling never rebuilds a changed index, and that is not a failure.
+      const fix = await cli(['db', 'indexes', '--json'], { env });
+      expect(fix.code).toBe(0);
+      expect(json(fix)).toMatchObject({ created: [], changed: [`customers.${name}`] });
+    } finally {
+      await db.db.collection('customers').dropIndex(name);
+      expect((await cli(['db', 'indexes'], { env })).code).toBe(0);
+    }
+    expect((await cli(['db', 'indexes', '--dry-run'], { env })).code).toBe(0);
+  });
+
+  it('documents the --dry-run exit code in its help', async () => {
+    const help = await cli(['db', 'indexes', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('exit 1 when there is drift');
+    expect(help.out).toContain('1 when any index is missing, changed or extra');
   });
 
   it('shows migration status and applies pending migrations', async () => {

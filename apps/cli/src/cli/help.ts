@@ -35,7 +35,8 @@ const FOOTER = [
   '  MONGODB_DB    database name (default "invoices")',
   '  UPLOAD_DIR    attachment directory (default "$DATA_DIR/uploads"); DATA_DIR default ".data"',
   '',
-  'Exit codes: 0 success, 1 failure (refused, not ready, unreachable), 2 usage error.',
+  'Exit codes: 0 success, 1 failure (refused, not ready, unreachable; index drift with',
+  '  "db indexes --dry-run"), 2 usage error.',
 ];
 
 /** The whole tool: every command with every option, so the handbook can be checked against it. */

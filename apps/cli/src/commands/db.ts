@@ -1,15 +1,22 @@
 import { inspectIndexes, migrateUp, migrationStatus, reconcileIndexes } from '@invoice/db';
 import { z } from 'zod';
-import { defineCommand } from '../cli/command.js';
+import { defineCommand, EXIT } from '../cli/command.js';
 
 export const dbIndexesCommand = defineCommand({
   path: ['db', 'indexes'],
   summary:
     'Create every declared index that is missing and report drift (changed or extra indexes)',
-  details:
+  details: [
     'Changed and extra indexes are reported, never dropped or rebuilt: that stays an operator decision.',
+    'With --dry-run the exit code is the check: 0 when the indexes match the declared ones,',
+    '1 when any index is missing, changed or extra (the drift is printed, and is in --json).',
+    'Without --dry-run, creating the missing indexes exits 0 even if changed or extra remain.',
+  ].join('\n'),
   options: {
-    dryRun: { type: 'boolean', description: 'Only report drift; create nothing' },
+    dryRun: {
+      type: 'boolean',
+      description: 'Only report drift; create nothing; exit 1 when there is drift',
+    },
   },
   schema: z.object({ dryRun: z.boolean().default(false) }),
   async run({ dryRun }, ctx) {
@@ -23,14 +30,21 @@ export const dbIndexesCommand = defineCommand({
       : [];
     const changed = drift.flatMap((d) => d.changed.map((m) => `${d.collection}.${m}`));
     const extra = drift.flatMap((d) => d.extra.map((m) => `${d.collection}.${m}`));
+    /** After a reconcile only changed and extra indexes can remain. */
+    const inSync = missing.length + changed.length + extra.length === 0;
     const text = [
       dryRun
         ? `missing: ${missing.length ? missing.join(', ') : 'none'}`
         : `created: ${created.length ? created.join(', ') : 'none'}`,
       `changed (not touched): ${changed.length ? changed.join(', ') : 'none'}`,
       `extra (not dropped): ${extra.length ? extra.join(', ') : 'none'}`,
+      inSync ? 'indexes in sync' : 'drift found',
     ];
-    return { data: { dryRun, created, missing, changed, extra, collections: drift }, text };
+    return {
+      data: { dryRun, inSync, created, missing, changed, extra, collections: drift },
+      text,
+      exitCode: dryRun && !inSync ? EXIT.failure : EXIT.ok,
+    };
   },
 });
 
