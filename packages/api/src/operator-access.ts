@@ -1,5 +1,6 @@
-import type { Database, MembershipDoc, OrganizationDoc } from '@invoice/db';
-import { ObjectId } from 'mongodb';
+import type { Database, MembershipDoc } from '@invoice/db';
+import { ObjectId, type Document } from 'mongodb';
+import type { OrgAccess, SubjectQuery } from './services/membership-lookup.js';
 import type { AuthUser } from './context.js';
 
 /**
@@ -19,12 +20,13 @@ export function operatorUser(operator: OperatorIdentity): AuthUser {
  * What `orgProcedure` grants an operator: owner level in any existing organization, through a
  * membership that exists only in memory (never stored, so it never shows in `member.list`).
  */
-export async function operatorMembership(
+export async function operatorMembership<TDoc extends Document = never>(
   db: Database,
   orgId: ObjectId,
   user: AuthUser,
   now: Date,
-): Promise<{ membership: MembershipDoc; org: OrganizationDoc } | null> {
+  subject?: SubjectQuery<TDoc>,
+): Promise<OrgAccess<TDoc> | null> {
   const org = await db.collections.organizations.findOne({ _id: orgId });
   if (!org) return null;
   const membership: MembershipDoc = {
@@ -38,5 +40,6 @@ export async function operatorMembership(
     createdAt: now,
     updatedAt: now,
   };
-  return { membership, org };
+  const found = subject ? await subject.collection.findOne(subject.filter) : null;
+  return { membership, org, subject: (found as TDoc | null) ?? null };
 }

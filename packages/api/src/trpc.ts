@@ -3,11 +3,17 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { findShapeViolation, type Role } from '@invoice/validators';
 import superjson from 'superjson';
 import { z, ZodError } from 'zod';
-import type { Context, OrgContext } from './context.js';
+import type { Database } from '@invoice/db';
+import type { Document } from 'mongodb';
+import type { AuthUser, Context, OrgContext } from './context.js';
 import { hasRole } from './domain/roles.js';
 import { toTRPCError } from './middleware/map-errors.js';
 import { operatorMembership } from './operator-access.js';
-import { findActiveMembership } from './services/membership-lookup.js';
+import {
+  findActiveMembership,
+  type OrgAccess,
+  type SubjectQuery,
+} from './services/membership-lookup.js';
 
 export interface Meta {
   /** Mutations that re-check the caller's token for revocation (member changes, voids). */
@@ -79,25 +85,58 @@ const orgIdInput = z.object({
 });
 
 /**
- * Org-scoped procedure: loads the caller's membership of `input.orgId` from MongoDB (not
- * from token claims, so removal takes effect on the next request). Not a member → NOT_FOUND,
- * exactly like an org that does not exist; a member below `minRole` → FORBIDDEN. An operator
- * context (CLI only, see operator.ts) acts as owner of any existing org.
+ * The caller's membership of `orgId` (and the subject, when asked) from MongoDB, not from
+ * token claims, so removal takes effect on the next request. Not a member → NOT_FOUND, exactly
+ * like an org that does not exist; a member below `minRole` → FORBIDDEN. An operator context
+ * (CLI only, see operator.ts) acts as owner of any existing org.
  */
+async function authorizeOrg<TDoc extends Document = never>(
+  ctx: Context & { user: AuthUser },
+  orgIdHex: string,
+  minRole: Role,
+  subject?: (orgId: ObjectId) => SubjectQuery<TDoc>,
+): Promise<OrgAccess<TDoc>> {
+  const orgId = new ObjectId(orgIdHex);
+  const query = subject?.(orgId);
+  const now = ctx.clock.now();
+  const found = ctx.operator
+    ? await operatorMembership(ctx.db, orgId, ctx.user, now, query)
+    : await findActiveMembership(ctx.db, orgId, ctx.user, now, query);
+  if (!found) throw new TRPCError({ code: 'NOT_FOUND', message: 'Organization not found' });
+  if (!hasRole(found.membership.role, minRole)) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `This needs the ${minRole} role or higher`,
+    });
+  }
+  return found;
+}
+
+/** Org-scoped procedure: a member of `input.orgId` with at least `minRole` (see authorizeOrg). */
 export function orgProcedure(minRole: Role) {
   return authedProcedure.input(orgIdInput).use(async ({ ctx, input, next }) => {
-    const orgId = new ObjectId(input.orgId);
-    const found = ctx.operator
-      ? await operatorMembership(ctx.db, orgId, ctx.user, ctx.clock.now())
-      : await findActiveMembership(ctx.db, orgId, ctx.user, ctx.clock.now());
-    if (!found) throw new TRPCError({ code: 'NOT_FOUND', message: 'Organization not found' });
-    if (!hasRole(found.membership.role, minRole)) {
-      throw new TRPCError({
-        code: 'FORBIDDEN',
-        message: `This needs the ${minRole} role or higher`,
-      });
-    }
-    const orgCtx: OrgContext = found;
+    const { membership, org } = await authorizeOrg(ctx, input.orgId, minRole);
+    const orgCtx: OrgContext = { membership, org };
     return next({ ctx: { ...ctx, ...orgCtx } });
+  });
+}
+
+/**
+ * Org-scoped read of one document: like `orgProcedure`, but the document `subject` names is
+ * read in the same database command as the membership and organization (one round trip
+ * instead of two or three). `ctx.subject` is null when the document does not exist in the org;
+ * the filter must include the org's id (it receives it).
+ */
+export function orgSubjectProcedure<TInput extends { orgId: string }, TDoc extends Document>(
+  minRole: Role,
+  input: z.ZodType<TInput>,
+  subject: (input: TInput, db: Database, orgId: ObjectId) => SubjectQuery<TDoc>,
+) {
+  return authedProcedure.input(input).use(async ({ ctx, input: parsed, next }) => {
+    const found = await authorizeOrg(ctx, parsed.orgId, minRole, (orgId) =>
+      subject(parsed, ctx.db, orgId),
+    );
+    const orgCtx: OrgContext = { membership: found.membership, org: found.org };
+    return next({ ctx: { ...ctx, ...orgCtx, subject: found.subject } });
   });
 }

@@ -15,7 +15,7 @@ import {
 import { ObjectId, type ClientSession, type Document, type Filter } from 'mongodb';
 import { z } from 'zod';
 import { calendarDateInTimeZone } from '../domain/dates.js';
-import { badRequest, preconditionFailed } from '../domain/errors.js';
+import { badRequest, notFound, preconditionFailed } from '../domain/errors.js';
 import { assertDraft, transition } from '../domain/lifecycle.js';
 import { toInvoice } from '../mappers/invoice.js';
 import { escapeRegExp } from '../services/regex.js';
@@ -27,7 +27,7 @@ import { findBillableCustomer, loadInvoice } from '../services/invoices/load.js'
 import { serializePerKey } from '../services/invoices/serialize.js';
 import type { OrgCallContext } from '../context.js';
 import { auditChange, runOrgMutation } from '../services/org-mutation.js';
-import { orgProcedure, router } from '../trpc.js';
+import { orgProcedure, orgSubjectProcedure, router } from '../trpc.js';
 
 function today(ctx: OrgCallContext): string {
   return calendarDateInTimeZone(ctx.clock.now(), ctx.org.timezone);
@@ -294,12 +294,14 @@ export const invoiceRouter = router({
       }),
     ),
 
-  byId: orgProcedure('viewer')
-    .input(invoiceByIdInput)
+  byId: orgSubjectProcedure('viewer', invoiceByIdInput, (input, db, orgId) => ({
+    collection: db.collections.invoices,
+    filter: { _id: new ObjectId(input.invoiceId), orgId },
+  }))
     .output(invoiceSchema)
-    .query(async ({ ctx, input }) => {
-      const doc = await loadInvoice(ctx, input.invoiceId);
-      return present(ctx, doc);
+    .query(async ({ ctx }) => {
+      if (!ctx.subject) throw notFound('Invoice');
+      return present(ctx, ctx.subject);
     }),
 
   /**

@@ -1,5 +1,5 @@
 import type { Database, MembershipDoc, OrganizationDoc } from '@invoice/db';
-import type { ObjectId } from 'mongodb';
+import type { Collection, Document, Filter, ObjectId } from 'mongodb';
 import type { AuthUser } from '../context.js';
 
 /**
@@ -21,26 +21,80 @@ export async function bindPendingInvites(
 }
 
 /**
- * The caller's active membership of `orgId` and the organization, read live on every call
- * (never cached: a removed member is refused on the very next request, on any instance).
- * Both reads are keyed by `orgId` alone, so they go to the database together: one round trip
- * of latency instead of two. The organization is used only when the membership exists.
+ * A document an org-scoped procedure needs, read in the same database command as the
+ * membership (see `orgSubjectProcedure`). The filter must carry the org's id: the read is
+ * part of the access check, so it never reaches another tenant's data.
  */
-export async function findActiveMembership(
+export interface SubjectQuery<TDoc extends Document> {
+  collection: Collection<TDoc>;
+  filter: Filter<TDoc>;
+}
+
+export interface OrgAccess<TDoc = never> {
+  membership: MembershipDoc;
+  org: OrganizationDoc;
+  /** The subject's document, null when it does not exist (in this org). */
+  subject: TDoc | null;
+}
+
+/** One row of the access pipeline: the membership, with the org and subject looked up. */
+type AccessRow = MembershipDoc & { _org: OrganizationDoc[]; _subject?: Document[] };
+
+/**
+ * Membership, organization and (optionally) the subject document in ONE aggregate: the
+ * membership's `$match` on the unique (orgId, uid) index, then two uncorrelated `$lookup`s by
+ * primary key. No membership → no row, and the other two are never read.
+ */
+function accessPipeline(
+  orgId: ObjectId,
+  uid: string,
+  subject?: SubjectQuery<Document>,
+): Document[] {
+  const lookup = (from: string, match: Document, as: string): Document => ({
+    $lookup: { from, pipeline: [{ $match: match }, { $limit: 1 }], as },
+  });
+  return [
+    { $match: { orgId, uid, status: 'active' } },
+    { $limit: 1 },
+    lookup('organizations', { _id: orgId }, '_org'),
+    ...(subject ? [lookup(subject.collection.collectionName, subject.filter, '_subject')] : []),
+  ];
+}
+
+async function readAccess<TDoc extends Document>(
+  db: Database,
+  orgId: ObjectId,
+  uid: string,
+  subject?: SubjectQuery<TDoc>,
+): Promise<OrgAccess<TDoc> | null | undefined> {
+  const [row] = await db.collections.memberships
+    .aggregate<AccessRow>(accessPipeline(orgId, uid, subject as SubjectQuery<Document> | undefined))
+    .toArray();
+  if (!row) return undefined;
+  const {
+    _org: [org],
+    _subject: [found] = [],
+    ...membership
+  } = row;
+  if (!org) return null;
+  return { membership, org, subject: (found as TDoc | undefined) ?? null };
+}
+
+/**
+ * The caller's active membership of `orgId`, the organization and, when asked, the subject
+ * document, read live on every call (never cached: a removed member is refused on the very
+ * next request, on any instance) in one round trip. Null when the caller is not an active
+ * member (after binding a pending invite to their verified email) or the org does not exist.
+ */
+export async function findActiveMembership<TDoc extends Document = never>(
   db: Database,
   orgId: ObjectId,
   user: AuthUser,
   now: Date,
-): Promise<{ membership: MembershipDoc; org: OrganizationDoc } | null> {
-  const active = { orgId, uid: user.uid, status: 'active' } as const;
-  const [found, org] = await Promise.all([
-    db.collections.memberships.findOne(active),
-    db.collections.organizations.findOne({ _id: orgId }),
-  ]);
-  let membership = found;
-  if (!membership && (await bindPendingInvites(db, user, now, orgId)) > 0) {
-    membership = await db.collections.memberships.findOne(active);
-  }
-  if (!membership) return null;
-  return org ? { membership, org } : null;
+  subject?: SubjectQuery<TDoc>,
+): Promise<OrgAccess<TDoc> | null> {
+  const found = await readAccess(db, orgId, user.uid, subject);
+  if (found !== undefined) return found;
+  if ((await bindPendingInvites(db, user, now, orgId)) === 0) return null;
+  return (await readAccess(db, orgId, user.uid, subject)) ?? null;
 }
