@@ -29,6 +29,58 @@ describe('calendarDateInTimeZone', () => {
     expect(todayInTimeZone(new Date(instant), timeZone)).toBe(expected);
   });
 
+  it('answers like a fresh formatter for any sequence of instants and zones (the per-minute reuse)', () => {
+    const zones = [
+      'UTC',
+      'Europe/Paris',
+      'Asia/Kolkata',
+      'Asia/Kathmandu',
+      'Pacific/Chatham',
+      'America/St_Johns',
+      'Africa/Monrovia',
+      'Pacific/Kiritimati',
+    ];
+    const fresh = (instant: Date, timeZone: string) => {
+      const parts = new Intl.DateTimeFormat('en-CA', {
+        timeZone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+      }).formatToParts(instant);
+      const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+      return `${part('year')}-${part('month')}-${part('day')}`;
+    };
+    // Instants cluster around local midnights (seconds apart, inside one UTC minute and across it).
+    const midnightUtc = fc.integer({
+      min: Date.UTC(1960, 0, 1) / 86_400_000,
+      max: Date.UTC(2100, 0, 1) / 86_400_000,
+    });
+    const instant = fc
+      .tuple(
+        midnightUtc,
+        fc.integer({ min: -14 * 60, max: 14 * 60 }).map((m) => m * 15 * 60_000),
+        fc.integer({ min: -90_000, max: 90_000 }),
+      )
+      .map(([day, offset, jitter]) => new Date(day * 86_400_000 + offset + jitter));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(instant, fc.constantFrom(...zones)), { minLength: 1, maxLength: 30 }),
+        (calls) => {
+          for (const [at, zone] of calls)
+            expect(calendarDateInTimeZone(at, zone)).toBe(fresh(at, zone));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // Two instants one second apart in the same UTC minute, across a local midnight (UTC+5:45).
+    expect(calendarDateInTimeZone(new Date('2026-06-30T18:14:59Z'), 'Asia/Kathmandu')).toBe(
+      '2026-06-30',
+    );
+    expect(calendarDateInTimeZone(new Date('2026-06-30T18:15:00Z'), 'Asia/Kathmandu')).toBe(
+      '2026-07-01',
+    );
+  });
+
   it('refuses an invalid instant and an unknown timezone', () => {
     expect(() => calendarDateInTimeZone(new Date('nope'), 'UTC')).toThrow(RangeError);
     expect(() => calendarDateInTimeZone(new Date(), 'Mars/Olympus_Mons')).toThrow(RangeError);

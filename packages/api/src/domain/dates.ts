@@ -49,9 +49,28 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
-/** The calendar date an instant falls on in an IANA timezone. */
+const MINUTE_MS = 60_000;
+/** Since 1980 every IANA zone's UTC offset is a whole number of minutes (Monrovia's −0:44:30 ended in 1972). */
+const WHOLE_MINUTE_OFFSETS_SINCE = Date.UTC(1980, 0, 1);
+const lastDateByZone = new Map<string, { minute: number; date: CalendarDate }>();
+
+/**
+ * The calendar date an instant falls on in an IANA timezone. Formatting costs ~20 µs and every
+ * request asks for "today": the last answer per zone is reused within the same UTC minute,
+ * since a date can only change on a whole minute.
+ */
 export function calendarDateInTimeZone(instant: Date, timeZone: string): CalendarDate {
-  if (Number.isNaN(instant.getTime())) throw new RangeError('Invalid instant');
+  const ms = instant.getTime();
+  if (Number.isNaN(ms)) throw new RangeError('Invalid instant');
+  const minute = Math.floor(ms / MINUTE_MS);
+  const last = lastDateByZone.get(timeZone);
+  if (last !== undefined && last.minute === minute) return last.date;
+  const date = formatCalendarDate(instant, timeZone);
+  if (ms >= WHOLE_MINUTE_OFFSETS_SINCE) lastDateByZone.set(timeZone, { minute, date });
+  return date;
+}
+
+function formatCalendarDate(instant: Date, timeZone: string): CalendarDate {
   const parts = formatterFor(timeZone).formatToParts(instant);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value;
   const year = part('year');
