@@ -12,7 +12,8 @@ import {
 } from './args.js';
 import type { CommandContext } from './context.js';
 import { hintOf } from './find.js';
-import { ensureCollection, performWrites, scan } from './storage-access.js';
+import { ensureCollection, performWrites, scan, type ScanRequest } from './storage-access.js';
+import { PipelineExecutor } from './lookup.js';
 import { sameValue } from '../query/update.js';
 import { explainPlan } from './explain.js';
 
@@ -71,16 +72,12 @@ export async function aggregate(ctx: CommandContext, command: Document): Promise
   let stages = planned.stages;
   // When the storage already sorted, the leading $sort is done.
   if (planned.sort && scanned.plan.sortCovered) stages = stages.slice(1);
-  const cache = new Map<string, Document[]>();
-  const resolve = (name: string): Document[] => {
-    let docs = cache.get(name);
-    if (!docs) {
-      docs = scan(ctx, { db: ctx.db, coll: name }, { filter: {} }).docs;
-      cache.set(name, docs);
-    }
-    return docs;
+  // Top-level $lookup stages query the foreign collections through the storage planner.
+  const source = {
+    db: ctx.db,
+    scan: (foreign: Namespace, request: ScanRequest) => scan(ctx, foreign, request),
   };
-  const results = runStages(scanned.docs, stages, resolve, variables);
+  const results = new PipelineExecutor(source, variables).run(scanned.docs, stages);
   if (planned.output) {
     await writeOutput(ctx, planned.output, results);
     return { cursor: { firstBatch: [], id: 0n, ns: nsString(ns) }, ok: 1 };

@@ -1,0 +1,407 @@
+/**
+ * Runs the stages of an aggregate that follow the storage scan, executing top-level `$lookup`
+ * stages against the storage (so the planner can use indexes) instead of handing mingo a
+ * decoded copy of the whole foreign collection.
+ *
+ * Handled here, with MongoDB's semantics
+ * (https://www.mongodb.com/docs/manual/reference/operator/aggregation/lookup/):
+ * - equality match `{ from, localField, foreignField, as }`: each input document queries the
+ *   foreign collection with `{ foreignField: { $eq: v } }` (one local value) or `$in` (several;
+ *   `$or` of `$eq` when one is a regex), where the local values are every value on the
+ *   localField path (arrays expanded) and null when there is none, as MongoDB builds it;
+ * - uncorrelated sub-pipeline `{ from, pipeline, as }` without `let`: planned like a top-level
+ *   pipeline (leading $match/$sort/$limit go to the storage), evaluated once per command;
+ * - the concise form `{ from, localField, foreignField, pipeline, as }`: the equality match
+ *   and the sub-pipeline's leading $match form one storage filter, then the rest runs.
+ * Other forms (`let`, no `from`) keep mingo's implementation, as does `$lookup` inside
+ * `$facet`. When a foreign query cannot use an index, the foreign collection is decoded once
+ * for the command and joined in memory (a hash join, as MongoDB does without an index).
+ */
+import type { Document } from 'bson';
+import { Query } from 'mingo/query';
+import { ErrorCode, MongoCommandError } from '../errors.js';
+import { cloneDocument } from '../query/clone.js';
+import { isPlainDocument } from '../query/compare.js';
+import { mingoOptions } from '../query/mingo-options.js';
+import { planPipeline, runStages, stageName } from '../query/pipeline.js';
+import type { Namespace, ScanResult } from '../storage/contract.js';
+import { keyString, tupleKeyString } from '../storage/key-string.js';
+import { isDocument, typeName, validateCollectionName } from './args.js';
+import type { ScanRequest } from './storage-access.js';
+
+/** Where foreign documents come from: the command's scan (inside its transaction, if any). */
+export interface ForeignSource {
+  readonly db: string;
+  scan(ns: Namespace, request: ScanRequest): ScanResult;
+}
+
+/** A `$lookup` this module executes. */
+interface LookupPlan {
+  ns: Namespace;
+  as: string[];
+  /** Present for the equality forms. */
+  join: { local: string[]; foreign: string } | undefined;
+  /** Present for the pipeline forms (possibly empty). */
+  pipeline: Document[] | undefined;
+}
+
+const LOOKUP_FIELDS = new Set(['from', 'as', 'localField', 'foreignField', 'let', 'pipeline']);
+
+/** A foreign query that examined at least this many documents without an index switches to memory. */
+const MEMORY_JOIN_THRESHOLD = 32;
+
+function failedToParse(message: string): MongoCommandError {
+  return new MongoCommandError(ErrorCode.FailedToParse, message);
+}
+
+function own(doc: Document, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(doc, key) ? (doc[key] as unknown) : undefined;
+}
+
+/** MongoDB's FieldPath rules for `as`, `localField` and `foreignField`. */
+function fieldPath(path: string): string[] {
+  if (path.length === 0) {
+    throw new MongoCommandError(40352, 'FieldPath cannot be constructed with empty string');
+  }
+  const parts = path.split('.');
+  for (const part of parts) {
+    if (part.length === 0) {
+      throw new MongoCommandError(15998, 'FieldPath field names may not be empty strings.');
+    }
+    if (part.startsWith('$')) {
+      throw new MongoCommandError(
+        16410,
+        `FieldPath field names may not start with '$'. Consider using $getField or $setField.`,
+      );
+    }
+  }
+  return parts;
+}
+
+/** Stages a `$lookup` sub-pipeline may not contain (MongoDB: 51047). */
+function checkSubPipeline(pipeline: Document[]): void {
+  for (const stage of pipeline) {
+    const name = Object.keys(stage)[0];
+    if (name === '$out' || name === '$merge') {
+      throw new MongoCommandError(51047, `${name} is not allowed within a $lookup's sub-pipeline`);
+    }
+  }
+}
+
+/**
+ * Validates a `$lookup` specification the way MongoDB parses it and returns what this module
+ * executes, or undefined for the forms left to mingo.
+ */
+export function parseLookup(spec: unknown, db: string): LookupPlan | undefined {
+  if (!isDocument(spec) || Array.isArray(spec)) {
+    throw failedToParse('the $lookup stage specification must be an object');
+  }
+  let pipeline: Document[] | undefined;
+  for (const [name, value] of Object.entries(spec)) {
+    const given: unknown = value;
+    if (!LOOKUP_FIELDS.has(name)) throw failedToParse(`unknown argument to $lookup: ${name}`);
+    if (name === 'pipeline') {
+      if (!Array.isArray(given)) {
+        throw new MongoCommandError(
+          ErrorCode.TypeMismatch,
+          "'pipeline' option must be specified as an array",
+        );
+      }
+      if (!given.every((stage) => isDocument(stage) && !Array.isArray(stage))) {
+        throw new MongoCommandError(
+          ErrorCode.TypeMismatch,
+          "Each element of the 'pipeline' array must be an object",
+        );
+      }
+      pipeline = given as Document[];
+    } else if (name === 'let') {
+      if (!isDocument(given) || Array.isArray(given)) {
+        throw failedToParse(`$lookup argument 'let' must be an object, is type ${typeName(given)}`);
+      }
+    } else if (name === 'from') {
+      if (typeof given !== 'string') {
+        throw failedToParse(`$lookup 'from' field must be a string, but found ${typeName(given)}`);
+      }
+    } else if (typeof given !== 'string') {
+      throw failedToParse(
+        `$lookup argument '${name}' must be a string, found ${name}: ${typeName(given)}`,
+      );
+    }
+  }
+  const from = own(spec, 'from') as string | undefined;
+  const as = own(spec, 'as') as string | undefined;
+  // An empty localField/foreignField counts as absent, as in MongoDB.
+  const localField = (own(spec, 'localField') as string | undefined) || undefined;
+  const foreignField = (own(spec, 'foreignField') as string | undefined) || undefined;
+  if (from === undefined && pipeline === undefined) {
+    throw failedToParse("must specify 'pipeline' when 'from' is empty");
+  }
+  if (as === undefined || as === '') throw failedToParse("must specify 'as' field for a $lookup");
+  const asPath = fieldPath(as);
+  if ((localField === undefined) !== (foreignField === undefined)) {
+    throw failedToParse(
+      pipeline
+        ? "$lookup requires both or neither of 'localField' and 'foreignField' to be specified"
+        : "$lookup requires either 'pipeline' or both 'localField' and 'foreignField' to be specified",
+    );
+  }
+  if (pipeline === undefined && localField === undefined) {
+    throw failedToParse(
+      "$lookup requires either 'pipeline' or both 'localField' and 'foreignField' to be specified",
+    );
+  }
+  if (pipeline === undefined && own(spec, 'let') !== undefined) {
+    throw failedToParse("$lookup with a 'let' argument must also specify 'pipeline'");
+  }
+  if (pipeline) checkSubPipeline(pipeline);
+  const join =
+    localField !== undefined && foreignField !== undefined
+      ? { local: fieldPath(localField), foreign: fieldPath(foreignField).join('.') }
+      : undefined;
+  // `let` (even unused) and collection-less ($documents) lookups stay with mingo.
+  if (own(spec, 'let') !== undefined || from === undefined) return undefined;
+  validateCollectionName(from);
+  return { ns: { db, coll: from }, as: asPath, join, pipeline };
+}
+
+function arrayIndex(part: string): number | undefined {
+  return /^(0|[1-9]\d*)$/.test(part) ? Number(part) : undefined;
+}
+
+/**
+ * Every value at a dotted path of the input document, as MongoDB's $lookup collects them
+ * (document_path_support::visitAllValuesAtPath): arrays met on the way are expanded, a
+ * numeric component indexes an array, a terminal array contributes its elements.
+ */
+export function localValues(doc: Document, path: string[]): unknown[] {
+  const out: unknown[] = [];
+  const visit = (value: unknown, i: number): void => {
+    if (i === path.length) {
+      if (Array.isArray(value)) out.push(...(value as unknown[]));
+      else if (value !== undefined) out.push(value);
+      return;
+    }
+    const part = path[i]!;
+    if (Array.isArray(value)) {
+      const index = arrayIndex(part);
+      if (index !== undefined) {
+        visit(value[index], i + 1);
+        return;
+      }
+      for (const element of value as unknown[]) {
+        if (isPlainDocument(element)) visit(own(element, part), i + 1);
+      }
+      return;
+    }
+    if (isPlainDocument(value)) visit(own(value, part), i + 1);
+  };
+  visit(doc, 0);
+  return out;
+}
+
+function isRegex(value: unknown): boolean {
+  return (
+    value instanceof RegExp ||
+    (typeof value === 'object' &&
+      value !== null &&
+      (value as { _bsontype?: unknown })._bsontype === 'BSONRegExp')
+  );
+}
+
+/** The foreign query MongoDB builds for the local values (none: null, which also matches missing). */
+export function joinFilter(foreignField: string, values: unknown[]): Document {
+  if (values.length === 0) return { [foreignField]: { $eq: null } };
+  if (values.length === 1) return { [foreignField]: { $eq: values[0] } };
+  if (values.some(isRegex)) {
+    return { $or: values.map((value) => ({ [foreignField]: { $eq: value } })) };
+  }
+  return { [foreignField]: { $in: values } };
+}
+
+/** The document with `value` at the dotted path; non-document fields on the way are replaced. */
+export function setPath(doc: Document, path: string[], value: unknown): Document {
+  const out: Document = { ...doc };
+  const [head, ...rest] = path as [string, ...string[]];
+  let next: unknown = value;
+  if (rest.length > 0) {
+    const child = own(doc, head);
+    next = setPath(isPlainDocument(child) ? child : {}, rest, value);
+  }
+  // defineProperty: a field named "__proto__" must stay a field.
+  Object.defineProperty(out, head, {
+    value: next,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+  return out;
+}
+
+/**
+ * Every key (keyString) a foreign document could equal an `$eq` value on: a superset of the
+ * query's path semantics, re-checked by the matcher afterwards.
+ */
+function foreignKeys(doc: Document, path: string[]): Set<string> {
+  const out = new Set<string>();
+  const visit = (value: unknown, i: number): void => {
+    if (i === path.length) {
+      if (value === undefined) return;
+      out.add(keyString(value));
+      if (Array.isArray(value))
+        for (const element of value as unknown[]) out.add(keyString(element));
+      return;
+    }
+    const part = path[i]!;
+    if (Array.isArray(value)) {
+      for (const element of value as unknown[]) {
+        if (isPlainDocument(element)) visit(own(element, part), i + 1);
+      }
+      const index = arrayIndex(part);
+      if (index !== undefined) visit(value[index], i + 1);
+      return;
+    }
+    if (isPlainDocument(value)) visit(own(value, part), i + 1);
+  };
+  visit(doc, 0);
+  return out;
+}
+
+/** A foreign collection decoded once, with a hash of its join-field values. */
+class MemoryJoin {
+  readonly #byKey = new Map<string, number[]>();
+
+  constructor(
+    readonly docs: Document[],
+    path: string[],
+  ) {
+    docs.forEach((doc, position) => {
+      for (const key of foreignKeys(doc, path)) {
+        const list = this.#byKey.get(key);
+        if (list) list.push(position);
+        else this.#byKey.set(key, [position]);
+      }
+    });
+  }
+
+  /** Documents matching the join filter, in natural order. */
+  match(values: unknown[], filter: Document): Document[] {
+    const query = new Query(filter, mingoOptions());
+    // null (also matches missing) and regexes are not hash keys: test every document.
+    if (values.length === 0 || values.some((v) => v === null || v === undefined || isRegex(v))) {
+      return this.docs.filter((doc) => query.test(doc));
+    }
+    const positions = new Set<number>();
+    for (const value of values)
+      for (const p of this.#byKey.get(keyString(value)) ?? []) positions.add(p);
+    return [...positions]
+      .sort((a, b) => a - b)
+      .map((p) => this.docs[p]!)
+      .filter((doc) => query.test(doc));
+  }
+}
+
+/** Per-command state of one executed `$lookup` stage. */
+interface LookupState {
+  /** Foreign results by the key of the local values (uncorrelated: a single entry). */
+  results: Map<string, Document[]>;
+  memory: MemoryJoin | undefined;
+}
+
+/** Runs pipeline stages for one command; `$lookup` stages at the top level query the storage. */
+export class PipelineExecutor {
+  readonly #source: ForeignSource;
+  readonly #variables: Document | undefined;
+  readonly #collections = new Map<string, Document[]>();
+  readonly #states = new Map<Document, LookupState>();
+
+  constructor(source: ForeignSource, variables: Document | undefined) {
+    this.#source = source;
+    this.#variables = variables;
+  }
+
+  /** mingo's resolver (for `$lookup` with `let`, `$unionWith`, `$graphLookup`, `$facet`...). */
+  readonly resolve = (name: string): Document[] => {
+    let docs = this.#collections.get(name);
+    if (!docs) {
+      docs = this.#source.scan({ db: this.#source.db, coll: name }, { filter: {} }).docs;
+      this.#collections.set(name, docs);
+    }
+    return docs;
+  };
+
+  run(docs: Document[], stages: Document[]): Document[] {
+    let current = docs;
+    let pending: Document[] = [];
+    for (const stage of stages) {
+      const plan =
+        stageName(stage) === '$lookup' ? parseLookup(stage.$lookup, this.#source.db) : undefined;
+      if (!plan) {
+        pending.push(stage);
+        continue;
+      }
+      current = runStages(current, pending, this.resolve, this.#variables);
+      pending = [];
+      current = this.#lookup(current, stage, plan);
+    }
+    return runStages(current, pending, this.resolve, this.#variables);
+  }
+
+  #lookup(docs: Document[], stage: Document, plan: LookupPlan): Document[] {
+    let state = this.#states.get(stage);
+    if (!state) {
+      state = { results: new Map(), memory: undefined };
+      this.#states.set(stage, state);
+    }
+    const out: Document[] = [];
+    for (const doc of docs) {
+      const values = plan.join ? localValues(doc, plan.join.local) : [];
+      const key = plan.join ? tupleKeyString(values.length === 0 ? [null] : values) : '';
+      let joined = state.results.get(key);
+      if (joined) {
+        joined = joined.map((d) => cloneDocument(d));
+      } else {
+        joined = this.#foreign(plan, state, values);
+        state.results.set(key, joined);
+      }
+      out.push(setPath(doc, plan.as, joined));
+    }
+    return out;
+  }
+
+  /** The foreign documents one input document joins (the whole answer when uncorrelated). */
+  #foreign(plan: LookupPlan, state: LookupState, values: unknown[]): Document[] {
+    const pipeline = plan.pipeline ?? [];
+    if (!plan.join) return this.#runForeign(plan.ns, pipeline);
+    const filter = joinFilter(plan.join.foreign, values);
+    if (state.memory) {
+      const matched = state.memory.match(values, filter).map((d) => cloneDocument(d));
+      return this.run(matched, pipeline);
+    }
+    const docs = this.#runForeign(plan.ns, [{ $match: filter }, ...pipeline], (result) => {
+      if (result.plan.stage === 'COLLSCAN' && result.plan.docsExamined >= MEMORY_JOIN_THRESHOLD) {
+        // No index serves this join: decode the collection once, join the rest in memory.
+        const all = this.#source.scan(plan.ns, { filter: {} }).docs;
+        state.memory = new MemoryJoin(all, plan.join!.foreign.split('.'));
+      }
+    });
+    return docs;
+  }
+
+  /** A pipeline over a foreign collection: leading $match/$sort/$limit through the storage. */
+  #runForeign(
+    ns: Namespace,
+    pipeline: Document[],
+    onScan?: (result: ScanResult) => void,
+  ): Document[] {
+    const planned = planPipeline(pipeline);
+    const scanned = this.#source.scan(ns, {
+      filter: planned.filter,
+      ...(planned.sort ? { sort: planned.sort } : {}),
+      ...(planned.limit !== undefined ? { limit: planned.limit } : {}),
+    });
+    onScan?.(scanned);
+    let stages = planned.stages;
+    if (planned.sort && scanned.plan.sortCovered) stages = stages.slice(1);
+    return this.run(scanned.docs, stages);
+  }
+}
