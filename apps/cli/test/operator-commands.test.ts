@@ -83,6 +83,15 @@ describe('member grant and revoke', () => {
     expect(events.every((e) => /^cli-[0-9a-f-]{36}$/.test(e.requestId ?? ''))).toBe(true);
   });
 
+  it('describes --email per command: grant invites, revoke never does', async () => {
+    const grant = await cli(['member', 'grant', '--help']);
+    expect(grant.out).toContain('Member email (invited if not a member yet)');
+    const revoke = await cli(['member', 'revoke', '--help']);
+    expect(revoke.code).toBe(0);
+    expect(revoke.out).toContain('Email of a member or pending invite');
+    expect(revoke.out).not.toContain('invited');
+  });
+
   it('keeps the domain rules and reports refusals as failures (exit 1)', async () => {
     const lastOwner = await cli(['member', 'revoke', '--org', orgId, '--user', owner.uid], { env });
     expect(lastOwner.code).toBe(1);

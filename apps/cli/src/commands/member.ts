@@ -80,7 +80,14 @@ export const memberRevokeCommand = defineCommand({
   path: ['member', 'revoke'],
   summary: 'Remove a member or a pending invite from an organization; audited',
   details: 'The last owner of an organization cannot be removed.',
-  options: targetOptions,
+  options: {
+    ...targetOptions,
+    email: {
+      type: 'string',
+      valueName: 'EMAIL',
+      description: 'Email of a member or pending invite',
+    },
+  },
   schema: z.object(target).refine(exactlyOne, exactlyOneMessage),
   async run(args, ctx) {
     const caller = await operatorCaller(ctx);
