@@ -1,5 +1,6 @@
 import type { Document } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors.js';
+import { scanFields } from '../query/dependencies.js';
 import { planPipeline, runStages } from '../query/pipeline.js';
 import type { Namespace, WriteUnit } from '../storage/contract.js';
 import {
@@ -56,8 +57,11 @@ export async function aggregate(ctx: CommandContext, command: Document): Promise
   }
   const planned = planPipeline(pipeline);
   const hint = hintOf(command);
+  // Decode only the top-level fields the stages after the scan can read.
+  const fields = scanFields(planned.stages);
   const scanned = scan(ctx, ns, {
     filter: planned.filter,
+    ...(fields !== undefined ? { fields } : {}),
     ...(planned.sort ? { sort: planned.sort } : {}),
     ...(hint !== undefined ? { hint } : {}),
     ...(planned.limit !== undefined ? { limit: planned.limit } : {}),

@@ -51,6 +51,12 @@ export interface ScanOptions {
   hint?: string | Document;
   /** Read inside this transaction's snapshot (plus its own writes). */
   txn?: TransactionHandle;
+  /**
+   * Decode only these top-level fields (plus `_id` and what `filter` reads): the returned
+   * documents lack every other field. For read-only consumers (aggregation after dependency
+   * analysis); never hand such documents to a write. Absent: whole documents.
+   */
+  fields?: readonly string[];
 }
 
 export interface ScanResult {

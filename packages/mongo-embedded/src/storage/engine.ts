@@ -12,6 +12,7 @@ import { deserialize, serialize, type Document } from 'bson';
 import { Query } from 'mingo/query';
 import { duplicateKey, ErrorCode, MongoCommandError, writeConflict } from '../errors.js';
 import { mingoOptions } from '../query/mingo-options.js';
+import { ALL, filterDependencies } from '../query/dependencies.js';
 import { needsExactNumericTypes } from '../query/query-operators.js';
 import type {
   CollectionInfo,
@@ -44,6 +45,7 @@ import {
   withIdFirst,
 } from './documents.js';
 import { normalizeIndexSpec, relateSpecs } from './index-spec.js';
+import { decodeFields, fieldSelector } from './partial-decode.js';
 import { keyString, tupleKeyString } from './key-string.js';
 import { createNoopDurability } from './noop-durability.js';
 import { planRead, type Plan } from './planner.js';
@@ -70,9 +72,27 @@ export interface StorageEngineOptions {
   lockWaitMs?: number;
   /** Compiles a query filter into a predicate; defaults to mingo's Query. */
   compileFilter?: (filter: Document) => DocMatcher;
+  /**
+   * Honour ScanOptions.fields (decode only what the reader needs). Default true; false decodes
+   * whole documents always (to compare results and cost with and without the pushdown).
+   */
+  fieldPushdown?: boolean;
 }
 
 const MAX_INDEXES = 64;
+
+/**
+ * How a scan decodes the versions it reads: whole, or only the requested fields plus `_id`
+ * and what the filter reads (the matcher runs on the decoded document). Each call decodes
+ * afresh from the immutable stored bytes, so a partial document is never shared or cached.
+ */
+function decoderFor(options: ScanOptions, pushdown: boolean): (bytes: Uint8Array) => Document {
+  if (!pushdown || options.fields === undefined) return decodeStored;
+  const filterFields = filterDependencies(options.filter);
+  if (filterFields === ALL) return decodeStored;
+  const selector = fieldSelector(['_id', ...options.fields, ...filterFields]);
+  return (bytes) => decodeFields(bytes, selector);
+}
 
 function defaultCompileFilter(filter: Document): DocMatcher {
   const query = new Query(filter, mingoOptions());
@@ -84,6 +104,7 @@ export class Engine implements StorageEngine {
   private readonly durability: Durability;
   private readonly compileFilter: (filter: Document) => DocMatcher;
   private readonly lockWaitMs: number;
+  private readonly fieldPushdown: boolean;
   private readonly dbs = new Map<string, Map<string, Collection>>();
   private readonly active = new Set<Txn>();
   /** Records whose chain holds more than one version or a tombstone (to prune later). */
@@ -102,6 +123,7 @@ export class Engine implements StorageEngine {
   constructor(options: StorageEngineOptions = {}) {
     this.durability = options.durability ?? createNoopDurability();
     this.lockWaitMs = options.lockWaitMs ?? 5000;
+    this.fieldPushdown = options.fieldPushdown ?? true;
     const compile = options.compileFilter ?? defaultCompileFilter;
     this.compileFilter = (filter) => {
       try {
@@ -458,7 +480,7 @@ export class Engine implements StorageEngine {
       inOrder && options.limit !== undefined && options.limit > 0
         ? options.limit
         : Number.POSITIVE_INFINITY;
-    return this.execute(coll, plan, reader, match, limit);
+    return this.execute(coll, plan, reader, match, limit, decoderFor(options, this.fieldPushdown));
   }
 
   count(ns: Namespace, options: ScanOptions): number {
@@ -479,6 +501,7 @@ export class Engine implements StorageEngine {
     reader: Txn | undefined,
     match: DocMatcher | undefined,
     limit = Number.POSITIVE_INFINITY,
+    decode: (bytes: Uint8Array) => Document = decodeStored,
   ): ScanResult {
     const docs: Document[] = [];
     let docsExamined = 0;
@@ -490,7 +513,7 @@ export class Engine implements StorageEngine {
           const v = visibleVersion(rec, reader);
           if (v?.bytes == null) return true;
           docsExamined++;
-          const doc = decodeStored(v.bytes);
+          const doc = decode(v.bytes);
           if (match === undefined || match(doc, v.bytes)) docs.push(doc);
           return docs.length < limit;
         };
@@ -521,7 +544,7 @@ export class Engine implements StorageEngine {
           const v = visibleVersion(rec, reader);
           if (v?.bytes == null) continue;
           docsExamined++;
-          const doc = decodeStored(v.bytes);
+          const doc = decode(v.bytes);
           if (match === undefined || match(doc, v.bytes)) found.push({ rid: rec.rid, doc });
         }
         if (found.length > 1) found.sort((a, b) => a.rid - b.rid);
@@ -547,7 +570,7 @@ export class Engine implements StorageEngine {
             if (v !== e.ver || v.bytes === null) return true;
             seen?.add(e.rec);
             docsExamined++;
-            const doc = decodeStored(v.bytes);
+            const doc = decode(v.bytes);
             if (match === undefined || match(doc, v.bytes)) found.push({ rid: e.rec.rid, doc });
             return found.length < limit;
           },

@@ -1,0 +1,118 @@
+/**
+ * The two aggregation pipelines of the API's `report.summary` over 10k invoices, with and
+ * without the field pushdown (the scan decoding only the fields the pipeline reads), in the
+ * same run, through the official driver on one connection.
+ *
+ *   npx tsx bench/report-bench.ts            (from packages/mongo-embedded; ~30 s)
+ *
+ * Two in-process servers hold the same documents; one engine has `fieldPushdown: false`. The
+ * rounds alternate between them so both see the same machine load. Figures are printed, not
+ * asserted.
+ */
+import { performance } from 'node:perf_hooks';
+import { MongoClient, ObjectId, type Document } from 'mongodb';
+import { startMongoServer, type MongoServer } from '../src/server.js';
+import { createStorageEngine } from '../src/storage/index.js';
+import { invoiceDocuments, issuedPipeline, agingPipeline } from '../test/report-fixtures.js';
+
+const INVOICES = 10_000;
+const ROUNDS = 8;
+const RUNS_PER_ROUND = 10;
+
+interface Side {
+  name: string;
+  server: MongoServer;
+  client: MongoClient;
+  samples: { issued: number[]; aging: number[]; both: number[] };
+}
+
+async function startSide(name: string, fieldPushdown: boolean, docs: Document[]): Promise<Side> {
+  const storage = await createStorageEngine({ fieldPushdown, ttlMonitorIntervalMs: 0 });
+  const server = await startMongoServer({ storage });
+  const client = new MongoClient(server.uri, { maxPoolSize: 1 });
+  await client.connect();
+  const invoices = client.db('bench').collection('invoices');
+  await invoices.createIndexes([
+    { name: 'org_status_due', key: { orgId: 1, status: 1, dueDate: 1 } },
+    { name: 'org_issue_date', key: { orgId: 1, issueDate: 1 } },
+    { name: 'org_created', key: { orgId: 1, createdAt: -1, _id: -1 } },
+  ]);
+  for (let i = 0; i < docs.length; i += 1000) await invoices.insertMany(docs.slice(i, i + 1000));
+  return { name, server, client, samples: { issued: [], aging: [], both: [] } };
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function timed(run: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await run();
+  return performance.now() - started;
+}
+
+async function measure(side: Side, orgId: ObjectId, record: boolean): Promise<Document[][]> {
+  const invoices = side.client.db('bench').collection('invoices');
+  const issued = (): Promise<Document[]> =>
+    invoices.aggregate(issuedPipeline(orgId, '2025-01-01', '2026-12-31')).toArray();
+  const aging = (): Promise<Document[]> =>
+    invoices.aggregate(agingPipeline(orgId, '2026-01-15')).toArray();
+  let results: Document[][] = [];
+  for (let i = 0; i < RUNS_PER_ROUND; i++) {
+    const a = await timed(issued);
+    const b = await timed(aging);
+    // Both at once, as report.summary issues them (one connection: they queue).
+    const both = await timed(async () => {
+      results = await Promise.all([issued(), aging()]);
+    });
+    if (record) {
+      side.samples.issued.push(a);
+      side.samples.aging.push(b);
+      side.samples.both.push(both);
+    }
+  }
+  return results;
+}
+
+function line(label: string, values: number[]): string {
+  return `${label.padEnd(28)} p50 ${percentile(values, 50).toFixed(1).padStart(7)} ms   p95 ${percentile(values, 95).toFixed(1).padStart(7)} ms`;
+}
+
+async function main(): Promise<void> {
+  const orgId = new ObjectId();
+  const docs = invoiceDocuments(orgId, INVOICES);
+  const bytes = docs.reduce((n, d) => n + Buffer.byteLength(JSON.stringify(d)), 0);
+  process.stdout.write(
+    `${INVOICES} invoices (~${Math.round(bytes / INVOICES)} B of JSON each), ${ROUNDS} rounds x ${RUNS_PER_ROUND} runs per side\n`,
+  );
+  const sides = [
+    await startSide('pushdown off', false, docs),
+    await startSide('pushdown on', true, docs),
+  ];
+  try {
+    const [off, on] = sides as [Side, Side];
+    // Warm-up, and the same answers from both.
+    const expected = JSON.stringify(await measure(off, orgId, false));
+    const actual = JSON.stringify(await measure(on, orgId, false));
+    if (expected !== actual) throw new Error('pushdown changed the results');
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const side of round % 2 === 0 ? [off, on] : [on, off]) await measure(side, orgId, true);
+    }
+    for (const side of sides) {
+      process.stdout.write(`\n${side.name}\n`);
+      process.stdout.write(`${line('  issued by currency/month', side.samples.issued)}\n`);
+      process.stdout.write(`${line('  aging buckets', side.samples.aging)}\n`);
+      process.stdout.write(`${line('  both (as report.summary)', side.samples.both)}\n`);
+    }
+    const ratio = percentile(off.samples.both, 50) / percentile(on.samples.both, 50);
+    process.stdout.write(`\nboth, p50 speed-up with pushdown: ${ratio.toFixed(2)}x\n`);
+  } finally {
+    for (const side of sides) {
+      await side.client.close();
+      await side.server.stop();
+    }
+  }
+}
+
+await main();

@@ -1,0 +1,263 @@
+/**
+ * Which top-level fields of the scanned documents a query filter or the rest of a pipeline can
+ * read (MongoDB's dependency tracker, reduced to top-level names). The scan then decodes only
+ * those fields. The analysis is conservative: `ALL` (decode everything) whenever a stage or
+ * operator could read the whole document, pass it on unchanged, or is not understood. A field
+ * set may hold names nobody reads (over-approximation is harmless); it never misses one.
+ */
+import type { Document } from 'bson';
+
+/** Every field: no pushdown. */
+export const ALL = 'all';
+export type Dependencies = Set<string> | typeof ALL;
+
+/** The top-level field a dotted path starts with (`a.b.0` → `a`). */
+function topLevel(path: string): string {
+  const dot = path.indexOf('.');
+  return dot === -1 ? path : path.slice(0, dot);
+}
+
+function isPlainObject(value: unknown): value is Document {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value) || value instanceof Date || value instanceof RegExp) return false;
+  if (ArrayBuffer.isView(value)) return false;
+  return (value as { _bsontype?: unknown })._bsontype === undefined;
+}
+
+/** Thrown inside the walkers when the answer is "everything"; caught at the entry points. */
+class Everything extends Error {}
+
+function everything(): never {
+  throw new Everything();
+}
+
+/** Query operators at the top of a filter (or inside $and/$or/$nor) that need no field. */
+const FILTER_NEUTRAL = new Set(['$comment']);
+/** Expression operators whose argument is never an expression. */
+const LITERAL_OPERATORS = new Set(['$literal', '$meta', '$rand']);
+/**
+ * Expression operators that read the current document without a `$path` string: `$getField`'s
+ * string form names a field of $$CURRENT, script operators see everything.
+ */
+const OPAQUE_OPERATORS = new Set([
+  '$getField',
+  '$setField',
+  '$unsetField',
+  '$function',
+  '$accumulator',
+  '$where',
+]);
+
+/** Adds the fields an aggregation expression references; throws Everything for $$ROOT/$$CURRENT. */
+function addExpression(expr: unknown, out: Set<string>): void {
+  if (typeof expr === 'string') {
+    if (!expr.startsWith('$')) return;
+    if (expr.startsWith('$$')) {
+      // A variable: $$ROOT and $$CURRENT are the document; others ($$this, $$value, user and
+      // `let` variables, $$NOW, $$REMOVE) are values computed elsewhere or constants.
+      const name = topLevel(expr.slice(2));
+      if (name === 'ROOT' || name === 'CURRENT') everything();
+      return;
+    }
+    out.add(topLevel(expr.slice(1)));
+    return;
+  }
+  if (Array.isArray(expr)) {
+    for (const item of expr) addExpression(item, out);
+    return;
+  }
+  if (!isPlainObject(expr)) return;
+  for (const [key, value] of Object.entries(expr)) {
+    if (key.startsWith('$')) {
+      if (OPAQUE_OPERATORS.has(key)) everything();
+      if (LITERAL_OPERATORS.has(key)) continue;
+    }
+    addExpression(value, out);
+  }
+}
+
+/** Adds the fields a query filter reads; throws Everything for operators that see the document. */
+function addFilter(filter: unknown, out: Set<string>): void {
+  if (!isPlainObject(filter)) everything();
+  for (const [key, value] of Object.entries(filter)) {
+    if (!key.startsWith('$')) {
+      // `{path: value-or-operators}`: whatever the operators are ($elemMatch included), they
+      // look at this path only.
+      out.add(topLevel(key));
+      continue;
+    }
+    switch (key) {
+      case '$and':
+      case '$or':
+      case '$nor':
+        if (!Array.isArray(value)) everything();
+        for (const clause of value) addFilter(clause, out);
+        break;
+      case '$expr':
+        addExpression(value, out);
+        break;
+      default:
+        // $where, $jsonSchema, $text, unknown operators: anything may matter.
+        if (!FILTER_NEUTRAL.has(key)) everything();
+    }
+  }
+}
+
+/** The accumulators of a $group / $bucket `output` spec. */
+function addAccumulators(spec: Document, out: Set<string>, skip: string | undefined): void {
+  for (const [name, accumulator] of Object.entries(spec)) {
+    if (name === skip) continue;
+    if (!isPlainObject(accumulator)) everything();
+    for (const [op, arg] of Object.entries(accumulator)) {
+      if (op === '$accumulator' || op === '$function') everything();
+      if (
+        (op === '$top' || op === '$bottom' || op === '$topN' || op === '$bottomN') &&
+        isPlainObject(arg)
+      ) {
+        // sortBy names fields without `$`.
+        const sortBy: unknown = arg.sortBy;
+        if (sortBy !== undefined) {
+          if (!isPlainObject(sortBy)) everything();
+          for (const path of Object.keys(sortBy)) out.add(topLevel(path));
+        }
+      }
+      addExpression(arg, out);
+    }
+  }
+}
+
+/** True when a projection leaf excludes (0 / false). */
+function excludes(value: unknown): boolean {
+  return value === 0 || value === false;
+}
+
+/**
+ * An inclusion $project: the fields it includes or computes from. Exclusion projections (any
+ * 0/false other than `_id`) pass every other field on, so they need everything.
+ */
+function addProjection(spec: unknown, out: Set<string>): void {
+  if (!isPlainObject(spec)) everything();
+  let included = false;
+  const walk = (value: unknown, key: string, top: boolean): void => {
+    if (isPlainObject(value) && !Object.keys(value).some((k) => k.startsWith('$'))) {
+      // A nested projection `{a: {b: 1}}`.
+      for (const [sub, inner] of Object.entries(value)) walk(inner, sub, false);
+      return;
+    }
+    if (excludes(value)) {
+      if (!(top && key === '_id')) everything();
+      return;
+    }
+    included = true;
+    addExpression(value, out);
+  };
+  for (const [key, value] of Object.entries(spec)) {
+    out.add(topLevel(key));
+    walk(value, key, true);
+  }
+  // `{ _id: 0 }` alone is an exclusion projection.
+  if (!included) everything();
+}
+
+/** Adds a stage's reads; returns true when the stage replaces the document (later stages see its output). */
+function addStage(stage: Document, out: Set<string>): boolean {
+  const names = Object.keys(stage);
+  if (names.length !== 1) everything();
+  const name = names[0] as string;
+  const spec: unknown = stage[name];
+  switch (name) {
+    case '$match':
+      addFilter(spec, out);
+      return false;
+    case '$sort':
+      if (!isPlainObject(spec)) everything();
+      for (const path of Object.keys(spec)) out.add(topLevel(path));
+      return false;
+    case '$limit':
+    case '$skip':
+      return false;
+    case '$unwind': {
+      const path: unknown = isPlainObject(spec) ? spec.path : spec;
+      if (typeof path !== 'string' || !path.startsWith('$') || path.startsWith('$$')) everything();
+      out.add(topLevel(path.slice(1)));
+      return false;
+    }
+    case '$addFields':
+    case '$set':
+      if (!isPlainObject(spec)) everything();
+      for (const [key, value] of Object.entries(spec)) {
+        out.add(topLevel(key));
+        addExpression(value, out);
+      }
+      return false;
+    case '$project':
+      addProjection(spec, out);
+      return true;
+    case '$group':
+      if (!isPlainObject(spec) || !('_id' in spec)) everything();
+      addExpression(spec._id, out);
+      addAccumulators(spec, out, '_id');
+      return true;
+    case '$count':
+      return true;
+    case '$sortByCount':
+      addExpression(spec, out);
+      return true;
+    case '$bucket':
+    case '$bucketAuto':
+      if (!isPlainObject(spec)) everything();
+      addExpression(spec.groupBy, out);
+      if (spec.output !== undefined) {
+        if (!isPlainObject(spec.output)) everything();
+        addAccumulators(spec.output, out, undefined);
+      }
+      return true;
+    default:
+      // $lookup, $facet, $replaceRoot, $unset, $out/$merge, unknown stages...
+      return everything();
+  }
+}
+
+function guard(work: (out: Set<string>) => void): Dependencies {
+  const out = new Set<string>();
+  try {
+    work(out);
+  } catch (err) {
+    if (err instanceof Everything) return ALL;
+    throw err;
+  }
+  return out;
+}
+
+/** The top-level fields a query filter reads. */
+export function filterDependencies(filter: Document): Dependencies {
+  return guard((out) => addFilter(filter, out));
+}
+
+/** The top-level fields an aggregation expression reads. */
+export function expressionDependencies(expr: unknown): Dependencies {
+  return guard((out) => addExpression(expr, out));
+}
+
+/**
+ * The top-level fields of its input documents a pipeline can read: ALL unless some stage
+ * replaces the documents ($group, inclusion $project, $count, ...) before the end, since the
+ * documents that reach the end are returned whole.
+ */
+export function pipelineDependencies(stages: Document[]): Dependencies {
+  return guard((out) => {
+    for (const stage of stages) if (addStage(stage, out)) return;
+    everything();
+  });
+}
+
+/**
+ * The fields a scan feeding `stages` must decode, `_id` always included, or undefined when
+ * every field may matter. The scan adds what its own filter reads.
+ */
+export function scanFields(stages: Document[]): string[] | undefined {
+  const deps = pipelineDependencies(stages);
+  if (deps === ALL) return undefined;
+  deps.add('_id');
+  return [...deps];
+}
