@@ -11,7 +11,10 @@ import {
   parseRouteTable,
   repoPaths,
   routeExists,
+  ruleFileLabelSelectors,
   ruleFileMetrics,
+  labelSelectors,
+  labelSelectorsIn,
 } from './extract.js';
 
 const values = <T>(list: { value: T }[]) => list.map((o) => o.value);
@@ -161,6 +164,51 @@ describe('metrics', () => {
       ['http_request_duration_seconds_count', 'r.yml:6'],
       ['mongodb_command_duration_seconds_count', 'r.yml:7'],
       ['upload_dir_free_bytes', 'r.yml:11'],
+    ]);
+  });
+});
+
+describe('label selectors', () => {
+  it('keeps label names of metric selectors, not values, recording rules or prose', () => {
+    expect(
+      labelSelectorsIn(
+        'sum(rate(http_request_duration_seconds_count{job="invoice-api",route!~"/health/.*",status_class="5xx"}[5m])) / invoice:http_5xx:ratio_rate5m{job="x"} and up{job="invoice-api"} and upload_failures_total{reason=~"a|b"}',
+      ),
+    ).toEqual([
+      {
+        metric: 'http_request_duration_seconds_count',
+        labels: ['job', 'route', 'status_class'],
+      },
+      { metric: 'up', labels: ['job'] },
+      { metric: 'upload_failures_total', labels: ['reason'] },
+    ]);
+    // A value that looks like a selector is not one; empty braces and odd text give nothing.
+    expect(labelSelectorsIn('x{}, upload_bytes_total{}, {a="b"}, ${HOME}, }{')).toEqual([]);
+    expect(
+      values(
+        labelSelectors(
+          'Prose upload_failures_total{reason="x"}, then `trpc_errors_total{code="NOT_FOUND"}`',
+          'f.md',
+        ),
+      ),
+    ).toEqual([{ metric: 'trpc_errors_total', labels: ['code'] }]);
+  });
+
+  it('reads rule expressions, inline and block, with their lines', () => {
+    const yaml = [
+      'groups:',
+      '  - rules:',
+      '      - alert: A',
+      '        expr: |',
+      '          sum(rate(mongodb_command_duration_seconds_count{outcome="error"}[1h]))',
+      '        labels:',
+      '          severity: page',
+      '      - alert: B',
+      '        expr: upload_dir_free_bytes{job="invoice-api"} < 1',
+    ].join('\n');
+    expect(ruleFileLabelSelectors(yaml, 'r.yml').map((o) => [o.value, o.where])).toEqual([
+      [{ metric: 'mongodb_command_duration_seconds_count', labels: ['outcome'] }, 'r.yml:5'],
+      [{ metric: 'upload_dir_free_bytes', labels: ['job'] }, 'r.yml:9'],
     ]);
   });
 });

@@ -217,28 +217,69 @@ export function metrics(markdown: string, file: string): Occurrence<string>[] {
   );
 }
 
-/** Metric names in Prometheus rule files: every `expr`, line by line. */
-export function ruleFileMetrics(yaml: string, file: string): Occurrence<string>[] {
+/** The text of every `expr` in a Prometheus rule file, line by line (block scalars included). */
+function ruleExprLines(yaml: string, file: string): { text: string; line: number }[] {
   if (yaml.length > MAX_DOCUMENT_CHARS) throw new Error(`${file} too large`);
-  const found: Occurrence<string>[] = [];
+  const found: { text: string; line: number }[] = [];
   let inExpr = false;
   yaml.split(/\r?\n/).forEach((line, index) => {
     const exprStart = /^(\s*)expr:\s*(.*)$/.exec(line);
     if (exprStart) {
       inExpr = exprStart[2] === '|' || exprStart[2] === '>';
-      if (!inExpr) {
-        for (const value of metricNamesIn(exprStart[2] ?? '')) {
-          found.push({ value, where: `${file}:${index + 1}` });
-        }
-      }
+      if (!inExpr) found.push({ text: exprStart[2] ?? '', line: index + 1 });
       return;
     }
     if (inExpr && /^\s*[a-z_]+:/.test(line)) inExpr = false;
-    if (inExpr) {
-      for (const value of metricNamesIn(line)) found.push({ value, where: `${file}:${index + 1}` });
-    }
+    if (inExpr) found.push({ text: line, line: index + 1 });
   });
   return found;
+}
+
+/** Metric names in Prometheus rule files: every `expr`, line by line. */
+export function ruleFileMetrics(yaml: string, file: string): Occurrence<string>[] {
+  return ruleExprLines(yaml, file).flatMap(({ text, line }) =>
+    metricNamesIn(text).map((value) => ({ value, where: `${file}:${line}` })),
+  );
+}
+
+export interface LabelSelector {
+  metric: string;
+  /** Label names matched in the braces (`route!~"..."` gives `route`). */
+  labels: string[];
+}
+
+/**
+ * `metric{label="v",other=~"re"}` selectors of metric-shaped names (recording rules, which
+ * contain `:`, are not metrics of the server). Only the label names are kept.
+ */
+export function labelSelectorsIn(text: string): LabelSelector[] {
+  const found: LabelSelector[] = [];
+  for (const match of text.matchAll(/(?<![\w:./-])([a-z][a-z0-9_]*)\{([^{}]*)\}/g)) {
+    const metric = match[1] ?? '';
+    if (!metricNamesIn(metric).includes(metric) && metric !== 'up') continue;
+    const labels = [...(match[2] ?? '').matchAll(/([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)\s*"/g)].map(
+      (m) => m[1] ?? '',
+    );
+    if (labels.length > 0) found.push({ metric, labels });
+  }
+  return found;
+}
+
+/** Label selectors in the handbook's code. */
+export function labelSelectors(markdown: string, file: string): Occurrence<LabelSelector>[] {
+  return codeFragments(markdown).flatMap((fragment) =>
+    labelSelectorsIn(fragment.text).map((value) => ({
+      value,
+      where: `${file}:${fragment.line}`,
+    })),
+  );
+}
+
+/** Label selectors in the `expr` of Prometheus rule files. */
+export function ruleFileLabelSelectors(yaml: string, file: string): Occurrence<LabelSelector>[] {
+  return ruleExprLines(yaml, file).flatMap(({ text, line }) =>
+    labelSelectorsIn(text).map((value) => ({ value, where: `${file}:${line}` })),
+  );
 }
 
 /**

@@ -15,12 +15,14 @@ import {
   cliInvocations,
   endpoints,
   envVars,
+  labelSelectors,
   metrics,
   pnpmCalls,
   parseRouteTable,
   procedures,
   repoPaths,
   routeExists,
+  ruleFileLabelSelectors,
   ruleFileMetrics,
   type Occurrence,
 } from '../src/extract.js';
@@ -200,6 +202,8 @@ describe('docs/operations names only what exists', () => {
   let db: Database;
   let uploadDir: string;
   let metricTypes: Set<string>;
+  /** Label names of every series in the scrape, by series name (`x_bucket` has `le`). */
+  let seriesLabels: Map<string, Set<string>>;
   let cliHelp: CliHelp;
 
   beforeAll(async () => {
@@ -247,6 +251,14 @@ describe('docs/operations names only what exists', () => {
     metricTypes = new Set(
       [...scrape.body.matchAll(/^# TYPE (\S+) (\w+)$/gm)].map((m) => `${m[1]} ${m[2]}`),
     );
+    seriesLabels = new Map();
+    for (const [, name = '', labels = ''] of scrape.body.matchAll(
+      /^([a-zA-Z_:][\w:]*)\{([^}]*)\}/gm,
+    )) {
+      const set = seriesLabels.get(name) ?? new Set<string>();
+      for (const [, label = ''] of labels.matchAll(/([a-zA-Z_]\w*)="/g)) set.add(label);
+      seriesLabels.set(name, set);
+    }
 
     const out: string[] = [];
     expect(await run(['--help'], { out: (t) => out.push(t), err: (t) => out.push(t) })).toBe(0);
@@ -300,6 +312,25 @@ describe('docs/operations names only what exists', () => {
     expect(found.length).toBeGreaterThan(10);
     const missing = unknown('metric', found, exists);
     expect(missing, `Unknown metrics:\n${missing.join('\n')}`).toEqual([]);
+  });
+
+  it('every label in a metric selector (handbook and alert rules) is a label of that metric', () => {
+    // Prometheus adds the target labels; the rest must be labels the server puts on the series.
+    const TARGET_LABELS = new Set(['job', 'instance']);
+    const found = [
+      ...collect(labelSelectors),
+      ...ruleFiles.flatMap(({ text, file }) => ruleFileLabelSelectors(text, file)),
+    ];
+    // Only selectors of metrics with a labelled series in the scrape can be checked (the
+    // blackbox exporter's and a histogram nobody observed yet have none): most must be.
+    const checkable = found.filter((o) => seriesLabels.has(o.value.metric));
+    expect(checkable.length).toBeGreaterThan(30);
+    const wrong = checkable.flatMap(({ value, where }) =>
+      value.labels
+        .filter((label) => !TARGET_LABELS.has(label) && !seriesLabels.get(value.metric)?.has(label))
+        .map((label) => `  ${value.metric}{${label}} at ${where}`),
+    );
+    expect(wrong, `Labels the metric does not have:\n${wrong.join('\n')}`).toEqual([]);
   });
 
   it('every environment variable is read by the server, the CLI, a script or a dependency', () => {
