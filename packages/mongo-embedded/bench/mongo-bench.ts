@@ -1,7 +1,8 @@
 /**
  * Throughput and latency of the embedded server through the official driver over loopback.
  *
- *   npx tsx bench/mongo-bench.ts            (from packages/mongo-embedded; ~2-3 minutes)
+ *   npx tsx bench/mongo-bench.ts                (from packages/mongo-embedded; ~2-3 minutes)
+ *   npx tsx bench/mongo-bench.ts --lookup-only  (the $lookup aggregate figures only; ~30 s)
  *
  * The server runs as a child process started from the package's CLI, as developers run it, so
  * the driver and the server do not share an event loop and the server's RSS is its own. Every
@@ -20,6 +21,10 @@ import { BSON, MongoClient, type Db, type Document } from 'mongodb';
 /** Bench documents use numeric ids (the driver would otherwise type _id as ObjectId). */
 interface NumberedDoc extends Document {
   _id: number;
+}
+
+interface NamedDoc extends Document {
+  _id: string;
 }
 
 const CLIENTS = 16;
@@ -119,19 +124,20 @@ async function runWindow(
 }
 
 /**
- * Throughput of `op` and of `ping` on the same server, measured in alternating windows
+ * Throughput of `op` and of `ping` (or another baseline) on the same server, measured in alternating windows
  * (ROUNDS x WINDOW_MS each, after a warm-up): on a shared machine whose load changes by the
  * second, both figures of a ratio then see the same conditions.
  */
 async function versusPing(
   clients: MongoClient[],
   op: Operation,
+  baseline: Operation = ping,
 ): Promise<{ ops: number; ping: number }> {
-  await runWindow(clients, ping, WARMUP_MS);
+  await runWindow(clients, baseline, WARMUP_MS);
   await runWindow(clients, op, WARMUP_MS);
   const totals = { op: 0, opSeconds: 0, ping: 0, pingSeconds: 0 };
   for (let round = 0; round < ROUNDS; round += 1) {
-    const pinged = await runWindow(clients, ping, WINDOW_MS);
+    const pinged = await runWindow(clients, baseline, WINDOW_MS);
     totals.ping += pinged.count;
     totals.pingSeconds += pinged.seconds;
     const measured = await runWindow(clients, op, WINDOW_MS);
@@ -310,6 +316,124 @@ async function lookupLatency(db: Db, size: number): Promise<{ p50: number; p99: 
   return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) };
 }
 
+const ORG_INVOICES = 10_000;
+const ORGS = 20;
+const MEMBERS_PER_ORG = 50;
+
+/**
+ * The API's access pattern: one membership joined to its organization and to one invoice of
+ * an organization holding ORG_INVOICES invoices, by uncorrelated `$lookup`s.
+ */
+async function loadOrgData(db: Db): Promise<void> {
+  const random = makeRandom(11);
+  await db
+    .collection<NamedDoc>('organizations')
+    .insertMany(
+      Array.from({ length: ORGS }, (_, org) => ({ _id: `org-${org}`, name: `Org ${org} AG` })),
+    );
+  await db.collection<NamedDoc>('memberships').insertMany(
+    Array.from({ length: ORGS * MEMBERS_PER_ORG }, (_, i) => ({
+      _id: `mem-${i}`,
+      orgId: `org-${i % ORGS}`,
+      uid: `user-${Math.floor(i / ORGS)}`,
+      status: 'active',
+      role: i % 7 === 0 ? 'owner' : 'member',
+    })),
+  );
+  await db.collection('memberships').createIndex({ orgId: 1, uid: 1 }, { unique: true });
+  const invoices = db.collection<NumberedDoc>('org_invoices');
+  for (let start = 0; start < ORG_INVOICES; start += 1_000) {
+    await invoices.insertMany(
+      Array.from({ length: 1_000 }, (_, offset) => ({
+        ...invoice(start + offset, random),
+        orgId: 'org-0',
+      })),
+      { ordered: false },
+    );
+  }
+  await invoices.createIndex({ orgId: 1, number: 1 }, { unique: true });
+}
+
+/** membership + organization + invoice in one aggregate; `general` adds `let: {}` (mingo's $lookup). */
+function orgSubjectAggregate(general: boolean): Operation {
+  const random = makeRandom(13);
+  const extra = general ? { let: {} } : {};
+  return async (client) => {
+    const invoiceId = Math.floor(random() * ORG_INVOICES);
+    const uid = `user-${Math.floor(random() * MEMBERS_PER_ORG)}`;
+    const [found] = await client
+      .db('bench')
+      .collection('memberships')
+      .aggregate([
+        { $match: { orgId: 'org-0', uid, status: 'active' } },
+        { $limit: 1 },
+        {
+          $lookup: {
+            from: 'organizations',
+            ...extra,
+            pipeline: [{ $match: { _id: 'org-0' } }],
+            as: 'org',
+          },
+        },
+        {
+          $lookup: {
+            from: 'org_invoices',
+            ...extra,
+            pipeline: [{ $match: { _id: invoiceId, orgId: 'org-0' } }, { $limit: 1 }],
+            as: 'subject',
+          },
+        },
+      ])
+      .toArray();
+    if ((found?.subject as unknown[] | undefined)?.length !== 1) {
+      throw new Error('the membership+org+invoice aggregate found no invoice');
+    }
+  };
+}
+
+/** The aggregate, and the same with mingo's $lookup, each against findOne by _id alongside. */
+async function orgSubjectRows(clients: MongoClient[]): Promise<Row[]> {
+  const random = makeRandom(17);
+  const findById: Operation = (client) =>
+    client
+      .db('bench')
+      .collection<NumberedDoc>('org_invoices')
+      .findOne({ _id: Math.floor(random() * ORG_INVOICES) });
+  const rows: Row[] = [];
+  for (const general of [false, true]) {
+    // mingo's path takes a large fraction of a second per call: one client keeps its windows short.
+    const drivers = general ? clients.slice(0, 1) : clients;
+    const figure = await versusPing(drivers, orgSubjectAggregate(general), findById);
+    rows.push(
+      plainRow(
+        general
+          ? `  same with let: {} (mingo's $lookup), 1 client`
+          : `membership+org+invoice aggregate, ${ORG_INVOICES / 1000}k invoices in the org`,
+        `${figure.ops.toFixed(figure.ops < 100 ? 2 : 0)} ops/s`,
+        '',
+        undefined,
+        `${((figure.ops / figure.ping) * 100).toFixed(1)}% of findOne by _id (${figure.ping.toFixed(0)} ops/s)`,
+      ),
+    );
+  }
+  return rows;
+}
+
+/** `--lookup-only`: just the $lookup figures (about 30 s), for work on aggregation. */
+async function lookupOnly(): Promise<void> {
+  const server = await startServer();
+  const clients = await connectClients(server.uri);
+  try {
+    const [first] = clients;
+    if (!first) throw new Error('no client');
+    await loadOrgData(first.db('bench'));
+    printTable(await orgSubjectRows(clients));
+  } finally {
+    await Promise.allSettled(clients.map((client) => client.close()));
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const servers: ChildServer[] = [];
@@ -364,6 +488,10 @@ async function main(): Promise<void> {
     if (report.length === 0) throw new Error('the report pipeline returned nothing');
     console.log(`10-stage aggregation over ${INVOICES} docs: ${aggregationMs.toFixed(0)} ms`);
 
+    phase('membership+org+invoice $lookup aggregate');
+    await loadOrgData(db);
+    const orgSubject = await orgSubjectRows(clients);
+
     const latencies = new Map<number, { p50: number; p99: number }>();
     for (const size of LOOKUP_SIZES) {
       phase(`lookup latency, ${size} docs`);
@@ -402,6 +530,7 @@ async function main(): Promise<void> {
         '10-stage aggregation, 100k docs (1 client)',
         `${(aggregationMs / 1000).toFixed(1)} s/run`,
       ),
+      ...orgSubject,
       plainRow(
         'indexed lookup p50 / p99, 10k docs',
         `${small.p50.toFixed(3)} / ${small.p99.toFixed(3)} ms`,
@@ -429,4 +558,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await (process.argv.includes('--lookup-only') ? lookupOnly() : main());
