@@ -53,7 +53,7 @@ export interface ScanOptions {
   txn?: TransactionHandle;
   /**
    * Decode only these top-level fields (plus `_id` and what `filter` reads): the returned
-   * documents lack every other field. For read-only consumers (aggregation after dependency
+   * documents may lack every other field. For read-only consumers (aggregation after dependency
    * analysis); never hand such documents to a write. Absent: whole documents.
    */
   fields?: readonly string[];

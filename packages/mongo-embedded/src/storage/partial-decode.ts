@@ -3,21 +3,23 @@
  * BSON is walked (type byte, name, value: skipped by its encoded size); the wanted elements'
  * bytes are copied, in their stored order, into a smaller BSON document that is deserialized
  * with the same options as a whole document (decodeStored), so every kept value decodes exactly
- * as it would in the whole document. Malformed bytes throw; they never yield a partial answer.
+ * as it would in the whole document. When every kept value is a plain scalar (number, string,
+ * ObjectId, bool, date, null) the values are decoded directly with bson's own helpers instead,
+ * with bson's checks. Malformed bytes throw; they never yield a partial answer.
  */
-import type { Document } from 'bson';
+import { ByteUtils, Long, NumberUtils, ObjectId, type Document } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import { decodeStored } from './documents.js';
 
 /** The top-level names to keep, as UTF-8 bytes grouped by length (compared without decoding). */
 export interface FieldSelector {
-  readonly byLength: Map<number, Uint8Array[]>;
+  readonly byLength: Map<number, { name: string; bytes: Uint8Array }[]>;
 }
 
 const encoder = new TextEncoder();
 
 export function fieldSelector(fields: Iterable<string>): FieldSelector {
-  const byLength = new Map<number, Uint8Array[]>();
+  const byLength: FieldSelector['byLength'] = new Map();
   const seen = new Set<string>();
   for (const field of fields) {
     if (seen.has(field)) continue;
@@ -28,7 +30,7 @@ export function fieldSelector(fields: Iterable<string>): FieldSelector {
       list = [];
       byLength.set(bytes.length, list);
     }
-    list.push(bytes);
+    list.push({ name: field, bytes });
   }
   return { byLength };
 }
@@ -107,20 +109,86 @@ function valueEnd(bytes: Uint8Array, type: number, at: number, limit: number): n
   return end;
 }
 
-function wanted(bytes: Uint8Array, start: number, end: number, selector: FieldSelector): boolean {
+/** The selected name the element name at [start, end) spells, if any. */
+function wantedName(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  selector: FieldSelector,
+): string | undefined {
   const candidates = selector.byLength.get(end - start);
-  if (candidates === undefined) return false;
-  for (const name of candidates) {
+  if (candidates === undefined) return undefined;
+  for (const candidate of candidates) {
+    const name = candidate.bytes;
     let i = 0;
     while (i < name.length && name[i] === bytes[start + i]) i++;
-    if (i === name.length) return true;
+    if (i === name.length) return candidate.name;
   }
-  return false;
+  return undefined;
+}
+
+/**
+ * Types decoded here exactly as bson's deserializer decodes them at the top level with the
+ * engine's options (the same bson helpers, the same checks); any other kept type sends the
+ * kept elements through bson itself.
+ */
+function isDirectType(type: number): boolean {
+  return (
+    type === 0x01 ||
+    type === 0x02 ||
+    type === 0x07 ||
+    type === 0x08 ||
+    type === 0x09 ||
+    type === 0x0a ||
+    type === 0x10
+  );
+}
+
+function directValue(bytes: Uint8Array, type: number, at: number, end: number): unknown {
+  switch (type) {
+    case 0x01:
+      return NumberUtils.getFloat64LE(bytes, at);
+    case 0x02:
+      // sized() checked the length against the document; the terminator too, as bson does.
+      if (bytes[end - 1] !== 0) corrupt('string without terminator');
+      return ByteUtils.toUTF8(bytes, at + 4, end - 1, true);
+    case 0x07:
+      return new ObjectId(bytes.subarray(at, end));
+    case 0x08:
+      if (bytes[at] !== 0 && bytes[at] !== 1) corrupt('illegal boolean value');
+      return bytes[at] === 1;
+    case 0x09:
+      return new Date(
+        new Long(
+          NumberUtils.getInt32LE(bytes, at),
+          NumberUtils.getInt32LE(bytes, at + 4),
+        ).toNumber(),
+      );
+    case 0x0a:
+      return null;
+    default:
+      return NumberUtils.getInt32LE(bytes, at);
+  }
+}
+
+/** Assigns as bson does (`__proto__` becomes an own property). */
+function assign(out: Document, name: string, value: unknown): void {
+  if (name === '__proto__') {
+    Object.defineProperty(out, name, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  } else {
+    out[name] = value;
+  }
 }
 
 /**
  * The stored document with only the selected top-level fields, in stored order, decoded as
- * decodeStored decodes the whole document. Throws InternalError on malformed bytes.
+ * decodeStored decodes the whole document (documents with a top-level `$` name: the whole
+ * document). Throws on malformed bytes: InternalError, or bson's error for a damaged kept value.
  */
 export function decodeFields(bytes: Uint8Array, selector: FieldSelector): Document {
   const length = bytes.length;
@@ -128,34 +196,47 @@ export function decodeFields(bytes: Uint8Array, selector: FieldSelector): Docume
   if (int32(bytes, 0) !== length) corrupt('size does not match its bytes');
   const limit = length - 1;
   if (bytes[limit] !== 0) corrupt('missing terminator');
-  // Kept element ranges, as start/end pairs.
-  const ranges: number[] = [];
-  let kept = 0;
+  // Kept elements: [elementStart, valueStart, end, type] each, and their names.
+  const kept: number[] = [];
+  const names: string[] = [];
+  let keptBytes = 0;
+  let direct = true;
+  let dollar = false;
   let at = 4;
   while (at < limit) {
     const type = bytes[at]!;
     const nameEnd = cstringEnd(bytes, at + 1, limit);
     const end = valueEnd(bytes, type, nameEnd + 1, limit);
-    if (wanted(bytes, at + 1, nameEnd, selector)) {
-      const last = ranges.length - 1;
-      // Adjacent kept elements form one range.
-      if (last > 0 && ranges[last] === at) ranges[last] = end;
-      else ranges.push(at, end);
-      kept += end - at;
+    // A top-level `$ref`/`$id` pair makes bson return a DBRef for the whole document.
+    if (bytes[at + 1] === 0x24) dollar = true;
+    const name = wantedName(bytes, at + 1, nameEnd, selector);
+    if (name !== undefined) {
+      kept.push(at, nameEnd + 1, end, type);
+      names.push(name);
+      keptBytes += end - at;
+      if (!isDirectType(type)) direct = false;
     }
     at = end;
   }
-  if (kept === length - 5) return decodeStored(bytes);
-  const out = new Uint8Array(kept + 5);
-  const size = kept + 5;
+  if (dollar || keptBytes === length - 5) return decodeStored(bytes);
+  if (direct) {
+    const out: Document = {};
+    for (let i = 0, k = 0; i < names.length; i++, k += 4) {
+      assign(out, names[i]!, directValue(bytes, kept[k + 3]!, kept[k + 1]!, kept[k + 2]!));
+    }
+    return out;
+  }
+  // Copy the kept elements into a smaller document and let bson decode it.
+  const size = keptBytes + 5;
+  const out = new Uint8Array(size);
   out[0] = size & 0xff;
   out[1] = (size >>> 8) & 0xff;
   out[2] = (size >>> 16) & 0xff;
   out[3] = (size >>> 24) & 0xff;
   let to = 4;
-  for (let i = 0; i < ranges.length; i += 2) {
-    const from = ranges[i]!;
-    const until = ranges[i + 1]!;
+  for (let k = 0; k < kept.length; k += 4) {
+    const from = kept[k]!;
+    const until = kept[k + 2]!;
     out.set(bytes.subarray(from, until), to);
     to += until - from;
   }
