@@ -47,6 +47,11 @@ export const ErrorCode = {
   DuplicateKey: 11000,
   NotWritablePrimary: 10107,
   Location51024: 51024,
+  Overflow: 15,
+  Location15998: 15998,
+  Location16410: 16410,
+  Location40352: 40352,
+  Location51047: 51047,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

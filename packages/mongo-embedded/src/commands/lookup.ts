@@ -13,7 +13,7 @@
  *   pipeline (leading $match/$sort/$limit go to the storage), evaluated once per command;
  * - the concise form `{ from, localField, foreignField, pipeline, as }`: the equality match
  *   and the sub-pipeline's leading $match form one storage filter, then the rest runs.
- * Other forms (`let`, no `from`) keep mingo's implementation, as does `$lookup` inside
+ * Other forms (`let`, no `from`, a sub-pipeline starting with `$documents`) keep mingo's implementation, as does `$lookup` inside
  * `$facet`. When a foreign query cannot use an index, the foreign collection is decoded once
  * for the command and joined in memory (a hash join, as MongoDB does without an index).
  */
@@ -45,6 +45,8 @@ interface LookupPlan {
   pipeline: Document[] | undefined;
 }
 
+const MAX_PATH_DEPTH = 200;
+
 const LOOKUP_FIELDS = new Set(['from', 'as', 'localField', 'foreignField', 'let', 'pipeline']);
 
 /** A foreign query that examined at least this many documents without an index switches to memory. */
@@ -61,16 +63,26 @@ function own(doc: Document, key: string): unknown {
 /** MongoDB's FieldPath rules for `as`, `localField` and `foreignField`. */
 function fieldPath(path: string): string[] {
   if (path.length === 0) {
-    throw new MongoCommandError(40352, 'FieldPath cannot be constructed with empty string');
+    throw new MongoCommandError(
+      ErrorCode.Location40352,
+      'FieldPath cannot be constructed with empty string',
+    );
   }
   const parts = path.split('.');
+  // MongoDB's limit is the maximum BSON nesting depth (200).
+  if (parts.length > MAX_PATH_DEPTH) {
+    throw new MongoCommandError(ErrorCode.Overflow, 'FieldPath is too long');
+  }
   for (const part of parts) {
     if (part.length === 0) {
-      throw new MongoCommandError(15998, 'FieldPath field names may not be empty strings.');
+      throw new MongoCommandError(
+        ErrorCode.Location15998,
+        'FieldPath field names may not be empty strings.',
+      );
     }
     if (part.startsWith('$')) {
       throw new MongoCommandError(
-        16410,
+        ErrorCode.Location16410,
         `FieldPath field names may not start with '$'. Consider using $getField or $setField.`,
       );
     }
@@ -83,7 +95,10 @@ function checkSubPipeline(pipeline: Document[]): void {
   for (const stage of pipeline) {
     const name = Object.keys(stage)[0];
     if (name === '$out' || name === '$merge') {
-      throw new MongoCommandError(51047, `${name} is not allowed within a $lookup's sub-pipeline`);
+      throw new MongoCommandError(
+        ErrorCode.Location51047,
+        `${name} is not allowed within a $lookup's sub-pipeline`,
+      );
     }
   }
 }
@@ -160,6 +175,7 @@ export function parseLookup(spec: unknown, db: string): LookupPlan | undefined {
       : undefined;
   // `let` (even unused) and collection-less ($documents) lookups stay with mingo.
   if (own(spec, 'let') !== undefined || from === undefined) return undefined;
+  if (pipeline?.[0] && '$documents' in pipeline[0]) return undefined;
   validateCollectionName(from);
   return { ns: { db, coll: from }, as: asPath, join, pipeline };
 }

@@ -445,6 +445,15 @@ describe('forms left to the general implementation', () => {
     ]);
   });
 
+  it('a collection-less $documents sub-pipeline (no "from")', async () => {
+    const docs = await aggregate('memberships', [
+      { $match: { _id: 'm1' } },
+      { $lookup: { pipeline: [{ $documents: [{ v: 1 }, { v: 2 }] }], as: 'd' } },
+      { $project: { d: '$d.v' } },
+    ]);
+    expect(docs).toEqual([{ _id: 'm1', d: [1, 2] }]);
+  });
+
   it('a let/pipeline lookup next to the handled forms', async () => {
     const docs = await aggregate('memberships', [
       { $match: { _id: 'm1' } },
@@ -506,28 +515,30 @@ describe('malformed and hostile specifications', () => {
       { $merge: { into: 'lookup_out_target' } },
     ]) {
       const error = await lookupError({ from: 'organizations', pipeline: [stage], as: 'x' });
-      expect(error.code).toBe(51047);
+      expect([error.code, error.codeName]).toEqual([51047, 'Location51047']);
       expect(error.message).toContain('is not allowed within a $lookup');
     }
     const names = (await conformance.db.listCollections().toArray()).map((c) => c.name);
     expect(names).not.toContain('lookup_out_target');
   });
 
-  it('refuses "as" paths MongoDB rejects', async () => {
-    const dollar = await lookupError({
-      from: 'organizations',
-      localField: 'orgId',
-      foreignField: '_id',
-      as: '$where',
-    });
-    expect(dollar.code).toBe(16410);
-    const empty = await lookupError({
-      from: 'organizations',
-      localField: 'orgId',
-      foreignField: '_id',
-      as: 'a..b',
-    });
-    expect(empty.code).toBe(15998);
+  it('refuses "as" paths MongoDB rejects (FieldPath errors)', async () => {
+    const codes: Record<string, number> = {
+      $where: 16410,
+      'a.$b': 16410,
+      'a..b': 15998,
+      // More components than BSON nesting allows (200): Overflow.
+      [`${'a.'.repeat(200)}a`]: 15,
+    };
+    for (const [as, code] of Object.entries(codes)) {
+      const error = await lookupError({
+        from: 'organizations',
+        localField: 'orgId',
+        foreignField: '_id',
+        as,
+      });
+      expect({ as, code: error.code }).toEqual({ as, code });
+    }
   });
 
   it('keeps a "__proto__" field a field', async () => {
