@@ -158,6 +158,37 @@ describe('$lookup through the storage planner', () => {
     ]);
   });
 
+  it('one input document joined without an index costs one scan', () => {
+    const { source, scans } = recordingSource();
+    const out = new PipelineExecutor(source, undefined).run(
+      [{ _id: 1, n: 7 }],
+      [{ $lookup: { from: 'invoices', localField: 'n', foreignField: 'number', as: 'inv' } }],
+    );
+    expect((out[0]!.inv as Document[]).map((d) => d._id as unknown)).toEqual(['i7']);
+    expect(scans).toHaveLength(1);
+  });
+
+  it("keeps $match stages that use the command's let variables out of the storage filter", () => {
+    const { source, scans } = recordingSource();
+    const out = new PipelineExecutor(source, { wanted: 'i9' }).run(memberships.slice(0, 1), [
+      {
+        $lookup: {
+          from: 'invoices',
+          pipeline: [
+            { $match: { orgId: 'o9' } },
+            { $match: { $expr: { $eq: ['$_id', '$$wanted'] } } },
+            { $project: { _id: 1 } },
+          ],
+          as: 'inv',
+        },
+      },
+    ]);
+    expect(out[0]!.inv).toEqual([{ _id: 'i9' }]);
+    expect(scans.map((s) => [s.plan.indexName, s.plan.docsExamined])).toEqual([
+      ['orgId_1_number_1', 500],
+    ]);
+  });
+
   it('the let form and $lookup inside $facet keep the general path (whole collection)', () => {
     const { source, scans } = recordingSource();
     const out = new PipelineExecutor(source, undefined).run(memberships.slice(0, 1), [

@@ -23,7 +23,7 @@ import { ErrorCode, MongoCommandError } from '../errors.js';
 import { cloneDocument } from '../query/clone.js';
 import { isPlainDocument } from '../query/compare.js';
 import { mingoOptions } from '../query/mingo-options.js';
-import { planPipeline, runStages, stageName } from '../query/pipeline.js';
+import { planPipeline, runStages, stageName, type PlannedPipeline } from '../query/pipeline.js';
 import type { Namespace, ScanResult } from '../storage/contract.js';
 import { keyString, tupleKeyString } from '../storage/key-string.js';
 import { isDocument, typeName, validateCollectionName } from './args.js';
@@ -316,10 +316,40 @@ class MemoryJoin {
   }
 }
 
+/** True when an expression or filter mentions a `$$variable` (other than the system ones). */
+function mentionsVariable(value: unknown): boolean {
+  if (typeof value === 'string') return value.startsWith('$$');
+  if (Array.isArray(value)) return value.some(mentionsVariable);
+  return isPlainDocument(value) && Object.values(value).some(mentionsVariable);
+}
+
+/**
+ * planPipeline for a foreign pipeline. The storage evaluates filters without the command's
+ * `let` variables, so leading $match stages that mention variables stay with mingo (and then
+ * nothing after them can be pushed down).
+ */
+export function planStorage(pipeline: Document[], hasVariables: boolean): PlannedPipeline {
+  const planned = planPipeline(pipeline);
+  if (!hasVariables || !mentionsVariable(planned.filter)) return planned;
+  const pushed: Document[] = [];
+  const kept: Document[] = [];
+  let index = 0;
+  for (; index < pipeline.length && stageName(pipeline[index]!) === '$match'; index++) {
+    const stage = pipeline[index]!;
+    (mentionsVariable(stage.$match) ? kept : pushed).push(stage);
+  }
+  return {
+    ...planPipeline(pushed),
+    stages: [...kept, ...pipeline.slice(index)],
+  };
+}
+
 /** Per-command state of one executed `$lookup` stage. */
 interface LookupState {
   /** Foreign results by the key of the local values (uncorrelated: a single entry). */
   results: Map<string, Document[]>;
+  /** A foreign query of this stage examined many documents without an index. */
+  unindexed: boolean;
   memory: MemoryJoin | undefined;
 }
 
@@ -365,7 +395,7 @@ export class PipelineExecutor {
   #lookup(docs: Document[], stage: Document, plan: LookupPlan): Document[] {
     let state = this.#states.get(stage);
     if (!state) {
-      state = { results: new Map(), memory: undefined };
+      state = { results: new Map(), unindexed: false, memory: undefined };
       this.#states.set(stage, state);
     }
     const out: Document[] = [];
@@ -389,18 +419,20 @@ export class PipelineExecutor {
     const pipeline = plan.pipeline ?? [];
     if (!plan.join) return this.#runForeign(plan.ns, pipeline);
     const filter = joinFilter(plan.join.foreign, values);
+    if (state.unindexed && !state.memory) {
+      // A second query that no index serves: decode the collection once, join the rest in memory.
+      const all = this.#source.scan(plan.ns, { filter: {} }).docs;
+      state.memory = new MemoryJoin(all, plan.join.foreign.split('.'));
+    }
     if (state.memory) {
       const matched = state.memory.match(values, filter).map((d) => cloneDocument(d));
       return this.run(matched, pipeline);
     }
-    const docs = this.#runForeign(plan.ns, [{ $match: filter }, ...pipeline], (result) => {
+    return this.#runForeign(plan.ns, [{ $match: filter }, ...pipeline], (result) => {
       if (result.plan.stage === 'COLLSCAN' && result.plan.docsExamined >= MEMORY_JOIN_THRESHOLD) {
-        // No index serves this join: decode the collection once, join the rest in memory.
-        const all = this.#source.scan(plan.ns, { filter: {} }).docs;
-        state.memory = new MemoryJoin(all, plan.join!.foreign.split('.'));
+        state.unindexed = true;
       }
     });
-    return docs;
   }
 
   /** A pipeline over a foreign collection: leading $match/$sort/$limit through the storage. */
@@ -409,7 +441,7 @@ export class PipelineExecutor {
     pipeline: Document[],
     onScan?: (result: ScanResult) => void,
   ): Document[] {
-    const planned = planPipeline(pipeline);
+    const planned = planStorage(pipeline, this.#variables !== undefined);
     const scanned = this.#source.scan(ns, {
       filter: planned.filter,
       ...(planned.sort ? { sort: planned.sort } : {}),

@@ -110,6 +110,29 @@ describe('uncorrelated sub-pipeline', () => {
     ]);
   });
 
+  it("sees the aggregate command's let variables", async () => {
+    const docs = await coll('memberships')
+      .aggregate(
+        [
+          { $match: { _id: 'm1' } },
+          {
+            $lookup: {
+              from: 'invoices',
+              pipeline: [
+                { $match: { $expr: { $eq: ['$number', '$$wanted'] } } },
+                { $sort: { _id: 1 } },
+              ],
+              as: 'inv',
+            },
+          },
+          { $project: { inv: '$inv._id' } },
+        ],
+        { let: { wanted: 1 } },
+      )
+      .toArray();
+    expect(docs).toEqual([{ _id: 'm1', inv: ['i1', 'i3'] }]);
+  });
+
   it('a sub-pipeline that matches nothing gives an empty array', async () => {
     const docs = await aggregate('memberships', [
       { $match: { _id: 'm1' } },
