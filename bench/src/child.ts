@@ -18,17 +18,10 @@ export function spawnScript<T>(
   { quiet = true, nodeArgs = [] }: { quiet?: boolean; nodeArgs?: string[] } = {},
 ): ChildHandle<T> {
   const path = fileURLToPath(new URL(script, import.meta.url));
-  // BENCH_CPU_PROF_DIR=<dir>: every child writes a V8 CPU profile there when it stops.
-  const profileDir = process.env.BENCH_CPU_PROF_DIR;
-  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...profile, ...nodeArgs, '--import', 'tsx', path],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit', 'ipc'],
-    },
-  );
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit', 'ipc'],
+  });
   const ready = new Promise<T>((resolve, reject) => {
     child.once('message', (message) => resolve(message as T));
     child.once('error', reject);

@@ -43,7 +43,7 @@ const HELP = `Usage: pnpm bench [options]
   --log-level L           server log level (default warn; info logs two lines per request)
   --out DIR               results directory (default bench/results)
   --verbose               show the children's output
-  --cpu-prof              V8 CPU profile of the server child, written beside the results
+  --cpu-prof              V8 CPU profiles of the server and database children, beside the results
 Uses MONGODB_URI instead of the embedded engine when set.`;
 
 // `pnpm bench -- --quick` hands the script a literal "--" first.

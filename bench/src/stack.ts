@@ -51,9 +51,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const uploadDir = await mkdtemp(join(tmpdir(), 'invoice-bench-uploads-'));
     cleanups.push(() => rm(uploadDir, { recursive: true, force: true }));
     const topology: Topology = options.externalMongoUri ? 'external' : options.topology;
+    // --cpu-prof: each child writes its own profile (CPU.<date>.<time>.<pid>...cpuprofile).
+    const nodeArgs = options.cpuProfileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]
+      : [];
     const mongo: ChildHandle<{ uri: string }> | null =
       topology === 'split'
-        ? spawnScript('./mongo-process.ts', {}, { quiet: !options.verbose })
+        ? spawnScript('./mongo-process.ts', {}, { quiet: !options.verbose, nodeArgs })
         : null;
     if (mongo) cleanups.push(() => mongo.stop());
     const emulator = await startAuthEmulator({
@@ -73,9 +77,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       },
       {
         quiet: !options.verbose,
-        nodeArgs: options.cpuProfileDir
-          ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]
-          : [],
+        nodeArgs,
       },
     );
     cleanups.push(() => server.stop());
