@@ -545,6 +545,11 @@ describe('malformed and hostile specifications', () => {
     expect(names).not.toContain('lookup_out_target');
   });
 
+  it('answers InvalidNamespace (73) for an empty "from"', async () => {
+    const error = await lookupError({ from: '', localField: 'a', foreignField: 'b', as: 'x' });
+    expect(error.code).toBe(73);
+  });
+
   it('refuses "as" paths MongoDB rejects (FieldPath errors)', async () => {
     const codes: Record<string, number> = {
       $where: 16410,
