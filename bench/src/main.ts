@@ -183,6 +183,7 @@ try {
 
     const scenarios = buildScenarios({
       seeded,
+      uid: user.uid,
       idToken: user.idToken,
       uploadBytes: UPLOAD_BYTES,
       uploadConnections: options.uploadConnections,

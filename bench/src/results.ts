@@ -93,6 +93,8 @@ function find(results: readonly ScenarioResult[], id: string) {
 
 const RATIOS: [name: string, numerator: string, denominator: string][] = [
   ['invoice.byId / raw MongoDB route', 'invoice.byId', 'raw.mongo.findOne'],
+  ['invoice.byId / raw route with its own access read', 'invoice.byId', 'raw.mongo.access'],
+  ['raw access read / raw findOne', 'raw.mongo.access', 'raw.mongo.findOne'],
   ['raw MongoDB route / HTTP floor', 'raw.mongo.findOne', 'http.empty'],
   ['invoice.byId / HTTP floor', 'invoice.byId', 'http.empty'],
   ['zod+superjson / plain', 'transport.zod-superjson', 'transport.plain'],

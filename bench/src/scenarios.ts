@@ -17,6 +17,8 @@ export interface Scenario {
 
 export interface ScenarioContext {
   seeded: Seeded;
+  /** The bench user: its token for the API, its uid for the raw access-read route. */
+  uid: string;
   idToken: string;
   uploadBytes: number;
   uploadConnections: number;
@@ -68,6 +70,7 @@ export const UPLOAD_SCENARIO = 'upload.10mb';
  */
 export function buildScenarios({
   seeded,
+  uid,
   idToken,
   uploadBytes,
   uploadConnections,
@@ -98,6 +101,17 @@ export function buildScenarios({
       description: 'plain Fastify + findOne({_id, orgId}), no tRPC/auth/validation',
       target: 'baseline',
       request: () => ({ method: 'GET', path: `/raw/orgs/${orgId}/invoices/${openId()}` }),
+    },
+    {
+      id: 'raw.mongo.access',
+      group: 'baseline',
+      description:
+        "plain Fastify + invoice.byId's own read (membership+org+invoice aggregate), no tRPC/token/validation",
+      target: 'baseline',
+      request: () => ({
+        method: 'GET',
+        path: `/raw/orgs/${orgId}/members/${encodeURIComponent(uid)}/invoices/${openId()}`,
+      }),
     },
     ...(
       [

@@ -5,7 +5,7 @@
  * MongoDB read without tRPC/auth/validation, and the transport-overhead ladder for a trivial
  * procedure. Only one of them is under load at a time. Reports `{ appUrl, baselineUrl }`.
  */
-import { appRouter, createCaller, createContextInner } from '@invoice/api';
+import { appRouter, createCaller, createContextInner, findActiveMembership } from '@invoice/api';
 import { createDb, reconcileIndexes, type Database } from '@invoice/db';
 import { startEmbeddedMongo } from '@invoice/mongo-embedded';
 import { buildApp, createFirebaseVerifier, parseEnv } from '@invoice/server';
@@ -63,6 +63,21 @@ async function buildBaseline(db: Database): Promise<FastifyInstance> {
       });
       if (doc === null) return reply.code(404).send({ message: 'not found' });
       return doc;
+    },
+  );
+  // The read invoice.byId really sends: membership, organization and invoice in one aggregate
+  // (findActiveMembership with the invoice as subject), without tRPC, token or validation.
+  app.get<{ Params: { orgId: string; uid: string; invoiceId: string } }>(
+    '/raw/orgs/:orgId/members/:uid/invoices/:invoiceId',
+    async (req, reply) => {
+      const orgId = new ObjectId(req.params.orgId);
+      const user = { uid: req.params.uid, email: null, emailVerified: false };
+      const found = await findActiveMembership(db, orgId, user, new Date(), {
+        collection: db.collections.invoices,
+        filter: { _id: new ObjectId(req.params.invoiceId), orgId },
+      });
+      if (found?.subject == null) return reply.code(404).send({ message: 'not found' });
+      return found.subject;
     },
   );
   // Transport ladder for system.ping (no database).
