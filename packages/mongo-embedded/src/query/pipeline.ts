@@ -1,5 +1,6 @@
 import type { Document } from 'bson';
 import { Aggregator } from 'mingo/aggregator';
+import { compileFastGroup } from './fast-group.js';
 import { mingoOptions } from './mingo-options.js';
 
 /** A pipeline split into what the storage can do (leading $match and $sort) and the rest. */
@@ -97,7 +98,55 @@ export function adaptStages(stages: Document[]): Document[] {
   return out;
 }
 
+/** True when `value` mentions `$$NOW` anywhere (the pipeline must then run as one mingo run). */
+function mentionsNow(value: unknown): boolean {
+  if (typeof value === 'string') return value.startsWith('$$NOW');
+  if (Array.isArray(value)) return value.some(mentionsNow);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.values(value as Document).some(mentionsNow);
+}
+
+export interface RunOptions {
+  /** Run simple `$group` stages natively (fast-group.ts); default true. */
+  fastGroup?: boolean;
+}
+
+/**
+ * Runs `stages` over `docs` with mingo, except `$group` stages that fast-group.ts compiles: the
+ * pipeline is cut around them and they run natively (same answers; mingo still runs one when
+ * a value falls outside the fast path).
+ */
 export function runStages(
+  docs: Document[],
+  stages: Document[],
+  resolve: (name: string) => Document[],
+  variables: Document | undefined,
+  options: RunOptions = {},
+): Document[] {
+  if (stages.length === 0) return docs;
+  const adapted = adaptStages(stages);
+  if (options.fastGroup === false || mentionsNow(adapted)) {
+    return runMingo(docs, adapted, resolve, variables);
+  }
+  let current = docs;
+  let pending: Document[] = [];
+  for (const stage of adapted) {
+    const keys = Object.keys(stage);
+    const fast =
+      keys.length === 1 && keys[0] === '$group' ? compileFastGroup(stage.$group) : undefined;
+    if (fast === undefined) {
+      pending.push(stage);
+      continue;
+    }
+    const input = runMingo(current, pending, resolve, variables);
+    const grouped = fast(input);
+    current = grouped ?? input;
+    pending = grouped === undefined ? [stage] : [];
+  }
+  return runMingo(current, pending, resolve, variables);
+}
+
+function runMingo(
   docs: Document[],
   stages: Document[],
   resolve: (name: string) => Document[],
@@ -108,7 +157,7 @@ export function runStages(
     collectionResolver: resolve,
     ...(variables ? { variables } : {}),
   });
-  const results = new Aggregator(adaptStages(stages), options).run<Document>(docs);
+  const results = new Aggregator(stages, options).run<Document>(docs);
   for (let i = 0; i < results.length; i++) results[i] = idFirst(results[i]!);
   return results;
 }
