@@ -1,5 +1,8 @@
+import { METHODS } from 'node:http';
+import { appRouter } from '@invoice/api';
 import type { Database } from '@invoice/db';
-import type { FastifyPluginAsync } from 'fastify';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -21,8 +24,11 @@ export type UploadFailureReason = (typeof UPLOAD_FAILURE_REASONS)[number];
 
 export interface Metrics {
   registry: Registry;
-  /** Counts a tRPC error by procedure and code (the handler's onError calls it). */
-  trpcError(procedure: string, code: string): void;
+  /**
+   * Counts a tRPC error by procedure and code (the handler's onError calls it with tRPC's
+   * `path`, which is the caller's text for a call to no procedure: see `procedureLabel`).
+   */
+  trpcError(path: string | undefined, code: TRPC_ERROR_CODE_KEY): void;
   /** Upload outcomes, reported by the attachment route once per upload that reached the file. */
   upload: {
     stored(bytes: number, seconds: number): void;
@@ -40,12 +46,29 @@ export interface MetricsPluginOptions {
   db: Database;
 }
 
-/** Batched tRPC calls (`a.b,c.d`) are one request; label them so cardinality stays bounded. */
-function procedureOf(url: string): string {
-  const match = /^\/trpc\/([^?]+)/.exec(url);
-  if (!match?.[1]) return '';
-  const path = decodeURIComponent(match[1]);
-  return path.includes(',') ? 'batch' : path;
+/** The Fastify route the tRPC adapter serves (`/trpc` prefix, `/:path` route). */
+const TRPC_ROUTE = '/trpc/:path';
+
+/** Every procedure path of the router: the only caller-supplied text a label may carry. */
+const PROCEDURES: ReadonlySet<string> = new Set(Object.keys(appRouter._def.procedures));
+const HTTP_METHODS: ReadonlySet<string> = new Set(METHODS);
+
+/**
+ * The `procedure` label of a tRPC path, from a closed set so that callers cannot create time
+ * series: a procedure of the router as is, `batch` for a batched call (`a.b,c.d`, counted once
+ * whatever it carries), `unknown` for anything else (no such procedure, no path).
+ */
+export function procedureLabel(path: string | undefined): string {
+  if (path === undefined) return 'unknown';
+  if (path.includes(',')) return 'batch';
+  return PROCEDURES.has(path) ? path : 'unknown';
+}
+
+/** Requests outside the tRPC route have an empty `procedure`. */
+function procedureOf(req: FastifyRequest): string {
+  if (req.routeOptions.url !== TRPC_ROUTE) return '';
+  // The decoded route parameter, which is what the adapter resolves the call from.
+  return procedureLabel((req.params as { path?: string } | undefined)?.path);
 }
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -122,7 +145,8 @@ const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, { db
 
   app.decorate('metrics', {
     registry,
-    trpcError: (procedure: string, code: string) => trpcErrors.inc({ procedure, code }),
+    trpcError: (path: string | undefined, code: TRPC_ERROR_CODE_KEY) =>
+      trpcErrors.inc({ procedure: procedureLabel(path), code }),
     upload: {
       stored: (bytes: number, seconds: number) => {
         uploadBytes.inc(bytes);
@@ -140,9 +164,10 @@ const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, { db
     if (route === '/metrics') return;
     requestDuration.observe(
       {
-        method: req.method,
+        // Node only parses the methods it knows, but the label must not depend on that.
+        method: HTTP_METHODS.has(req.method) ? req.method : 'other',
         route,
-        procedure: procedureOf(req.url),
+        procedure: procedureOf(req),
         status_class: `${Math.floor(reply.statusCode / 100)}xx`,
       },
       reply.elapsedTime / 1000,

@@ -85,7 +85,7 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (
       maxBatchSize: options.config.TRPC_MAX_BATCH,
       createContext: ({ req }) => contextFor(req, options, attachmentStore),
       onError({ error, path, req }) {
-        app.metrics.trpcError(path ?? 'unknown', error.code);
+        app.metrics.trpcError(path, error.code);
         if (error.code === 'INTERNAL_SERVER_ERROR') {
           req.log.error({ err: error.cause ?? error, path }, 'tRPC procedure failed');
         } else if (error.code === 'SERVICE_UNAVAILABLE') {
