@@ -189,21 +189,63 @@ describe('$lookup through the storage planner', () => {
     ]);
   });
 
-  it('the let form and $lookup inside $facet keep the general path (whole collection)', () => {
+  it('a let lookup whose $match needs the variables decodes the collection once per command', () => {
     const { source, scans } = recordingSource();
-    const out = new PipelineExecutor(source, undefined).run(memberships.slice(0, 1), [
-      {
-        $lookup: {
-          from: 'invoices',
-          let: { id: 'i7' },
-          pipeline: [{ $match: { $expr: { $eq: ['$_id', '$$id'] } } }],
-          as: 'inv',
+    const out = new PipelineExecutor(source, undefined).run(
+      [
+        { _id: 'a', want: 'i7' },
+        { _id: 'b', want: 'i8' },
+      ],
+      [
+        {
+          $lookup: {
+            from: 'invoices',
+            let: { id: '$want' },
+            pipeline: [{ $match: { $expr: { $eq: ['$_id', '$$id'] } } }],
+            as: 'inv',
+          },
         },
-      },
-      { $project: { inv: '$inv._id' } },
+        { $project: { inv: '$inv._id' } },
+      ],
+    );
+    expect(out).toEqual([
+      { _id: 'a', inv: ['i7'] },
+      { _id: 'b', inv: ['i8'] },
     ]);
-    expect(out).toEqual([{ _id: 'm1', inv: ['i7'] }]);
     expect(scans.map((s) => s.plan.docsExamined)).toEqual([5000]);
+  });
+
+  it('a let lookup pushes its variable-free leading $match to the index, per input document', () => {
+    const { source, scans } = recordingSource();
+    const out = new PipelineExecutor(source, undefined).run(
+      [
+        { _id: 'a', org: 'o3', below: 30 },
+        { _id: 'b', org: 'o4', below: 20 },
+      ],
+      [
+        {
+          $lookup: {
+            from: 'invoices',
+            localField: 'org',
+            foreignField: 'orgId',
+            let: { below: '$below' },
+            pipeline: [
+              { $match: { $expr: { $lt: ['$number', '$$below'] } } },
+              { $project: { _id: 1 } },
+            ],
+            as: 'inv',
+          },
+        },
+      ],
+    );
+    expect(out.map((doc) => doc.inv as unknown)).toEqual([
+      [{ _id: 'i3' }, { _id: 'i13' }, { _id: 'i23' }],
+      [{ _id: 'i4' }, { _id: 'i14' }],
+    ]);
+    expect(scans.map((s) => [s.plan.indexName, s.plan.docsExamined])).toEqual([
+      ['orgId_1_number_1', 500],
+      ['orgId_1_number_1', 500],
+    ]);
   });
 });
 

@@ -9,13 +9,16 @@
  *   foreign collection with `{ foreignField: { $eq: v } }` (one local value) or `$in` (several;
  *   `$or` of `$eq` when one is a regex), where the local values are every value on the
  *   localField path (arrays expanded) and null when there is none, as MongoDB builds it;
- * - uncorrelated sub-pipeline `{ from, pipeline, as }` without `let`: planned like a top-level
- *   pipeline (leading $match/$sort/$limit go to the storage), evaluated once per command;
+ * - uncorrelated sub-pipeline `{ from, pipeline, as }`: planned like a top-level pipeline
+ *   (leading $match/$sort/$limit go to the storage) and evaluated once per command;
  * - the concise form `{ from, localField, foreignField, pipeline, as }`: the equality match
- *   and the sub-pipeline's leading $match form one storage filter, then the rest runs.
- * Other forms (`let`, no `from`, a sub-pipeline starting with `$documents`) keep mingo's implementation, as does `$lookup` inside
- * `$facet`. When a foreign query cannot use an index, the foreign collection is decoded once
- * for the command and joined in memory (a hash join, as MongoDB does without an index).
+ *   and the sub-pipeline's leading $match form one storage filter, then the rest runs;
+ * - with `let`: the variables are evaluated per input document and the sub-pipeline runs per
+ *   input document; leading $match stages that use variables stay with mingo, the others (and
+ *   the equality match) still go to the storage; nothing is reused across input documents.
+ * Collection-less lookups (`$documents`) keep mingo's implementation, as does `$lookup`
+ * inside `$facet`. When no index serves the foreign queries, the foreign collection is decoded
+ * once per command and joined in memory (a hash join, as MongoDB does without an index).
  */
 import type { Document } from 'bson';
 import { Query } from 'mingo/query';
@@ -43,6 +46,8 @@ interface LookupPlan {
   join: { local: string[]; foreign: string } | undefined;
   /** Present for the pipeline forms (possibly empty). */
   pipeline: Document[] | undefined;
+  /** The `let` variables' expressions, evaluated per input document. */
+  let: Document | undefined;
 }
 
 const MAX_PATH_DEPTH = 200;
@@ -173,11 +178,12 @@ export function parseLookup(spec: unknown, db: string): LookupPlan | undefined {
     localField !== undefined && foreignField !== undefined
       ? { local: fieldPath(localField), foreign: fieldPath(foreignField).join('.') }
       : undefined;
-  // `let` (even unused) and collection-less ($documents) lookups stay with mingo.
-  if (own(spec, 'let') !== undefined || from === undefined) return undefined;
+  // Collection-less ($documents) lookups stay with mingo.
+  if (from === undefined) return undefined;
   if (pipeline?.[0] && '$documents' in pipeline[0]) return undefined;
   validateCollectionName(from);
-  return { ns: { db, coll: from }, as: asPath, join, pipeline };
+  const letSpec = own(spec, 'let') as Document | undefined;
+  return { ns: { db, coll: from }, as: asPath, join, pipeline, let: letSpec };
 }
 
 function arrayIndex(part: string): number | undefined {
@@ -353,6 +359,18 @@ interface LookupState {
   memory: MemoryJoin | undefined;
 }
 
+/**
+ * The values of a `$lookup`'s `let` for one input document (evaluated by mingo, with the
+ * command's variables in scope). A variable whose expression is missing stays undefined.
+ */
+function evaluateLet(doc: Document, spec: Document, variables: Document | undefined): Document {
+  const [out] = runStages([doc], [{ $replaceWith: { v: spec } }], () => [], variables);
+  const values = isPlainDocument(out?.v) ? out.v : {};
+  const vars: Document = { ...variables };
+  for (const name of Object.keys(spec)) vars[name] = own(values, name);
+  return vars;
+}
+
 /** Runs pipeline stages for one command; `$lookup` stages at the top level query the storage. */
 export class PipelineExecutor {
   readonly #source: ForeignSource;
@@ -365,7 +383,7 @@ export class PipelineExecutor {
     this.#variables = variables;
   }
 
-  /** mingo's resolver (for `$lookup` with `let`, `$unionWith`, `$graphLookup`, `$facet`...). */
+  /** mingo's resolver (for `$unionWith`, `$graphLookup`, `$lookup` inside `$facet`...). */
   readonly resolve = (name: string): Document[] => {
     let docs = this.#collections.get(name);
     if (!docs) {
@@ -375,7 +393,8 @@ export class PipelineExecutor {
     return docs;
   };
 
-  run(docs: Document[], stages: Document[]): Document[] {
+  /** `variables`: the command's, plus those of enclosing `$lookup`s' `let` in a sub-pipeline. */
+  run(docs: Document[], stages: Document[], variables = this.#variables): Document[] {
     let current = docs;
     let pending: Document[] = [];
     for (const stage of stages) {
@@ -385,39 +404,54 @@ export class PipelineExecutor {
         pending.push(stage);
         continue;
       }
-      current = runStages(current, pending, this.resolve, this.#variables);
+      current = runStages(current, pending, this.resolve, variables);
       pending = [];
-      current = this.#lookup(current, stage, plan);
+      current = this.#lookup(current, stage, plan, variables);
     }
-    return runStages(current, pending, this.resolve, this.#variables);
+    return runStages(current, pending, this.resolve, variables);
   }
 
-  #lookup(docs: Document[], stage: Document, plan: LookupPlan): Document[] {
+  #lookup(
+    docs: Document[],
+    stage: Document,
+    plan: LookupPlan,
+    variables: Document | undefined,
+  ): Document[] {
     let state = this.#states.get(stage);
     if (!state) {
       state = { results: new Map(), unindexed: false, memory: undefined };
       this.#states.set(stage, state);
     }
+    // Answers depend only on the local values unless variables vary per input document
+    // (this stage's `let`, or an enclosing one's).
+    const reusable = plan.let === undefined && variables === this.#variables;
     const out: Document[] = [];
     for (const doc of docs) {
       const values = plan.join ? localValues(doc, plan.join.local) : [];
       const key = plan.join ? tupleKeyString(values.length === 0 ? [null] : values) : '';
-      let joined = state.results.get(key);
+      let joined = reusable ? state.results.get(key) : undefined;
       if (joined) {
         joined = joined.map((d) => cloneDocument(d));
       } else {
-        joined = this.#foreign(plan, state, values);
-        state.results.set(key, joined);
+        const vars = plan.let ? evaluateLet(doc, plan.let, variables) : variables;
+        joined = this.#foreign(plan, state, values, vars, !reusable);
+        if (reusable) state.results.set(key, joined);
       }
       out.push(setPath(doc, plan.as, joined));
     }
     return out;
   }
 
-  /** The foreign documents one input document joins (the whole answer when uncorrelated). */
-  #foreign(plan: LookupPlan, state: LookupState, values: unknown[]): Document[] {
+  /** The foreign documents one input document joins. */
+  #foreign(
+    plan: LookupPlan,
+    state: LookupState,
+    values: unknown[],
+    variables: Document | undefined,
+    perDocument: boolean,
+  ): Document[] {
     const pipeline = plan.pipeline ?? [];
-    if (!plan.join) return this.#runForeign(plan.ns, pipeline);
+    if (!plan.join) return this.#runForeign(plan.ns, pipeline, state, variables, perDocument);
     const filter = joinFilter(plan.join.foreign, values);
     if (state.unindexed && !state.memory) {
       // A second query that no index serves: decode the collection once, join the rest in memory.
@@ -426,30 +460,36 @@ export class PipelineExecutor {
     }
     if (state.memory) {
       const matched = state.memory.match(values, filter).map((d) => cloneDocument(d));
-      return this.run(matched, pipeline);
+      return this.run(matched, pipeline, variables);
     }
-    return this.#runForeign(plan.ns, [{ $match: filter }, ...pipeline], (result) => {
-      if (result.plan.stage === 'COLLSCAN' && result.plan.docsExamined >= MEMORY_JOIN_THRESHOLD) {
-        state.unindexed = true;
-      }
-    });
+    return this.#runForeign(plan.ns, [{ $match: filter }, ...pipeline], state, variables, false);
   }
 
   /** A pipeline over a foreign collection: leading $match/$sort/$limit through the storage. */
   #runForeign(
     ns: Namespace,
     pipeline: Document[],
-    onScan?: (result: ScanResult) => void,
+    state: LookupState,
+    variables: Document | undefined,
+    perDocument: boolean,
   ): Document[] {
-    const planned = planStorage(pipeline, this.#variables !== undefined);
+    const planned = planStorage(pipeline, variables !== undefined);
+    const unfiltered = Object.keys(planned.filter).length === 0 && planned.sort === undefined;
+    if (perDocument && (state.unindexed || unfiltered)) {
+      // Evaluated per input document with nothing an index serves: mingo over the collection
+      // decoded once for the command (as the general $lookup does), on copies.
+      return this.run(this.resolve(ns.coll), pipeline, variables).map((d) => cloneDocument(d));
+    }
     const scanned = this.#source.scan(ns, {
       filter: planned.filter,
       ...(planned.sort ? { sort: planned.sort } : {}),
       ...(planned.limit !== undefined ? { limit: planned.limit } : {}),
     });
-    onScan?.(scanned);
+    if (scanned.plan.stage === 'COLLSCAN' && scanned.plan.docsExamined >= MEMORY_JOIN_THRESHOLD) {
+      state.unindexed = true;
+    }
     let stages = planned.stages;
     if (planned.sort && scanned.plan.sortCovered) stages = stages.slice(1);
-    return this.run(scanned.docs, stages);
+    return this.run(scanned.docs, stages, variables);
   }
 }

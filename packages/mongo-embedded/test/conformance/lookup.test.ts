@@ -495,6 +495,96 @@ describe('forms left to the general implementation', () => {
   });
 });
 
+describe('let', () => {
+  it('the concise form with let joins by equality first, then filters with the variables', async () => {
+    const docs = await aggregate('memberships', [
+      { $sort: { _id: 1 } },
+      { $addFields: { min: { $cond: [{ $eq: ['$_id', 'm1'] }, 15, 0] } } },
+      {
+        $lookup: {
+          from: 'invoices',
+          localField: 'orgId',
+          foreignField: 'orgId',
+          let: { min: '$min' },
+          pipeline: [{ $match: { $expr: { $gt: ['$total', '$$min'] } } }, { $sort: { _id: 1 } }],
+          as: 'inv',
+        },
+      },
+      { $project: { inv: '$inv._id' } },
+    ]);
+    expect(docs).toEqual([
+      { _id: 'm1', inv: ['i2', 'i4'] },
+      { _id: 'm2', inv: ['i3'] },
+      { _id: 'm3', inv: ['i1', 'i2', 'i4'] },
+    ]);
+  });
+
+  it('a variable-free leading $match and the variables together', async () => {
+    const docs = await aggregate('organizations', [
+      { $sort: { _id: 1 } },
+      {
+        $lookup: {
+          from: 'invoices',
+          let: { org: '$_id' },
+          pipeline: [
+            { $match: { total: { $gte: 20 } } },
+            { $match: { $expr: { $eq: ['$orgId', '$$org'] } } },
+            { $sort: { number: -1 } },
+            { $project: { _id: 0, number: 1 } },
+          ],
+          as: 'big',
+        },
+      },
+    ]);
+    expect(docs).toEqual([
+      { _id: 'o1', name: 'Acme', big: [{ number: 3 }, { number: 2 }] },
+      { _id: 'o2', name: 'Globex', big: [{ number: 1 }] },
+    ]);
+  });
+
+  it('a nested $lookup sees the enclosing let variables, per input document', async () => {
+    const docs = await aggregate('organizations', [
+      { $sort: { _id: 1 } },
+      {
+        $lookup: {
+          from: 'memberships',
+          let: { org: '$_id' },
+          pipeline: [
+            { $match: { uid: 'u1' } },
+            {
+              $lookup: {
+                from: 'invoices',
+                pipeline: [{ $match: { $expr: { $eq: ['$orgId', '$$org'] } } }, { $count: 'n' }],
+                as: 'count',
+              },
+            },
+            { $sort: { _id: 1 } },
+            { $project: { _id: 1, n: { $first: '$count.n' } } },
+          ],
+          as: 'members',
+        },
+      },
+      { $project: { members: 1 } },
+    ]);
+    expect(docs).toEqual([
+      {
+        _id: 'o1',
+        members: [
+          { _id: 'm1', n: 3 },
+          { _id: 'm2', n: 3 },
+        ],
+      },
+      {
+        _id: 'o2',
+        members: [
+          { _id: 'm1', n: 1 },
+          { _id: 'm2', n: 1 },
+        ],
+      },
+    ]);
+  });
+});
+
 describe('malformed and hostile specifications', () => {
   async function lookupError(spec: unknown) {
     return serverError(aggregate('memberships', [{ $lookup: spec as Document }]));
