@@ -52,6 +52,9 @@ export const ErrorCode = {
   Location16410: 16410,
   Location40352: 40352,
   Location51047: 51047,
+  Location16866: 16866,
+  Location16867: 16867,
+  Location16868: 16868,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

@@ -95,6 +95,29 @@ function fieldPath(path: string): string[] {
   return parts;
 }
 
+/** MongoDB's rules for user variable names (`let`): `[a-z][A-Za-z0-9_]*`, non-ASCII allowed. */
+function checkVariableName(name: string): void {
+  if (name === 'CURRENT') return;
+  if (name.length === 0) {
+    throw new MongoCommandError(ErrorCode.Location16866, 'empty variable names are not allowed');
+  }
+  const first = name.charCodeAt(0);
+  if (!((first >= 97 && first <= 122) || first > 127)) {
+    throw new MongoCommandError(
+      ErrorCode.Location16867,
+      `'${name}' starts with an invalid character for a user variable name`,
+    );
+  }
+  for (const char of name.slice(1)) {
+    if (char.charCodeAt(0) < 128 && !/[A-Za-z0-9_]/.test(char)) {
+      throw new MongoCommandError(
+        ErrorCode.Location16868,
+        `'${name}' contains an invalid character for a variable name: '${char}'`,
+      );
+    }
+  }
+}
+
 /** Stages a `$lookup` sub-pipeline may not contain (MongoDB: 51047). */
 function checkSubPipeline(pipeline: Document[]): void {
   for (const stage of pipeline) {
@@ -138,6 +161,7 @@ export function parseLookup(spec: unknown, db: string): LookupPlan | undefined {
       if (!isDocument(given) || Array.isArray(given)) {
         throw failedToParse(`$lookup argument 'let' must be an object, is type ${typeName(given)}`);
       }
+      for (const variable of Object.keys(given)) checkVariableName(variable);
     } else if (name === 'from') {
       if (typeof given !== 'string') {
         throw failedToParse(`$lookup 'from' field must be a string, but found ${typeName(given)}`);
@@ -322,7 +346,7 @@ class MemoryJoin {
   }
 }
 
-/** True when an expression or filter mentions a `$$variable` (other than the system ones). */
+/** True when an expression or filter mentions a `$$` variable (system ones too: conservative). */
 function mentionsVariable(value: unknown): boolean {
   if (typeof value === 'string') return value.startsWith('$$');
   if (Array.isArray(value)) return value.some(mentionsVariable);

@@ -635,6 +635,29 @@ describe('malformed and hostile specifications', () => {
     expect(names).not.toContain('lookup_out_target');
   });
 
+  it('refuses let variable names MongoDB rejects', async () => {
+    const codes: Record<string, number> = {
+      '': 16866,
+      __proto__x: 16867,
+      Upper: 16867,
+      $x: 16867,
+      'a-b': 16868,
+      'a.b': 16868,
+    };
+    for (const [name, code] of Object.entries(codes)) {
+      const error = await lookupError({
+        from: 'organizations',
+        let: { [name]: 1 },
+        pipeline: [],
+        as: 'x',
+      });
+      expect({ name, code: error.code }).toEqual({ name, code });
+    }
+    const proto = JSON.parse('{"__proto__": 1}') as Document;
+    const error = await lookupError({ from: 'organizations', let: proto, pipeline: [], as: 'x' });
+    expect(error.code).toBe(16867);
+  });
+
   it('answers InvalidNamespace (73) for an empty "from"', async () => {
     const error = await lookupError({ from: '', localField: 'a', foreignField: 'b', as: 'x' });
     expect(error.code).toBe(73);
