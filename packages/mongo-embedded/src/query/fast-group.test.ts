@@ -6,9 +6,9 @@ import { runStages } from './pipeline.js';
 
 type Outcome = { ok: Uint8Array[] } | { error: string };
 
-function run(docs: Document[], stages: Document[], fastGroup: boolean): Outcome {
+function run(docs: Document[], stages: Document[], fastStages: boolean): Outcome {
   try {
-    const out = runStages(docs, stages, () => [], undefined, { fastGroup });
+    const out = runStages(docs, stages, () => [], undefined, { fastStages });
     return { ok: out.map((d) => serialize(d, { ignoreUndefined: false })) };
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };

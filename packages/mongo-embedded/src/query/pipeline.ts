@@ -1,6 +1,7 @@
 import type { Document } from 'bson';
 import { Aggregator } from 'mingo/aggregator';
 import { compileFastGroup } from './fast-group.js';
+import { compileFastProject } from './fast-project.js';
 import { mingoOptions } from './mingo-options.js';
 
 /** A pipeline split into what the storage can do (leading $match and $sort) and the rest. */
@@ -107,14 +108,23 @@ function mentionsNow(value: unknown): boolean {
 }
 
 export interface RunOptions {
-  /** Run simple `$group` stages natively (fast-group.ts); default true. */
-  fastGroup?: boolean;
+  /** Run simple `$group` and `$project` stages natively (fast-group.ts, fast-project.ts); default true. */
+  fastStages?: boolean;
+}
+
+/** The native version of a stage, when fast-group.ts or fast-project.ts compiles it. */
+function compileFast(stage: Document): ((docs: Document[]) => Document[] | undefined) | undefined {
+  const keys = Object.keys(stage);
+  if (keys.length !== 1) return undefined;
+  if (keys[0] === '$group') return compileFastGroup(stage.$group);
+  if (keys[0] === '$project') return compileFastProject(stage.$project);
+  return undefined;
 }
 
 /**
- * Runs `stages` over `docs` with mingo, except `$group` stages that fast-group.ts compiles: the
- * pipeline is cut around them and they run natively (same answers; mingo still runs one when
- * a value falls outside the fast path).
+ * Runs `stages` over `docs` with mingo, except the `$group` and `$project` stages the fast
+ * modules compile: the pipeline is cut around them and they run natively (same answers, key
+ * order included; mingo still runs one when a value falls outside its fast path).
  */
 export function runStages(
   docs: Document[],
@@ -125,25 +135,26 @@ export function runStages(
 ): Document[] {
   if (stages.length === 0) return docs;
   const adapted = adaptStages(stages);
-  if (options.fastGroup === false || mentionsNow(adapted)) {
+  if (options.fastStages === false || mentionsNow(adapted)) {
     return runMingo(docs, adapted, resolve, variables);
   }
   let current = docs;
   let pending: Document[] = [];
   for (const stage of adapted) {
-    const keys = Object.keys(stage);
-    const fast =
-      keys.length === 1 && keys[0] === '$group' ? compileFastGroup(stage.$group) : undefined;
+    const fast = compileFast(stage);
     if (fast === undefined) {
       pending.push(stage);
       continue;
     }
     const input = runMingo(current, pending, resolve, variables);
-    const grouped = fast(input);
-    current = grouped ?? input;
-    pending = grouped === undefined ? [stage] : [];
+    const output = fast(input);
+    current = output ?? input;
+    pending = output === undefined ? [stage] : [];
   }
-  return runMingo(current, pending, resolve, variables);
+  if (pending.length > 0) return runMingo(current, pending, resolve, variables);
+  // The last stage ran natively: give its output mingo's final touch too.
+  for (let i = 0; i < current.length; i++) current[i] = idFirst(current[i]!);
+  return current;
 }
 
 function runMingo(
