@@ -428,11 +428,24 @@ export class PipelineExecutor {
         pending.push(stage);
         continue;
       }
-      current = runStages(current, pending, this.resolve, variables);
+      current = this.#runMingo(current, pending, variables);
       pending = [];
       current = this.#lookup(current, stage, plan, variables);
     }
-    return runStages(current, pending, this.resolve, variables);
+    return this.#runMingo(current, pending, variables);
+  }
+
+  /** Stages for mingo; a leading `$limit` (as after a pushed-down scan) is just a slice. */
+  #runMingo(docs: Document[], stages: Document[], variables: Document | undefined): Document[] {
+    let current = docs;
+    let index = 0;
+    for (; index < stages.length; index++) {
+      const limit: unknown = stages[index]!.$limit;
+      if (Object.keys(stages[index]!).length !== 1) break;
+      if (typeof limit !== 'number' || !Number.isInteger(limit) || limit <= 0) break;
+      if (current.length > limit) current = current.slice(0, limit);
+    }
+    return runStages(current, index === 0 ? stages : stages.slice(index), this.resolve, variables);
   }
 
   #lookup(
