@@ -13,8 +13,8 @@ import {
 } from './args.js';
 import type { CommandContext } from './context.js';
 import { hintOf } from './find.js';
-import { ensureCollection, performWrites, scan, type ScanRequest } from './storage-access.js';
-import { PipelineExecutor } from './lookup.js';
+import { ensureCollection, performWrites, scan } from './storage-access.js';
+import { commandSource, PipelineExecutor } from './lookup.js';
 import { sameValue } from '../query/update.js';
 import { explainPlan } from './explain.js';
 
@@ -77,11 +77,7 @@ export async function aggregate(ctx: CommandContext, command: Document): Promise
   // When the storage already sorted, the leading $sort is done.
   if (planned.sort && scanned.plan.sortCovered) stages = stages.slice(1);
   // Top-level $lookup stages query the foreign collections through the storage planner.
-  const source = {
-    db: ctx.db,
-    scan: (foreign: Namespace, request: ScanRequest) => scan(ctx, foreign, request),
-  };
-  const results = new PipelineExecutor(source, variables).run(scanned.docs, stages);
+  const results = new PipelineExecutor(commandSource(ctx), variables).run(scanned.docs, stages);
   if (planned.output) {
     await writeOutput(ctx, planned.output, results);
     return { cursor: { firstBatch: [], id: 0n, ns: nsString(ns) }, ok: 1 };
@@ -126,7 +122,7 @@ function aggregateDatabase(ctx: CommandContext, command: Document): Document {
     );
   }
   const variables = optionalDocument(command, 'let');
-  const results = runStages(source, rest, () => [], variables);
+  const results = new PipelineExecutor(commandSource(ctx), variables).run(source, rest);
   const ns = `${ctx.db}.$cmd.aggregate`;
   const { batch, id } = ctx.server.cursors.open(ns, results, undefined, { lsid: ctx.session?.key });
   return { cursor: { firstBatch: batch, id, ns }, ok: 1 };

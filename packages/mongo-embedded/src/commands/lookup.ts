@@ -30,12 +30,18 @@ import { planPipeline, runStages, stageName, type PlannedPipeline } from '../que
 import type { Namespace, ScanResult } from '../storage/contract.js';
 import { keyString, tupleKeyString } from '../storage/key-string.js';
 import { isDocument, typeName, validateCollectionName } from './args.js';
-import type { ScanRequest } from './storage-access.js';
+import type { CommandContext } from './context.js';
+import { scan, type ScanRequest } from './storage-access.js';
 
 /** Where foreign documents come from: the command's scan (inside its transaction, if any). */
 export interface ForeignSource {
   readonly db: string;
   scan(ns: Namespace, request: ScanRequest): ScanResult;
+}
+
+/** The command's database and scan (which reads inside the command's transaction, if any). */
+export function commandSource(ctx: CommandContext): ForeignSource {
+  return { db: ctx.db, scan: (ns, request) => scan(ctx, ns, request) };
 }
 
 /** A `$lookup` this module executes. */

@@ -495,6 +495,19 @@ describe('forms left to the general implementation', () => {
   });
 });
 
+describe('database-level aggregate', () => {
+  it('joins $documents input to a collection', async () => {
+    const docs = await conformance.db
+      .aggregate([
+        { $documents: [{ k: 'o2' }, { k: 'o1' }, { k: 'none' }] },
+        { $lookup: { from: 'organizations', localField: 'k', foreignField: '_id', as: 'o' } },
+        { $project: { _id: 0, k: 1, name: { $first: '$o.name' } } },
+      ])
+      .toArray();
+    expect(docs).toEqual([{ k: 'o2', name: 'Globex' }, { k: 'o1', name: 'Acme' }, { k: 'none' }]);
+  });
+});
+
 describe('let', () => {
   it('the concise form with let joins by equality first, then filters with the variables', async () => {
     const docs = await aggregate('memberships', [
