@@ -405,15 +405,18 @@ describe('foreign collections without documents', () => {
 });
 
 describe('inside a transaction', () => {
-  it("sees the transaction's own uncommitted writes and not other clients' later writes", async () => {
+  it("sees the transaction's own uncommitted writes, not another transaction's nor later ones", async () => {
     await conformance.db.createCollection('txn_orgs');
     await coll('txn_orgs').insertOne({ _id: 'o1', name: 'before' });
     const session = conformance.client.startSession();
+    const other = conformance.client.startSession();
     try {
       session.startTransaction();
       await coll('txn_orgs').updateOne({ _id: 'o1' }, { $set: { name: 'inside' } }, { session });
       await coll('txn_orgs').insertOne({ _id: 'o2', name: 'new inside' }, { session });
-      // Another client writes after the transaction's snapshot was taken.
+      // Another transaction's uncommitted write, and another client's write after the snapshot.
+      other.startTransaction();
+      await coll('txn_orgs').insertOne({ _id: 'o4', name: 'other txn' }, { session: other });
       await coll('txn_orgs').insertOne({ _id: 'o3', name: 'outside' });
       const pipeline = [
         { $sort: { _id: 1 } },
@@ -430,8 +433,10 @@ describe('inside a transaction', () => {
       const outside = await aggregate('memberships', pipeline);
       expect(outside[0]).toEqual({ _id: 'm1', eq: ['before'], all: ['o1', 'o3'] });
       await session.abortTransaction();
+      await other.abortTransaction();
     } finally {
       await session.endSession();
+      await other.endSession();
     }
   });
 });
