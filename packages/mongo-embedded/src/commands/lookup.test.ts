@@ -351,4 +351,45 @@ describe('agrees with the general (mingo) implementation', () => {
       { numRuns: 150 },
     );
   });
+
+  it('the concise form equals the equality match filtered afterwards, whatever the indexes', async () => {
+    const index = fc.constantFrom<Document | undefined>(
+      undefined,
+      { k: 1 },
+      { v: 1 },
+      { k: 1, v: 1 },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        docs(6),
+        fc.array(
+          fc.record({ k: field, v: fc.integer({ min: 0, max: 5 }) }, { requiredKeys: ['v'] }),
+          { maxLength: 50 },
+        ),
+        fc.integer({ min: 0, max: 6 }),
+        index,
+        async (local, foreign, threshold, key) => {
+          const ns = { db: DB, coll: `concise_${run++}` };
+          const input = local.map((doc, i) => ({ _id: i, ...doc }));
+          await engine.write((unit) => {
+            foreign.forEach((doc, i) => unit.insert(ns, { _id: i, ...doc }));
+          });
+          if (key) await engine.createIndexes(ns, [{ name: 'i', key }]);
+          const { source } = recordingSource();
+          const executor = new PipelineExecutor(source, undefined);
+          const join = { from: ns.coll, localField: 'k', foreignField: 'k', as: 'j' };
+          const concise = executor.run(input, [
+            { $lookup: { ...join, pipeline: [{ $match: { v: { $gte: threshold } } }] } },
+          ]);
+          const filtered = executor.run(input, [{ $lookup: join }]).map((doc) => ({
+            ...doc,
+            j: (doc.j as Document[]).filter((d) => (d.v as number) >= threshold),
+          }));
+          expect(concise).toEqual(filtered);
+          await engine.dropCollection(ns);
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
 });
