@@ -124,18 +124,27 @@ export function orgProcedure(minRole: Role) {
  * Org-scoped read of one document: like `orgProcedure`, but the document `subject` names is
  * read in the same database command as the membership and organization (one round trip
  * instead of two or three). `ctx.subject` is null when the document does not exist in the org;
- * the filter must include the org's id (it receives it).
+ * the filter must include the org's id (it receives it). As everywhere, membership is decided
+ * before the procedure's input is judged: a non-member gets NOT_FOUND whatever else the input
+ * holds, so the subject is only read for input that already passes `input`. Chain
+ * `.input(input)` after it (tRPC cannot type a generic schema here).
  */
 export function orgSubjectProcedure<TInput extends { orgId: string }, TDoc extends Document>(
   minRole: Role,
   input: z.ZodType<TInput>,
   subject: (input: TInput, db: Database, orgId: ObjectId) => SubjectQuery<TDoc>,
 ) {
-  return authedProcedure.input(input).use(async ({ ctx, input: parsed, next }) => {
-    const found = await authorizeOrg(ctx, parsed.orgId, minRole, (orgId) =>
-      subject(parsed, ctx.db, orgId),
-    );
-    const orgCtx: OrgContext = { membership: found.membership, org: found.org };
-    return next({ ctx: { ...orgCtx, subject: found.subject } });
-  });
+  return authedProcedure
+    .input(orgIdInput)
+    .use(async ({ ctx, input: { orgId }, getRawInput, next }) => {
+      const valid = input.safeParse(await getRawInput());
+      const found = await authorizeOrg(
+        ctx,
+        orgId,
+        minRole,
+        valid.success ? (oid) => subject(valid.data, ctx.db, oid) : undefined,
+      );
+      const orgCtx: OrgContext = { membership: found.membership, org: found.org };
+      return next({ ctx: { ...orgCtx, subject: found.subject } });
+    });
 }

@@ -298,6 +298,7 @@ export const invoiceRouter = router({
     collection: db.collections.invoices,
     filter: { _id: new ObjectId(input.invoiceId), orgId },
   }))
+    .input(invoiceByIdInput)
     .output(invoiceSchema)
     .query(async ({ ctx }) => {
       if (!ctx.subject) throw notFound('Invoice');

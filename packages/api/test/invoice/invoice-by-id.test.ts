@@ -173,20 +173,37 @@ describe('invoice.byId: membership, organization and invoice in one command', ()
     );
   });
 
-  it('hostile ids are refused before any database command', async () => {
+  it('membership is judged before the rest of the input: a non-member gets NOT_FOUND for anything', async () => {
     const fx = await setupOrg(h);
+    const stranger = h.caller(makeUser('prober'));
     for (const input of [
-      { orgId: fx.orgId, invoiceId: { $ne: null } },
-      { orgId: { $gt: '' }, invoiceId: new ObjectId().toHexString() },
-      { orgId: fx.orgId, invoiceId: 'x'.repeat(10_000) },
-      { orgId: fx.orgId, invoiceId: new ObjectId().toHexString(), extra: 1 },
+      { orgId: fx.orgId },
+      { orgId: fx.orgId, invoiceId: 'not-an-id' },
+      { orgId: fx.orgId, invoiceId: new ObjectId().toHexString(), extra: true },
     ]) {
+      await expectCode(stranger.invoice.byId(input as never), 'NOT_FOUND');
+      await expectCode(fx.view.invoice.byId(input as never), 'BAD_REQUEST');
+    }
+  });
+
+  it('a hostile orgId costs no database command; a hostile invoiceId never reaches the invoices', async () => {
+    const fx = await setupOrg(h);
+    const caller = createCaller(
+      createContextInner({ db: monitored, log: silent, user: fx.viewer, clock: h.clock }),
+    );
+    for (const orgId of [{ $gt: '' }, 'x'.repeat(10_000), null]) {
       commands.length = 0;
-      const caller = createCaller(
-        createContextInner({ db: monitored, log: silent, user: fx.viewer, clock: h.clock }),
-      );
-      await expectCode(caller.invoice.byId(input), 'BAD_REQUEST');
+      const input = { orgId, invoiceId: new ObjectId().toHexString() };
+      await expectCode(caller.invoice.byId(input as never), 'BAD_REQUEST');
       expect(commands).toEqual([]);
+    }
+    for (const invoiceId of [{ $ne: null }, 'x'.repeat(10_000), { $where: '1' }]) {
+      commands.length = 0;
+      const input = { orgId: fx.orgId, invoiceId };
+      await expectCode(caller.invoice.byId(input as never), 'BAD_REQUEST');
+      // Only the membership check ran, without the invoice lookup.
+      expect(commands.map((c) => c.commandName)).toEqual(['aggregate']);
+      expect(JSON.stringify(commands[0]?.command.pipeline)).not.toContain('invoices');
     }
   });
 });
