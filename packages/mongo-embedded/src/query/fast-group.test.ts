@@ -1,19 +1,9 @@
-import { Decimal128, Long, ObjectId, serialize, type Document } from 'bson';
+import { Decimal128, Long, ObjectId } from 'bson';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileFastGroup } from './fast-group.js';
 import { runStages } from './pipeline.js';
-
-type Outcome = { ok: Uint8Array[] } | { error: string };
-
-function run(docs: Document[], stages: Document[], fastStages: boolean): Outcome {
-  try {
-    const out = runStages(docs, stages, () => [], undefined, { fastStages });
-    return { ok: out.map((d) => serialize(d, { ignoreUndefined: false })) };
-  } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
-  }
-}
+import { stageOutcome as run } from './stage-outcome.js';
 
 // Mostly values the fast path decides (so it runs), sometimes values it must hand to mingo.
 const value = fc.oneof(

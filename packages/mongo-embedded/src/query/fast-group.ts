@@ -13,6 +13,7 @@
  * (`undefined`), and mingo runs the stage instead, errors included.
  */
 import type { Document } from 'bson';
+import { isPlain, PROTO_NAMES } from './fast-project.js';
 
 type KeyPart = string | number | boolean | null;
 type Evaluate = (doc: Document) => KeyPart | undefined | typeof BAIL;
@@ -21,17 +22,6 @@ type Accumulate =
 
 /** A value the fast path does not decide: mingo must run the stage. */
 const BAIL = Symbol('bail');
-
-const PROTO_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__']);
-
-function isPlain(value: unknown): value is Document {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    Object.getPrototypeOf(value) === Object.prototype &&
-    (value as { _bsontype?: unknown })._bsontype === undefined
-  );
-}
 
 /** `"$field"` → field, for a top-level name the fast path reads as mingo does. */
 function fieldOf(expr: unknown): string | undefined {

@@ -19,9 +19,11 @@ const BAIL = Symbol('bail');
 type Value = string | number | boolean | null | undefined;
 type Evaluate = (doc: Document) => Value | typeof BAIL;
 
-const PROTO_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__']);
+/** Names mingo reads specially (Object.prototype's): the fast paths leave them to mingo. */
+export const PROTO_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__']);
 
-function isPlain(value: unknown): value is Document {
+/** A plain object (a document or an operator spec), not a BSON value, array or date. */
+export function isPlain(value: unknown): value is Document {
   return (
     value !== null &&
     typeof value === 'object' &&

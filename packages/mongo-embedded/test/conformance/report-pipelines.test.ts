@@ -34,6 +34,15 @@ function ours(): Document[] {
   return docs.filter((d) => (d.orgId as ObjectId).equals(orgId));
 }
 
+/** The first `n` of our invoices in `status`, in `_id` order (ObjectId order is hex order). */
+function firstWithStatus(status: string, n: number): Document[] {
+  const hex = (d: Document): string => (d._id as ObjectId).toHexString();
+  return ours()
+    .filter((d) => d.status === status)
+    .sort((a, b) => hex(a).localeCompare(hex(b)))
+    .slice(0, n);
+}
+
 describe('report.summary pipelines', () => {
   it('groups issued invoices by currency and month, sorted', async () => {
     const from = '2025-03-01';
@@ -115,20 +124,14 @@ describe('stages that keep or replace whole documents', () => {
         },
       ])
       .toArray();
-    const expected = ours()
-      .filter((d) => d.status === 'open')
-      .sort((a, b) =>
-        (a._id as ObjectId).toHexString().localeCompare((b._id as ObjectId).toHexString()),
-      )
-      .slice(0, 3)
-      .map((d) => ({
-        _id: d._id as ObjectId,
-        currency: d.currency as string,
-        customerSnapshot: {
-          address: { city: (d.customerSnapshot as { address: { city: string } }).address.city },
-        },
-        lineCount: (d.lines as unknown[]).length,
-      }));
+    const expected = firstWithStatus('open', 3).map((d) => ({
+      _id: d._id as ObjectId,
+      currency: d.currency as string,
+      customerSnapshot: {
+        address: { city: (d.customerSnapshot as { address: { city: string } }).address.city },
+      },
+      lineCount: (d.lines as unknown[]).length,
+    }));
     expect(rows).toEqual(expected);
   });
 
@@ -141,13 +144,7 @@ describe('stages that keep or replace whole documents', () => {
         { $addFields: { due: '$amountDue' } },
       ])
       .toArray();
-    const expected = ours()
-      .filter((d) => d.status === 'void')
-      .sort((a, b) =>
-        (a._id as ObjectId).toHexString().localeCompare((b._id as ObjectId).toHexString()),
-      )
-      .slice(0, 1)
-      .map((d) => ({ ...d, due: d.amountDue as number }));
+    const expected = firstWithStatus('void', 1).map((d) => ({ ...d, due: d.amountDue as number }));
     expect(rows).toEqual(expected);
   });
 
