@@ -264,6 +264,22 @@ describe('pipelineDependencies', () => {
   });
 });
 
+describe('hostile pipelines', () => {
+  it('answers everything, without throwing, for expressions too deep to walk', () => {
+    let expr: unknown = '$a';
+    for (let i = 0; i < 100_000; i++) expr = { $ifNull: [expr, null] };
+    expect(pipelineDependencies([{ $group: { _id: expr } }])).toBe(ALL);
+    expect(filterDependencies({ $expr: expr as Document })).toBe(ALL);
+    expect(scanFields([{ $project: { x: expr } }, group])).toBeUndefined();
+  });
+
+  it('handles thousands of stages and fields', () => {
+    const many = Array.from({ length: 5_000 }, (_, i) => ({ $match: { [`f${i}`]: i } }));
+    const deps = pipelineDependencies([...many, { $group: { _id: '$last' } }]);
+    expect(deps === ALL ? 0 : deps.size).toBe(5_001);
+  });
+});
+
 describe('scanFields', () => {
   it('always includes _id', () => {
     expect(scanFields([group])).toEqual(['_id']);

@@ -223,7 +223,8 @@ function guard(work: (out: Set<string>) => void): Dependencies {
   try {
     work(out);
   } catch (err) {
-    if (err instanceof Everything) return ALL;
+    // Too deep to walk (a hostile pipeline): decode everything, mingo answers as before.
+    if (err instanceof Everything || err instanceof RangeError) return ALL;
     throw err;
   }
   return out;

@@ -153,6 +153,15 @@ describe('fast $project', () => {
     ]);
   });
 
+  it('leaves expressions too deep to compile to mingo, which answers as before', () => {
+    let expr: unknown = '$a';
+    for (let i = 0; i < 100_000; i++) expr = { $ifNull: [expr, null] };
+    const stages = [{ $project: { x: expr } }];
+    const fast = run([{ a: 1 }], stages, true);
+    expect(fast).toStrictEqual(run([{ a: 1 }], stages, false));
+    expect('error' in fast).toBe(true);
+  });
+
   it('leaves other shapes to mingo', () => {
     for (const spec of [
       {},

@@ -116,9 +116,25 @@ export interface RunOptions {
 function compileFast(stage: Document): ((docs: Document[]) => Document[] | undefined) | undefined {
   const keys = Object.keys(stage);
   if (keys.length !== 1) return undefined;
-  if (keys[0] === '$group') return compileFastGroup(stage.$group);
-  if (keys[0] === '$project') return compileFastProject(stage.$project);
+  try {
+    if (keys[0] === '$group') return compileFastGroup(stage.$group);
+    if (keys[0] === '$project') return compileFastProject(stage.$project);
+  } catch (err) {
+    // Too deep to compile (a hostile pipeline): mingo runs the stage, as before.
+    if (err instanceof RangeError) return undefined;
+    throw err;
+  }
   return undefined;
+}
+
+/** mentionsNow, answering true for values too deep to walk. */
+function mayMentionNow(value: unknown): boolean {
+  try {
+    return mentionsNow(value);
+  } catch (err) {
+    if (err instanceof RangeError) return true;
+    throw err;
+  }
 }
 
 /**
@@ -135,7 +151,7 @@ export function runStages(
 ): Document[] {
   if (stages.length === 0) return docs;
   const adapted = adaptStages(stages);
-  if (options.fastStages === false || mentionsNow(adapted)) {
+  if (options.fastStages === false || mayMentionNow(adapted)) {
     return runMingo(docs, adapted, resolve, variables);
   }
   let current = docs;
