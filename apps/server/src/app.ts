@@ -41,8 +41,9 @@ export async function buildApp({
       void reply.header('retry-after', '5');
   });
   await app.register(metricsPlugin, { db });
-  await app.register(authPlugin, { config, verifier });
+  // Security first: shedding, CORS preflights and hostile-input refusals happen before tokens are verified.
   await app.register(securityPlugin, { config });
+  await app.register(authPlugin, { config, verifier });
   await app.register(healthPlugin, {
     db,
     uploadDir: config.UPLOAD_DIR,

@@ -56,7 +56,18 @@ describe('load shedding', () => {
     });
   const orgsNamed = (name: string) => s.db.collections.organizations.countDocuments({ name });
 
+  /** auth_token_verifications_total over every outcome, from a real scrape. */
+  async function tokenVerifications(): Promise<number> {
+    const text = (await get('/metrics')).body;
+    return [...text.matchAll(/^auth_token_verifications_total\{[^}]*\} (\d+)$/gm)].reduce(
+      (sum, match) => sum + Number(match[1]),
+      0,
+    );
+  }
+
   async function expectShedding(): Promise<void> {
+    // Shed before the token is checked: a busy server spends nothing on verification.
+    const verificationsBefore = await tokenVerifications();
     const list = await get('/trpc/organization.list', member.idToken);
     expect(list.statusCode).toBe(503);
     expect(list.headers['retry-after']).toBe('10');
@@ -72,6 +83,7 @@ describe('load shedding', () => {
     expect((await injectUpload(s.app, org, member.idToken, PNG)).statusCode).toBe(503);
     expect((await get('/health/ready')).statusCode).toBe(503);
     expect((await get('/health/live')).statusCode).toBe(200);
+    expect(await tokenVerifications()).toBe(verificationsBefore);
     // Monitoring keeps seeing the overload it is meant to alert on.
     const metrics = await get('/metrics');
     expect(metrics.statusCode).toBe(200);

@@ -50,9 +50,11 @@ const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { config, 
     registers: [app.metrics.registry],
   });
   for (const outcome of ['ok', 'rejected', 'error'] as const) verifications.inc({ outcome }, 0);
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     const header = req.headers.authorization;
-    if (header === undefined || req.url.startsWith('/health')) return;
+    // Already answered by an earlier hook: shed under load (under-pressure calls next() after
+    // its handler sent the 503, and the answer is still in the onSend hooks), or refused.
+    if (req.shed || reply.sent || header === undefined || req.url.startsWith('/health')) return;
     const token = bearerToken(header);
     if (token === null) {
       req.authRejected = true;

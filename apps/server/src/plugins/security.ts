@@ -9,6 +9,13 @@ import type { Config } from '../env.js';
 
 const NEVER_SHED = new Set(['/health/live', '/metrics']);
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Answered 503 by load shedding; later onRequest hooks (token verification) skip it. */
+    shed: boolean;
+  }
+}
+
 export interface SecurityPluginOptions {
   config: Config;
 }
@@ -111,6 +118,7 @@ async function genericServerErrors(error: FastifyError, req: FastifyRequest, rep
  */
 const securityPlugin: FastifyPluginAsync<SecurityPluginOptions> = async (app, { config }) => {
   app.setErrorHandler(genericServerErrors);
+  app.decorateRequest('shed', false);
   // Helmet's middleware, built once. @fastify/helmet calls helmet(options) on every request,
   // re-parsing the CSP directives each time (~3% of an invoice.byId request); the headers set
   // are the same.
@@ -156,6 +164,7 @@ const securityPlugin: FastifyPluginAsync<SecurityPluginOptions> = async (app, { 
       // the overload it alerts on.
       if (NEVER_SHED.has(req.routeOptions.url ?? '')) return;
       req.log.warn({ type, value }, 'shedding load');
+      req.shed = true;
       void reply.code(503).header('retry-after', '10').send({
         statusCode: 503,
         error: 'Service Unavailable',
@@ -165,4 +174,9 @@ const securityPlugin: FastifyPluginAsync<SecurityPluginOptions> = async (app, { 
   });
 };
 
-export default fp(securityPlugin, { name: 'security', fastify: '5.x', dependencies: ['auth'] });
+/**
+ * Registered before the auth plugin: its onRequest hooks (headers, CORS, the prototype-key
+ * guard, load shedding) run before any token is verified, so an overloaded instance spends
+ * nothing on verification. The rate limit runs at preHandler, after auth, and keys on the user.
+ */
+export default fp(securityPlugin, { name: 'security', fastify: '5.x' });
