@@ -34,6 +34,7 @@ import { PROJECT_ID, startStack } from './stack.js';
 const HELP = `Usage: pnpm bench [options]
   --connections N         concurrent connections (default 32)
   --upload-connections N  connections for the 10 MB upload scenario (default 4)
+  --report-connections N  connections for report.summary (default 4; a capacity row runs it at --connections too)
   --duration S            measured seconds per scenario (default 10; --quick: 3)
   --warmup S              unmeasured seconds before each scenario (default 2; --quick: 1)
   --quick                 short run
@@ -53,6 +54,7 @@ const { values } = parseArgs({
   options: {
     connections: { type: 'string' },
     'upload-connections': { type: 'string' },
+    'report-connections': { type: 'string' },
     duration: { type: 'string' },
     warmup: { type: 'string' },
     quick: { type: 'boolean', default: false },
@@ -78,6 +80,7 @@ const options = z
   .object({
     connections: positiveInt.max(1_000).default(32),
     uploadConnections: positiveInt.max(100).default(4),
+    reportConnections: positiveInt.max(1_000).default(4),
     duration: seconds.min(0.5).default(values.quick ? 3 : 10),
     warmup: seconds.default(values.quick ? 1 : 2),
     only: z
@@ -97,6 +100,7 @@ const options = z
   .parse({
     connections: values.connections,
     uploadConnections: values['upload-connections'],
+    reportConnections: values['report-connections'],
     duration: values.duration,
     warmup: values.warmup,
     only: values.only,
@@ -187,6 +191,8 @@ try {
       idToken: user.idToken,
       uploadBytes: UPLOAD_BYTES,
       uploadConnections: options.uploadConnections,
+      reportConnections: options.reportConnections,
+      connections: options.connections,
     }).filter(selected);
     if (scenarios.length === 0) throw new Error(`no scenario matches --only ${values.only}`);
     const results: ScenarioResult[] = [];
@@ -246,6 +252,7 @@ try {
       settings: {
         connections: options.connections,
         uploadConnections: options.uploadConnections,
+        reportConnections: options.reportConnections,
         durationSeconds: options.duration,
         warmupSeconds: options.warmup,
         invoices: options.invoices,

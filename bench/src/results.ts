@@ -10,7 +10,7 @@ const latency = z.object({
 
 export const scenarioResultSchema = z.object({
   id: z.string(),
-  group: z.enum(['baseline', 'api', 'transport']),
+  group: z.enum(['baseline', 'api', 'capacity', 'transport']),
   description: z.string(),
   connections: z.number().int().positive(),
   requests: z.number().int().nonnegative(),
@@ -62,6 +62,7 @@ export const benchReportSchema = z.object({
   settings: z.object({
     connections: z.number().int().positive(),
     uploadConnections: z.number().int().positive(),
+    reportConnections: z.number().int().positive(),
     durationSeconds: z.number().positive(),
     warmupSeconds: z.number().nonnegative(),
     invoices: z.number().int().positive(),
@@ -183,7 +184,7 @@ export function judgeSlos(
   });
   const upload = find(results, uploadId);
   verdicts.push(latencyVerdict('10 MB upload p95', '< 500 ms', upload, 'p95', 500));
-  const api = results.filter((s) => s.group === 'api');
+  const api = results.filter((s) => s.group === 'api' || s.group === 'capacity');
   const fivexx = api.reduce(
     (n, s) =>
       n +

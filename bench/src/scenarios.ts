@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { HttpRequest } from './load.js';
 import { LIST_PAGE_SIZE, type Seeded } from './seed.js';
 
-export type ScenarioGroup = 'baseline' | 'api' | 'transport';
+/**
+ * `api` scenarios are judged against the SLOs; `capacity` ones are API scenarios driven past
+ * a realistic concurrency, reported (and counted for 5xx) but not judged on latency.
+ */
+export type ScenarioGroup = 'baseline' | 'api' | 'capacity' | 'transport';
 
 export interface Scenario {
   id: string;
@@ -22,6 +26,10 @@ export interface ScenarioContext {
   idToken: string;
   uploadBytes: number;
   uploadConnections: number;
+  /** report.summary's concurrency (it reads every invoice of the org). */
+  reportConnections: number;
+  /** The run's connection count, for the report.summary capacity row. */
+  connections: number;
 }
 
 /** tRPC's HTTP encoding with superjson: `{ json: input }`, GET for queries, POST for mutations. */
@@ -74,6 +82,8 @@ export function buildScenarios({
   idToken,
   uploadBytes,
   uploadConnections,
+  reportConnections,
+  connections,
 }: ScenarioContext): Scenario[] {
   const auth = { authorization: `Bearer ${idToken}` };
   const { orgId } = seeded;
@@ -190,8 +200,9 @@ export function buildScenarios({
     {
       id: 'report.summary',
       group: 'api',
-      description: 'tRPC query, whole-history summary of the org',
+      description: `tRPC query, whole-history summary of the org, ${reportConnections} at a time`,
       target: 'app',
+      connections: reportConnections,
       request: trpcQuery('report.summary', { orgId }, auth),
     },
     {
@@ -200,6 +211,14 @@ export function buildScenarios({
       description: 'report.summary one at a time: its latency without queueing',
       target: 'app',
       connections: 1,
+      request: trpcQuery('report.summary', { orgId }, auth),
+    },
+    {
+      id: `report.summary.${connections}conn`,
+      group: 'capacity',
+      description: `report.summary with all ${connections} connections: throughput once saturated (not judged)`,
+      target: 'app',
+      connections,
       request: trpcQuery('report.summary', { orgId }, auth),
     },
     {
