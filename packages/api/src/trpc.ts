@@ -46,21 +46,39 @@ export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 
 /**
- * Every procedure's first middleware, one instead of two (each tRPC middleware copies the
- * context): refuses oversized or deeply nested raw input with one short BAD_REQUEST before any
- * schema walks it (50 000 unknown keys would otherwise cost zod ~0.5 s and a 0.5 MB error
- * message), then maps domain and driver errors of everything below to tRPC errors.
+ * Refuses oversized or deeply nested raw input with one short BAD_REQUEST before any schema
+ * walks it (50 000 unknown keys would otherwise cost zod ~0.5 s and a 0.5 MB error message).
  */
-const guardAndMapErrors = t.middleware(async ({ getRawInput, next }) => {
+async function guardShape(getRawInput: () => Promise<unknown>): Promise<void> {
   const violation = findShapeViolation(await getRawInput());
   if (violation !== null) throw new TRPCError({ code: 'BAD_REQUEST', message: violation });
-  const result = await next();
+}
+
+/**
+ * Runs a procedure's first middleware and maps domain and driver errors (of the middleware and
+ * of everything below it) to tRPC errors. Each procedure has exactly one such first middleware:
+ * every tRPC middleware level copies the context and the call options.
+ */
+async function mapErrors<T extends { ok: boolean; error?: unknown }>(
+  run: () => Promise<T>,
+): Promise<T> {
+  let result: T;
+  try {
+    result = await run();
+  } catch (error) {
+    throw toTRPCError(error);
+  }
   if (!result.ok) throw toTRPCError(result.error);
   return result;
-});
+}
 
 /** No authentication: health-style procedures only. */
-export const publicProcedure = t.procedure.use(guardAndMapErrors);
+export const publicProcedure = t.procedure.use(({ getRawInput, next }) =>
+  mapErrors(async () => {
+    await guardShape(getRawInput);
+    return next();
+  }),
+);
 
 /** Operator tooling only (operator.ts): refused for any context `createContextInner` built. */
 export const operatorProcedure = publicProcedure.use(({ ctx, next }) => {
@@ -70,13 +88,19 @@ export const operatorProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, user: ctx.user, operator: ctx.operator } });
 });
 
-/** A verified user is required; sensitive mutations also re-check token revocation. */
-export const authedProcedure = publicProcedure.use(async ({ ctx, meta, next }) => {
-  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in required' });
-  if (meta?.sensitive) await ctx.assertTokenNotRevoked();
-  // tRPC merges what next() is given into the context: only the narrowed field is passed.
-  return next({ ctx: { user: ctx.user } });
-});
+/**
+ * A verified user is required; sensitive mutations also re-check token revocation. Built on
+ * `t.procedure` with the same shape guard and error mapping as `publicProcedure`, in one level.
+ */
+export const authedProcedure = t.procedure.use(({ ctx, meta, getRawInput, next }) =>
+  mapErrors(async () => {
+    await guardShape(getRawInput);
+    if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in required' });
+    if (meta?.sensitive) await ctx.assertTokenNotRevoked();
+    // tRPC merges what next() is given into the context: only the narrowed field is passed.
+    return next({ ctx: { user: ctx.user } });
+  }),
+);
 
 /** Only reads `orgId`; the procedure's own strict schema validates the whole input. */
 const orgIdInput = z.object({
