@@ -34,11 +34,13 @@ export async function buildApp({
     // Batched tRPC paths (`a.b,c.d,...`) are long.
     routerOptions: { maxParamLength: 5000 },
   });
-  app.addHook('onSend', async (req, reply) => {
+  // Synchronous (done callback): an async hook costs a promise on every answer.
+  app.addHook('onSend', (req, reply, payload, done) => {
     void reply.header('x-request-id', req.id);
     // Every 503 (database or token-key source unreachable, shutting down) says when to retry.
     if (reply.statusCode === 503 && !reply.hasHeader('retry-after'))
       void reply.header('retry-after', '5');
+    done(null, payload);
   });
   await app.register(metricsPlugin, { db });
   // Security first: shedding, CORS preflights and hostile-input refusals happen before tokens are verified.
