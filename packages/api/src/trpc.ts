@@ -135,10 +135,23 @@ async function authorizeOrg<TDoc extends Document = never>(
   return found;
 }
 
-/** Org-scoped procedure: a member of `input.orgId` with at least `minRole` (see authorizeOrg). */
+/**
+ * `orgId` of the raw input, read by the org middleware itself (a tRPC `.input()` level would
+ * copy the context once more); refused exactly like tRPC's own input parsers refuse.
+ */
+function orgIdOf(raw: unknown): string {
+  const parsed = orgIdInput.safeParse(raw);
+  if (!parsed.success) throw new TRPCError({ code: 'BAD_REQUEST', cause: parsed.error });
+  return parsed.data.orgId;
+}
+
+/**
+ * Org-scoped procedure: a member of `input.orgId` with at least `minRole` (see authorizeOrg).
+ * Chain the procedure's own `.input()`, which must include `orgId`.
+ */
 export function orgProcedure(minRole: Role) {
-  return authedProcedure.input(orgIdInput).use(async ({ ctx, input, next }) => {
-    const { membership, org } = await authorizeOrg(ctx, input.orgId, minRole);
+  return authedProcedure.use(async ({ ctx, getRawInput, next }) => {
+    const { membership, org } = await authorizeOrg(ctx, orgIdOf(await getRawInput()), minRole);
     const orgCtx: OrgContext = { membership, org };
     return next({ ctx: orgCtx });
   });
@@ -158,17 +171,16 @@ export function orgSubjectProcedure<TInput extends { orgId: string }, TDoc exten
   input: z.ZodType<TInput>,
   subject: (input: TInput, db: Database, orgId: ObjectId) => SubjectQuery<TDoc>,
 ) {
-  return authedProcedure
-    .input(orgIdInput)
-    .use(async ({ ctx, input: { orgId }, getRawInput, next }) => {
-      const valid = input.safeParse(await getRawInput());
-      const found = await authorizeOrg(
-        ctx,
-        orgId,
-        minRole,
-        valid.success ? (oid) => subject(valid.data, ctx.db, oid) : undefined,
-      );
-      const orgCtx: OrgContext = { membership: found.membership, org: found.org };
-      return next({ ctx: { ...orgCtx, subject: found.subject } });
-    });
+  return authedProcedure.use(async ({ ctx, getRawInput, next }) => {
+    const raw = await getRawInput();
+    const valid = input.safeParse(raw);
+    const found = await authorizeOrg(
+      ctx,
+      valid.success ? valid.data.orgId : orgIdOf(raw),
+      minRole,
+      valid.success ? (oid) => subject(valid.data, ctx.db, oid) : undefined,
+    );
+    const orgCtx: OrgContext = { membership: found.membership, org: found.org };
+    return next({ ctx: { ...orgCtx, subject: found.subject } });
+  });
 }
