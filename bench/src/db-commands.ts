@@ -49,3 +49,25 @@ export async function waitForQuiet(baselineUrl: string, timeoutMs = 120_000): Pr
   }
   throw new Error(`the server was still busy ${timeoutMs} ms after the last run`);
 }
+
+const dbDurationsSchema = z.object({
+  commands: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  p50: z.number().nonnegative(),
+  p90: z.number().nonnegative(),
+  p99: z.number().nonnegative(),
+});
+export type DbDurations = z.infer<typeof dbDurationsSchema>;
+
+/** Forgets the command durations recorded so far (called right before a measured run). */
+export async function resetDbDurations(baselineUrl: string): Promise<void> {
+  const res = await fetch(`${baselineUrl}/bench/db-durations/reset`, { method: 'POST' });
+  if (!res.ok) throw new Error(`/bench/db-durations/reset answered ${res.status}`);
+}
+
+/** Durations (ms, driver-measured) and failures of the commands since the last reset. */
+export async function dbDurations(baselineUrl: string): Promise<DbDurations> {
+  const res = await fetch(`${baselineUrl}/bench/db-durations`);
+  if (!res.ok) throw new Error(`/bench/db-durations answered ${res.status}`);
+  return dbDurationsSchema.parse(await res.json());
+}

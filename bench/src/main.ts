@@ -17,7 +17,13 @@ import { createDb } from '@invoice/db';
 import { emulatorSignIn } from '@invoice/server';
 import { z } from 'zod';
 import { latencyChartSvg, svgToPng } from './chart.js';
-import { commandsPerRequest, dbCommands, waitForQuiet } from './db-commands.js';
+import {
+  commandsPerRequest,
+  dbCommands,
+  dbDurations,
+  resetDbDurations,
+  waitForQuiet,
+} from './db-commands.js';
 import { runLoad, type HttpRequest } from './load.js';
 import { renderConsole, renderMarkdown } from './markdown.js';
 import {
@@ -213,18 +219,25 @@ try {
         });
       }
       await waitForQuiet(stack.server.baselineUrl);
+      await resetDbDurations(stack.server.baselineUrl);
       const result = await runLoad({
         url,
         connections,
         durationSeconds: options.duration,
         request: scenario.request,
       });
+      // Commands still running for requests autocannon abandoned finish first.
+      await waitForQuiet(stack.server.baselineUrl);
+      const dbTimes = await dbDurations(stack.server.baselineUrl);
       log(
         `${scenario.id.padEnd(32)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} ms  non-2xx ${result.non2xx}`,
       );
       results.push({
         dbCommandsPerRequest: perRequest.total,
         dbCommandsByName: perRequest.byCommand,
+        dbCommandMs: { p50: dbTimes.p50, p90: dbTimes.p90, p99: dbTimes.p99 },
+        dbCommands: dbTimes.commands,
+        dbCommandsFailed: dbTimes.failed,
         id: scenario.id,
         group: scenario.group,
         description: scenario.description,

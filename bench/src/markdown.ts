@@ -33,6 +33,8 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
         'requests',
         'non-2xx',
         'errors',
+        'db commands/req',
+        'db p90 ms',
       ],
       report.scenarios.map((r) => [
         `\`${r.id}\``,
@@ -56,6 +58,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
           : `${r.dbCommandsPerRequest} (${Object.entries(r.dbCommandsByName)
               .map(([name, n]) => `${name} ${n}`)
               .join(', ')})`,
+        r.dbCommands === 0 ? '—' : r.dbCommandMs.p90.toFixed(1),
       ]),
     ),
     '',
@@ -83,7 +86,8 @@ export function renderConsole(report: BenchReport): string {
     (r) =>
       `${r.id.padEnd(32)}${String(r.connections).padStart(4)}${r.requestsPerSecond.toFixed(0).padStart(9)}` +
       `${r.latencyMs.p50.toFixed(1).padStart(9)}${r.latencyMs.p95.toFixed(1).padStart(9)}` +
-      `${r.latencyMs.p99.toFixed(1).padStart(9)}${String(r.non2xx).padStart(9)}${r.dbCommandsPerRequest.toFixed(1).padStart(8)}`,
+      `${r.latencyMs.p99.toFixed(1).padStart(9)}${String(r.non2xx).padStart(9)}${r.dbCommandsPerRequest.toFixed(1).padStart(8)}` +
+      `${(r.dbCommands === 0 ? '-' : r.dbCommandMs.p90.toFixed(1)).padStart(9)}`,
   );
   const ratios = report.ratios
     .filter((r) => r.value !== null)
@@ -92,7 +96,7 @@ export function renderConsole(report: BenchReport): string {
     (v) => `  ${verdict(v.pass).padEnd(5)} ${v.name.padEnd(48)} ${v.measured} (target ${v.target})`,
   );
   return [
-    `${'scenario'.padEnd(32)}${'conn'.padStart(4)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'non-2xx'.padStart(9)}${'db/req'.padStart(8)}`,
+    `${'scenario'.padEnd(32)}${'conn'.padStart(4)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'non-2xx'.padStart(9)}${'db/req'.padStart(8)}${'db p90'.padStart(9)}`,
     ...rows,
     '',
     'ratios (throughput):',

@@ -24,6 +24,10 @@ export const scenarioResultSchema = z.object({
   /** MongoDB commands per request, counted by driver monitoring over sequential probe requests. */
   dbCommandsPerRequest: z.number().nonnegative(),
   dbCommandsByName: z.record(z.string(), z.number()),
+  /** Driver-measured MongoDB command durations during the measured run (queueing included). */
+  dbCommandMs: z.object({ p50: z.number(), p90: z.number(), p99: z.number() }),
+  dbCommands: z.number().int().nonnegative(),
+  dbCommandsFailed: z.number().int().nonnegative(),
 });
 export type ScenarioResult = z.infer<typeof scenarioResultSchema>;
 
@@ -203,6 +207,28 @@ export function judgeSlos(
       ? `${((bad / total) * 100).toFixed(3)}% (${fivexx} 5xx + ${errors} socket errors of ${total})`
       : 'not run',
     pass: total ? bad / total < 0.001 : null,
+  });
+  // Handbook SLO "database query p90 < 100 ms": the worst judged API scenario.
+  const judged = results.filter((s) => s.group === 'api' && s.dbCommands > 0);
+  const worstDb = judged.reduce<ScenarioResult | undefined>(
+    (worst, s) => (worst === undefined || s.dbCommandMs.p90 > worst.dbCommandMs.p90 ? s : worst),
+    undefined,
+  );
+  verdicts.push({
+    name: 'database command p90 (worst API scenario)',
+    target: '< 100 ms',
+    measured: worstDb ? `${worstDb.dbCommandMs.p90.toFixed(1)} ms (${worstDb.id})` : 'not run',
+    pass: worstDb ? worstDb.dbCommandMs.p90 < 100 : null,
+  });
+  const commands = api.reduce((n, s) => n + s.dbCommands, 0);
+  const failedCommands = api.reduce((n, s) => n + s.dbCommandsFailed, 0);
+  verdicts.push({
+    name: 'database errors',
+    target: '< 0.01%',
+    measured: commands
+      ? `${((failedCommands / commands) * 100).toFixed(4)}% (${failedCommands} of ${commands} commands)`
+      : 'not run',
+    pass: commands ? failedCommands / commands < 0.0001 : null,
   });
   const non2xx = api.reduce((n, s) => n + s.non2xx, 0);
   verdicts.push({

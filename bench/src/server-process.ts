@@ -47,11 +47,46 @@ function trackCommands(db: Database) {
   return state;
 }
 
+/**
+ * Driver-measured duration of every MongoDB command (sent → reply, queueing in the database
+ * included) and the failed ones, since the harness last reset them: the handbook's
+ * "database query p90 < 100 ms" and "database errors < 0.01%" SLOs, per scenario.
+ */
+function trackCommandDurations(db: Database) {
+  let durations: number[] = [];
+  let failed = 0;
+  db.client.on('commandSucceeded', (event) => durations.push(event.duration));
+  db.client.on('commandFailed', (event) => {
+    durations.push(event.duration);
+    failed += 1;
+  });
+  return {
+    reset: () => {
+      durations = [];
+      failed = 0;
+    },
+    summary: () => {
+      const sorted = Float64Array.from(durations).sort();
+      const at = (q: number) =>
+        sorted.length === 0
+          ? 0
+          : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0);
+      return { commands: sorted.length, failed, p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+    },
+  };
+}
+
 /** Plain Fastify, no plugins, no logger: the floor everything else is compared with. */
 async function buildBaseline(db: Database): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 5000 } });
   const commands = trackCommands(db);
   app.get('/bench/db-commands', async () => commands);
+  const durations = trackCommandDurations(db);
+  app.post('/bench/db-durations/reset', async () => {
+    durations.reset();
+    return { ok: true };
+  });
+  app.get('/bench/db-durations', async () => durations.summary());
   app.get('/empty', async () => ({ ok: true }));
   // The same read invoice.byId does (by _id within the org), without tRPC, auth or validation.
   app.get<{ Params: { orgId: string; invoiceId: string } }>(
