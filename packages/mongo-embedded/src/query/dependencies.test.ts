@@ -129,6 +129,11 @@ describe('expressionDependencies', () => {
       ),
     ).toEqual([]);
   });
+
+  it('walks a document with a non-string "_bsontype" field (a plain field, not a BSON value)', () => {
+    // Another driver can send such a key; decoded, it is an ordinary field of a plain object.
+    expect(sorted(expressionDependencies({ _bsontype: 1, y: '$secret' }))).toEqual(['secret']);
+  });
 });
 
 describe('pipelineDependencies', () => {

@@ -6,6 +6,7 @@
  * set may hold names nobody reads (over-approximation is harmless); it never misses one.
  */
 import type { Document } from 'bson';
+import { isPlainDocument } from './compare.js';
 
 /** Every field: no pushdown. */
 export const ALL = 'all';
@@ -15,13 +16,6 @@ export type Dependencies = Set<string> | typeof ALL;
 function topLevel(path: string): string {
   const dot = path.indexOf('.');
   return dot === -1 ? path : path.slice(0, dot);
-}
-
-function isPlainObject(value: unknown): value is Document {
-  if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value) || value instanceof Date || value instanceof RegExp) return false;
-  if (ArrayBuffer.isView(value)) return false;
-  return (value as { _bsontype?: unknown })._bsontype === undefined;
 }
 
 /** Thrown inside the walkers when the answer is "everything"; caught at the entry points. */
@@ -66,7 +60,7 @@ function addExpression(expr: unknown, out: Set<string>): void {
     for (const item of expr) addExpression(item, out);
     return;
   }
-  if (!isPlainObject(expr)) return;
+  if (!isPlainDocument(expr)) return;
   for (const [key, value] of Object.entries(expr)) {
     if (key.startsWith('$')) {
       if (OPAQUE_OPERATORS.has(key)) everything();
@@ -78,7 +72,7 @@ function addExpression(expr: unknown, out: Set<string>): void {
 
 /** Adds the fields a query filter reads; throws Everything for operators that see the document. */
 function addFilter(filter: unknown, out: Set<string>): void {
-  if (!isPlainObject(filter)) everything();
+  if (!isPlainDocument(filter)) everything();
   for (const [key, value] of Object.entries(filter)) {
     if (!key.startsWith('$')) {
       // `{path: value-or-operators}`: whatever the operators are ($elemMatch included), they
@@ -107,17 +101,17 @@ function addFilter(filter: unknown, out: Set<string>): void {
 function addAccumulators(spec: Document, out: Set<string>, skip: string | undefined): void {
   for (const [name, accumulator] of Object.entries(spec)) {
     if (name === skip) continue;
-    if (!isPlainObject(accumulator)) everything();
+    if (!isPlainDocument(accumulator)) everything();
     for (const [op, arg] of Object.entries(accumulator)) {
       if (op === '$accumulator' || op === '$function') everything();
       if (
         (op === '$top' || op === '$bottom' || op === '$topN' || op === '$bottomN') &&
-        isPlainObject(arg)
+        isPlainDocument(arg)
       ) {
         // sortBy names fields without `$`.
         const sortBy: unknown = arg.sortBy;
         if (sortBy !== undefined) {
-          if (!isPlainObject(sortBy)) everything();
+          if (!isPlainDocument(sortBy)) everything();
           for (const path of Object.keys(sortBy)) out.add(topLevel(path));
         }
       }
@@ -136,10 +130,10 @@ function excludes(value: unknown): boolean {
  * 0/false other than `_id`) pass every other field on, so they need everything.
  */
 function addProjection(spec: unknown, out: Set<string>): void {
-  if (!isPlainObject(spec)) everything();
+  if (!isPlainDocument(spec)) everything();
   let included = false;
   const walk = (value: unknown, key: string, top: boolean): void => {
-    if (isPlainObject(value) && !Object.keys(value).some((k) => k.startsWith('$'))) {
+    if (isPlainDocument(value) && !Object.keys(value).some((k) => k.startsWith('$'))) {
       // A nested projection `{a: {b: 1}}`.
       for (const [sub, inner] of Object.entries(value)) walk(inner, sub, false);
       return;
@@ -170,21 +164,21 @@ function addStage(stage: Document, out: Set<string>): boolean {
       addFilter(spec, out);
       return false;
     case '$sort':
-      if (!isPlainObject(spec)) everything();
+      if (!isPlainDocument(spec)) everything();
       for (const path of Object.keys(spec)) out.add(topLevel(path));
       return false;
     case '$limit':
     case '$skip':
       return false;
     case '$unwind': {
-      const path: unknown = isPlainObject(spec) ? spec.path : spec;
+      const path: unknown = isPlainDocument(spec) ? spec.path : spec;
       if (typeof path !== 'string' || !path.startsWith('$') || path.startsWith('$$')) everything();
       out.add(topLevel(path.slice(1)));
       return false;
     }
     case '$addFields':
     case '$set':
-      if (!isPlainObject(spec)) everything();
+      if (!isPlainDocument(spec)) everything();
       for (const [key, value] of Object.entries(spec)) {
         out.add(topLevel(key));
         addExpression(value, out);
@@ -194,7 +188,7 @@ function addStage(stage: Document, out: Set<string>): boolean {
       addProjection(spec, out);
       return true;
     case '$group':
-      if (!isPlainObject(spec) || !('_id' in spec)) everything();
+      if (!isPlainDocument(spec) || !('_id' in spec)) everything();
       addExpression(spec._id, out);
       addAccumulators(spec, out, '_id');
       return true;
@@ -205,10 +199,10 @@ function addStage(stage: Document, out: Set<string>): boolean {
       return true;
     case '$bucket':
     case '$bucketAuto':
-      if (!isPlainObject(spec)) everything();
+      if (!isPlainDocument(spec)) everything();
       addExpression(spec.groupBy, out);
       if (spec.output !== undefined) {
-        if (!isPlainObject(spec.output)) everything();
+        if (!isPlainDocument(spec.output)) everything();
         addAccumulators(spec.output, out, undefined);
       }
       return true;
