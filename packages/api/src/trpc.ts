@@ -85,7 +85,7 @@ export const operatorProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.operator || !ctx.user) {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'Operator tooling only' });
   }
-  return next({ ctx: { ...ctx, user: ctx.user, operator: ctx.operator } });
+  return next({ ctx: { user: ctx.user, operator: ctx.operator } });
 });
 
 /**
