@@ -71,3 +71,13 @@ export async function dbDurations(baselineUrl: string): Promise<DbDurations> {
   if (!res.ok) throw new Error(`/bench/db-durations answered ${res.status}`);
   return dbDurationsSchema.parse(await res.json());
 }
+
+const cpuUsage = z.object({ user: z.number().nonnegative(), system: z.number().nonnegative() });
+
+/** CPU time (user + system, µs) the server child has used so far. */
+export async function serverCpuMicros(baselineUrl: string): Promise<number> {
+  const res = await fetch(`${baselineUrl}/bench/cpu`);
+  if (!res.ok) throw new Error(`/bench/cpu answered ${res.status}`);
+  const usage = cpuUsage.parse(await res.json());
+  return usage.user + usage.system;
+}

@@ -21,6 +21,7 @@ import {
   commandsPerRequest,
   dbCommands,
   dbDurations,
+  serverCpuMicros,
   resetDbDurations,
   waitForQuiet,
 } from './db-commands.js';
@@ -220,6 +221,7 @@ try {
       }
       await waitForQuiet(stack.server.baselineUrl);
       await resetDbDurations(stack.server.baselineUrl);
+      const cpuBefore = await serverCpuMicros(stack.server.baselineUrl);
       const result = await runLoad({
         url,
         connections,
@@ -229,6 +231,7 @@ try {
       // Commands still running for requests autocannon abandoned finish first.
       await waitForQuiet(stack.server.baselineUrl);
       const dbTimes = await dbDurations(stack.server.baselineUrl);
+      const cpuMicros = (await serverCpuMicros(stack.server.baselineUrl)) - cpuBefore;
       log(
         `${scenario.id.padEnd(32)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} ms  non-2xx ${result.non2xx}`,
       );
@@ -238,6 +241,7 @@ try {
         dbCommandMs: { p50: dbTimes.p50, p90: dbTimes.p90, p99: dbTimes.p99 },
         dbCommands: dbTimes.commands,
         dbCommandsFailed: dbTimes.failed,
+        serverCpuUsPerRequest: result.requests === 0 ? 0 : Math.round(cpuMicros / result.requests),
         id: scenario.id,
         group: scenario.group,
         description: scenario.description,

@@ -35,6 +35,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
         'errors',
         'db commands/req',
         'db p90 ms',
+        'API CPU µs/req',
       ],
       report.scenarios.map((r) => [
         `\`${r.id}\``,
@@ -59,6 +60,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
               .map(([name, n]) => `${name} ${n}`)
               .join(', ')})`,
         r.dbCommands === 0 ? '—' : r.dbCommandMs.p90.toFixed(1),
+        String(r.serverCpuUsPerRequest),
       ]),
     ),
     '',
@@ -87,7 +89,8 @@ export function renderConsole(report: BenchReport): string {
       `${r.id.padEnd(32)}${String(r.connections).padStart(4)}${r.requestsPerSecond.toFixed(0).padStart(9)}` +
       `${r.latencyMs.p50.toFixed(1).padStart(9)}${r.latencyMs.p95.toFixed(1).padStart(9)}` +
       `${r.latencyMs.p99.toFixed(1).padStart(9)}${String(r.non2xx).padStart(9)}${r.dbCommandsPerRequest.toFixed(1).padStart(8)}` +
-      `${(r.dbCommands === 0 ? '-' : r.dbCommandMs.p90.toFixed(1)).padStart(9)}`,
+      `${(r.dbCommands === 0 ? '-' : r.dbCommandMs.p90.toFixed(1)).padStart(9)}` +
+      `${String(r.serverCpuUsPerRequest).padStart(10)}`,
   );
   const ratios = report.ratios
     .filter((r) => r.value !== null)
@@ -96,7 +99,7 @@ export function renderConsole(report: BenchReport): string {
     (v) => `  ${verdict(v.pass).padEnd(5)} ${v.name.padEnd(48)} ${v.measured} (target ${v.target})`,
   );
   return [
-    `${'scenario'.padEnd(32)}${'conn'.padStart(4)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'non-2xx'.padStart(9)}${'db/req'.padStart(8)}${'db p90'.padStart(9)}`,
+    `${'scenario'.padEnd(32)}${'conn'.padStart(4)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'non-2xx'.padStart(9)}${'db/req'.padStart(8)}${'db p90'.padStart(9)}${'cpu µs'.padStart(10)}`,
     ...rows,
     '',
     'ratios (throughput):',

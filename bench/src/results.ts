@@ -28,6 +28,11 @@ export const scenarioResultSchema = z.object({
   dbCommandMs: z.object({ p50: z.number(), p90: z.number(), p99: z.number() }),
   dbCommands: z.number().int().nonnegative(),
   dbCommandsFailed: z.number().int().nonnegative(),
+  /**
+   * CPU (user + system) the server process spent per answered request during the measured run:
+   * the API layer's own cost, which throughput hides when another process is the bottleneck.
+   */
+  serverCpuUsPerRequest: z.number().nonnegative(),
 });
 export type ScenarioResult = z.infer<typeof scenarioResultSchema>;
 

@@ -87,6 +87,8 @@ async function buildBaseline(db: Database): Promise<FastifyInstance> {
     return { ok: true };
   });
   app.get('/bench/db-durations', async () => durations.summary());
+  // This process's CPU time (µs): the API's cost per request, free of the machine's noise.
+  app.get('/bench/cpu', async () => process.cpuUsage());
   app.get('/empty', async () => ({ ok: true }));
   // The same read invoice.byId does (by _id within the org), without tRPC, auth or validation.
   app.get<{ Params: { orgId: string; invoiceId: string } }>(

@@ -57,6 +57,8 @@ describe('pnpm bench harness', () => {
       expect(scenario.requests).toBeGreaterThan(0);
       expect(scenario.statusCounts['200']).toBe(scenario.requests);
       expect(scenario.non2xx).toBe(0);
+      // Serving a request costs the server some CPU: a zero would mean the probe measured nothing.
+      expect(scenario.serverCpuUsPerRequest).toBeGreaterThan(0);
     }
     expect(
       report.ratios.find((r) => r.name === 'invoice.byId / HTTP floor')?.value,
