@@ -89,16 +89,29 @@ export const operatorProcedure = publicProcedure.use(({ ctx, next }) => {
 });
 
 /**
+ * What every non-public procedure checks first: the input's shape, a verified user and, for
+ * sensitive mutations, that the token is not revoked.
+ */
+async function authenticate(
+  ctx: Context,
+  meta: Meta | undefined,
+  getRawInput: () => Promise<unknown>,
+): Promise<AuthUser> {
+  await guardShape(getRawInput);
+  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in required' });
+  if (meta?.sensitive) await ctx.assertTokenNotRevoked();
+  return ctx.user;
+}
+
+/**
  * A verified user is required; sensitive mutations also re-check token revocation. Built on
  * `t.procedure` with the same shape guard and error mapping as `publicProcedure`, in one level.
  */
 export const authedProcedure = t.procedure.use(({ ctx, meta, getRawInput, next }) =>
   mapErrors(async () => {
-    await guardShape(getRawInput);
-    if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in required' });
-    if (meta?.sensitive) await ctx.assertTokenNotRevoked();
+    const user = await authenticate(ctx, meta, getRawInput);
     // tRPC merges what next() is given into the context: only the narrowed field is passed.
-    return next({ ctx: { user: ctx.user } });
+    return next({ ctx: { user } });
   }),
 );
 
@@ -114,7 +127,8 @@ const orgIdInput = z.object({
  * (CLI only, see operator.ts) acts as owner of any existing org.
  */
 async function authorizeOrg<TDoc extends Document = never>(
-  ctx: Context & { user: AuthUser },
+  ctx: Context,
+  user: AuthUser,
   orgIdHex: string,
   minRole: Role,
   subject?: (orgId: ObjectId) => SubjectQuery<TDoc>,
@@ -123,8 +137,8 @@ async function authorizeOrg<TDoc extends Document = never>(
   const query = subject?.(orgId);
   const now = ctx.clock.now();
   const found = ctx.operator
-    ? await operatorMembership(ctx.db, orgId, ctx.user, now, query)
-    : await findActiveMembership(ctx.db, orgId, ctx.user, now, query);
+    ? await operatorMembership(ctx.db, orgId, user, now, query)
+    : await findActiveMembership(ctx.db, orgId, user, now, query);
   if (!found) throw new TRPCError({ code: 'NOT_FOUND', message: 'Organization not found' });
   if (!hasRole(found.membership.role, minRole)) {
     throw new TRPCError({
@@ -147,14 +161,19 @@ function orgIdOf(raw: unknown): string {
 
 /**
  * Org-scoped procedure: a member of `input.orgId` with at least `minRole` (see authorizeOrg).
- * Chain the procedure's own `.input()`, which must include `orgId`.
+ * Chain the procedure's own `.input()`, which must include `orgId`. Authentication and the org
+ * check are one middleware level (each level copies the call options and the context).
  */
 export function orgProcedure(minRole: Role) {
-  return authedProcedure.use(async ({ ctx, getRawInput, next }) => {
-    const { membership, org } = await authorizeOrg(ctx, orgIdOf(await getRawInput()), minRole);
-    const orgCtx: OrgContext = { membership, org };
-    return next({ ctx: orgCtx });
-  });
+  return t.procedure.use(({ ctx, meta, getRawInput, next }) =>
+    mapErrors(async () => {
+      const user = await authenticate(ctx, meta, getRawInput);
+      const orgId = orgIdOf(await getRawInput());
+      const { membership, org } = await authorizeOrg(ctx, user, orgId, minRole);
+      const orgCtx: OrgContext = { membership, org };
+      return next({ ctx: { user, ...orgCtx } });
+    }),
+  );
 }
 
 /**
@@ -171,16 +190,20 @@ export function orgSubjectProcedure<TInput extends { orgId: string }, TDoc exten
   input: z.ZodType<TInput>,
   subject: (input: TInput, db: Database, orgId: ObjectId) => SubjectQuery<TDoc>,
 ) {
-  return authedProcedure.use(async ({ ctx, getRawInput, next }) => {
-    const raw = await getRawInput();
-    const valid = input.safeParse(raw);
-    const found = await authorizeOrg(
-      ctx,
-      valid.success ? valid.data.orgId : orgIdOf(raw),
-      minRole,
-      valid.success ? (oid) => subject(valid.data, ctx.db, oid) : undefined,
-    );
-    const orgCtx: OrgContext = { membership: found.membership, org: found.org };
-    return next({ ctx: { ...orgCtx, subject: found.subject } });
-  });
+  return t.procedure.use(({ ctx, meta, getRawInput, next }) =>
+    mapErrors(async () => {
+      const user = await authenticate(ctx, meta, getRawInput);
+      const raw = await getRawInput();
+      const valid = input.safeParse(raw);
+      const found = await authorizeOrg(
+        ctx,
+        user,
+        valid.success ? valid.data.orgId : orgIdOf(raw),
+        minRole,
+        valid.success ? (oid) => subject(valid.data, ctx.db, oid) : undefined,
+      );
+      const orgCtx: OrgContext = { membership: found.membership, org: found.org };
+      return next({ ctx: { user, ...orgCtx, subject: found.subject } });
+    }),
+  );
 }
