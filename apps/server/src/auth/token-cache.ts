@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuthUser } from '@invoice/api';
 import { InvalidTokenError, type TokenVerifier } from './token-verifier.js';
 
@@ -32,7 +32,7 @@ interface Entry {
 }
 
 function keyOf(idToken: string): string {
-  return createHash('sha256').update(idToken).digest('base64url');
+  return hash('sha256', idToken, 'base64url');
 }
 
 /**
