@@ -27,6 +27,7 @@ import {
 } from './db-commands.js';
 import { runLoad, type HttpRequest } from './load.js';
 import { renderConsole, renderMarkdown } from './markdown.js';
+import { measurePaired, type PairedRatio } from './paired.js';
 import {
   benchReportSchema,
   computeRatios,
@@ -52,6 +53,10 @@ const HELP = `Usage: pnpm bench [options]
   --out DIR               results directory (default bench/results)
   --verbose               show the children's output
   --cpu-prof              V8 CPU profiles of the server and database children, beside the results
+  --paired-rounds N       after the scenarios, run invoice.byId and the raw MongoDB route back to
+                          back N times, alternating the order (even; default 4, 0: off); the
+                          throughput-ratio verdict uses the geometric mean of these pairs
+  --paired-duration S     seconds per run of a pair (default: the smaller of --duration and 5)
 Uses MONGODB_URI instead of the embedded engine when set.`;
 
 // `pnpm bench -- --quick` hands the script a literal "--" first.
@@ -72,6 +77,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     verbose: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'paired-rounds': { type: 'string' },
+    'paired-duration': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   allowPositionals: false,
@@ -103,6 +110,14 @@ const options = z
     topology: z.enum(['split', 'shared']).default('split'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'silent']).default('warn'),
     out: z.string().default(resolve(import.meta.dirname, '../results')),
+    pairedRounds: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .refine((n) => n % 2 === 0, 'must be even (the order alternates)')
+      .default(4),
+    pairedDuration: seconds.min(0.5).optional(),
   })
   .parse({
     connections: values.connections,
@@ -115,6 +130,8 @@ const options = z
     topology: values.topology,
     logLevel: values['log-level'],
     out: values.out,
+    pairedRounds: values['paired-rounds'],
+    pairedDuration: values['paired-duration'],
   });
 
 const UPLOAD_BYTES = 10_000_000; // 10 MB, under the default 10 MiB UPLOAD_MAX_BYTES
@@ -138,6 +155,13 @@ function selected(scenario: Scenario): boolean {
 }
 
 const PROBE_REQUESTS = 3;
+
+/** The acceptance's throughput ratio, also measured in alternating back-to-back pairs. */
+const PAIRED = {
+  name: 'invoice.byId / raw MongoDB route (paired runs)',
+  numerator: 'invoice.byId',
+  denominator: 'raw.mongo.findOne',
+};
 
 /**
  * A few sequential requests before the load: a harness mistake fails loudly here with the
@@ -249,6 +273,37 @@ try {
         ...result,
       });
     }
+    const pairedRatios: PairedRatio[] = [];
+    const pairSubject = scenarios.find((s) => s.id === PAIRED.numerator);
+    const pairBaseline = scenarios.find((s) => s.id === PAIRED.denominator);
+    if (options.pairedRounds > 0 && pairSubject && pairBaseline) {
+      const secondsPerRun = options.pairedDuration ?? Math.min(options.duration, 5);
+      log(`${PAIRED.name}: ${options.pairedRounds} paired runs of ${secondsPerRun} s...`);
+      const paired = await measurePaired(options.pairedRounds, async (which) => {
+        const scenario = which === 'baseline' ? pairBaseline : pairSubject;
+        const url = {
+          app: stack.server.appUrl,
+          appOfficial: stack.server.appOfficialUrl,
+          baseline: stack.server.baselineUrl,
+        }[scenario.target];
+        await waitForQuiet(stack.server.baselineUrl);
+        const result = await runLoad({
+          url,
+          connections: scenario.connections ?? options.connections,
+          durationSeconds: secondsPerRun,
+          request: scenario.request,
+        });
+        if (result.non2xx > 0 || result.errors > 0) {
+          throw new Error(
+            `${scenario.id}: ${result.non2xx} non-2xx and ${result.errors} errors in a paired run`,
+          );
+        }
+        log(`  ${scenario.id.padEnd(30)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s`);
+        return result.requestsPerSecond;
+      });
+      await waitForQuiet(stack.server.baselineUrl);
+      pairedRatios.push({ ...PAIRED, secondsPerRun, ...paired });
+    }
     if (db.db.databaseName !== '') await db.db.dropDatabase().catch(() => undefined);
 
     const ratios = computeRatios(results);
@@ -290,7 +345,8 @@ try {
       },
       scenarios: results,
       ratios,
-      slos: judgeSlos(results, ratios, options.connections, UPLOAD_SCENARIO),
+      pairedRatios,
+      slos: judgeSlos(results, ratios, options.connections, UPLOAD_SCENARIO, pairedRatios),
     });
     await mkdir(options.out, { recursive: true });
     const png = svgToPng(

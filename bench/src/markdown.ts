@@ -1,3 +1,4 @@
+import type { PairedRatio } from './paired.js';
 import type { BenchReport } from './results.js';
 
 const verdict = (pass: boolean | null) => (pass === null ? 'n/a' : pass ? 'PASS' : 'FAIL');
@@ -68,7 +69,13 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
     '',
     table(
       ['ratio', 'value'],
-      report.ratios.map((r) => [r.name, r.value === null ? 'n/a' : r.value.toFixed(3)]),
+      [
+        ...report.ratios.map((r) => [r.name, r.value === null ? 'n/a' : r.value.toFixed(3)]),
+        ...report.pairedRatios.map((r) => [
+          `${r.name}: geometric mean of ${pairedRounds(r)}`,
+          r.value === null ? 'n/a' : r.value.toFixed(3),
+        ]),
+      ],
     ),
     '',
     '## SLO verdicts',
@@ -82,6 +89,17 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
   return `${parts.join('\n')}\n`;
 }
 
+/** "4 back-to-back pairs of 5 s: 0.552 (raw.mongo.findOne first), 0.571 (invoice.byId first), ..." */
+function pairedRounds(r: PairedRatio): string {
+  const rounds = r.rounds
+    .map(
+      (round) =>
+        `${round.ratio === null ? 'n/a' : round.ratio.toFixed(3)} (${round.first === 'baseline' ? r.denominator : r.numerator} first)`,
+    )
+    .join(', ');
+  return `${r.rounds.length} back-to-back pairs of ${r.secondsPerRun} s: ${rounds}`;
+}
+
 /** A compact terminal table. */
 export function renderConsole(report: BenchReport): string {
   const rows = report.scenarios.map(
@@ -92,9 +110,15 @@ export function renderConsole(report: BenchReport): string {
       `${(r.dbCommands === 0 ? '-' : r.dbCommandMs.p90.toFixed(1)).padStart(9)}` +
       `${String(r.serverCpuUsPerRequest).padStart(10)}`,
   );
-  const ratios = report.ratios
-    .filter((r) => r.value !== null)
-    .map((r) => `  ${r.name.padEnd(54)} ${(r.value ?? 0).toFixed(3)}`);
+  const ratios = [
+    ...report.ratios
+      .filter((r) => r.value !== null)
+      .map((r) => `  ${r.name.padEnd(54)} ${(r.value ?? 0).toFixed(3)}`),
+    ...report.pairedRatios.map(
+      (r) =>
+        `  ${r.name.padEnd(54)} ${r.value === null ? 'n/a' : r.value.toFixed(3)} (${pairedRounds(r)})`,
+    ),
+  ];
   const slos = report.slos.map(
     (v) => `  ${verdict(v.pass).padEnd(5)} ${v.name.padEnd(48)} ${v.measured} (target ${v.target})`,
   );

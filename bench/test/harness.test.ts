@@ -20,7 +20,7 @@ describe('pnpm bench harness', () => {
     if (out) await rm(out, { recursive: true, force: true });
   });
 
-  it('runs the floor and invoice.byId and writes JSON, Markdown and a PNG chart', async () => {
+  it('runs the floor, the raw route and invoice.byId (also in paired runs) and writes JSON, Markdown and a PNG chart', async () => {
     out = await mkdtemp(join(tmpdir(), 'invoice-bench-smoke-'));
     const { stdout } = await run(
       process.execPath,
@@ -29,7 +29,7 @@ describe('pnpm bench harness', () => {
         'tsx',
         main,
         '--only',
-        'http.empty,invoice.byId',
+        'http.empty,raw.mongo.findOne,invoice.byId',
         '--invoices',
         '120',
         '--duration',
@@ -38,6 +38,10 @@ describe('pnpm bench harness', () => {
         '0',
         '--connections',
         '4',
+        '--paired-rounds',
+        '2',
+        '--paired-duration',
+        '0.5',
         '--out',
         out,
       ],
@@ -49,7 +53,11 @@ describe('pnpm bench harness', () => {
     expect(files.map((f) => f.replace(/^.*\./, ''))).toEqual(['json', 'md', 'png']);
     const json = files.find((f) => f.endsWith('.json')) ?? '';
     const report = benchReportSchema.parse(JSON.parse(await readFile(join(out, json), 'utf8')));
-    expect(report.scenarios.map((s) => s.id)).toEqual(['http.empty', 'invoice.byId']);
+    expect(report.scenarios.map((s) => s.id)).toEqual([
+      'http.empty',
+      'raw.mongo.findOne',
+      'invoice.byId',
+    ]);
     expect(report.settings).toMatchObject({ connections: 4, durationSeconds: 1, invoices: 120 });
     expect(report.seed.invoiceCount).toBe(120);
     expect(report.seed.listPages).toBe(3);
@@ -64,6 +72,18 @@ describe('pnpm bench harness', () => {
       report.ratios.find((r) => r.name === 'invoice.byId / HTTP floor')?.value,
     ).toBeGreaterThan(0);
     expect(report.slos.map((s) => s.name)).toContain('invoice.byId p99 at 4 connections');
+    // Two pairs in alternating order, and the ratio verdict judged on them.
+    const [paired] = report.pairedRatios;
+    expect(paired?.rounds.map((r) => r.first)).toEqual(['baseline', 'subject']);
+    for (const round of paired?.rounds ?? []) {
+      expect(round.baselineRps).toBeGreaterThan(0);
+      expect(round.subjectRps).toBeGreaterThan(0);
+    }
+    expect(paired?.value).toBeGreaterThan(0);
+    const ratioVerdict = report.slos.find(
+      (s) => s.name === 'invoice.byId throughput vs raw MongoDB route',
+    );
+    expect(ratioVerdict?.measured).toContain('geometric mean of 2 paired runs');
 
     const markdown = await readFile(join(out, json.replace(/json$/, 'md')), 'utf8');
     expect(markdown).toContain('| `invoice.byId` | api | 4 |');
