@@ -226,13 +226,15 @@ try {
       connections: options.connections,
     }).filter(selected);
     if (scenarios.length === 0) throw new Error(`no scenario matches --only ${values.only}`);
-    const results: ScenarioResult[] = [];
-    for (const scenario of scenarios) {
-      const url = {
+    const urlOf = (scenario: Scenario) =>
+      ({
         app: stack.server.appUrl,
         appOfficial: stack.server.appOfficialUrl,
         baseline: stack.server.baselineUrl,
-      }[scenario.target];
+      })[scenario.target];
+    const results: ScenarioResult[] = [];
+    for (const scenario of scenarios) {
+      const url = urlOf(scenario);
       const connections = scenario.connections ?? options.connections;
       const perRequest = await probe(url, stack.server.baselineUrl, scenario);
       if (options.warmup > 0) {
@@ -281,11 +283,7 @@ try {
       log(`${PAIRED.name}: ${options.pairedRounds} paired runs of ${secondsPerRun} s...`);
       const paired = await measurePaired(options.pairedRounds, async (which) => {
         const scenario = which === 'baseline' ? pairBaseline : pairSubject;
-        const url = {
-          app: stack.server.appUrl,
-          appOfficial: stack.server.appOfficialUrl,
-          baseline: stack.server.baselineUrl,
-        }[scenario.target];
+        const url = urlOf(scenario);
         await waitForQuiet(stack.server.baselineUrl);
         const result = await runLoad({
           url,
