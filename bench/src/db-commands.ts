@@ -6,11 +6,20 @@ const dbCommandState = z.object({
 });
 export type DbCommandState = z.infer<typeof dbCommandState>;
 
+/** One of the server child's `/bench/...` endpoints, its JSON checked against `schema`. */
+async function benchEndpoint<T>(
+  baselineUrl: string,
+  path: string,
+  schema: z.ZodType<T>,
+): Promise<T> {
+  const res = await fetch(`${baselineUrl}${path}`);
+  if (!res.ok) throw new Error(`${path} answered ${res.status}`);
+  return schema.parse(await res.json());
+}
+
 /** MongoDB commands the server child has started, by name, and how many are still running. */
-export async function dbCommands(baselineUrl: string): Promise<DbCommandState> {
-  const res = await fetch(`${baselineUrl}/bench/db-commands`);
-  if (!res.ok) throw new Error(`/bench/db-commands answered ${res.status}`);
-  return dbCommandState.parse(await res.json());
+export function dbCommands(baselineUrl: string): Promise<DbCommandState> {
+  return benchEndpoint(baselineUrl, '/bench/db-commands', dbCommandState);
 }
 
 /** Commands per request between two snapshots, by command and in total. */
@@ -66,18 +75,14 @@ export async function resetDbDurations(baselineUrl: string): Promise<void> {
 }
 
 /** Durations (ms, driver-measured) and failures of the commands since the last reset. */
-export async function dbDurations(baselineUrl: string): Promise<DbDurations> {
-  const res = await fetch(`${baselineUrl}/bench/db-durations`);
-  if (!res.ok) throw new Error(`/bench/db-durations answered ${res.status}`);
-  return dbDurationsSchema.parse(await res.json());
+export function dbDurations(baselineUrl: string): Promise<DbDurations> {
+  return benchEndpoint(baselineUrl, '/bench/db-durations', dbDurationsSchema);
 }
 
 const cpuUsage = z.object({ user: z.number().nonnegative(), system: z.number().nonnegative() });
 
 /** CPU time (user + system, µs) the server child has used so far. */
 export async function serverCpuMicros(baselineUrl: string): Promise<number> {
-  const res = await fetch(`${baselineUrl}/bench/cpu`);
-  if (!res.ok) throw new Error(`/bench/cpu answered ${res.status}`);
-  const usage = cpuUsage.parse(await res.json());
+  const usage = await benchEndpoint(baselineUrl, '/bench/cpu', cpuUsage);
   return usage.user + usage.system;
 }
