@@ -4,3 +4,4 @@ export * from './migrations.js';
 export * from './reconcile-indexes.js';
 export * from './sequences.js';
 export * from './transaction.js';
+export * from './decode-once.js';

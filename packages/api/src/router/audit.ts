@@ -1,4 +1,4 @@
-import type { AuditEventDoc } from '@invoice/db';
+import { findAll, type AuditEventDoc } from '@invoice/db';
 import { auditListInput, auditListOutput } from '@invoice/validators';
 import { ObjectId, type Filter } from 'mongodb';
 import { toAuditEvent, toStoredEntityType } from '../mappers/audit.js';
@@ -22,11 +22,11 @@ export const auditRouter = router({
         const position = decodeCursor(input.cursor, 'at', 'desc');
         clauses.push(afterCursorFilter('at', position, { nullable: false }));
       }
-      const docs = await ctx.db.collections.auditEvents
-        .find({ $and: clauses })
-        .sort({ at: -1, _id: -1 })
-        .limit(input.limit + 1)
-        .toArray();
+      const docs = await findAll(
+        ctx.db.collections.auditEvents,
+        { $and: clauses },
+        { sort: { at: -1, _id: -1 }, limit: input.limit + 1 },
+      );
       return toPage(docs, input.limit, 'at', 'desc', (doc) => doc.at, toAuditEvent);
     }),
 });

@@ -1,4 +1,4 @@
-import type { CustomerDoc } from '@invoice/db';
+import { findAll, type CustomerDoc } from '@invoice/db';
 import {
   customerArchiveInput,
   customerByIdInput,
@@ -147,11 +147,11 @@ export const customerRouter = router({
         clauses.push(afterCursorFilter(field, position, { nullable: false }));
       }
       const order = input.direction === 'asc' ? 1 : -1;
-      const docs = await ctx.db.collections.customers
-        .find({ $and: clauses })
-        .sort({ [field]: order, _id: order })
-        .limit(input.limit + 1)
-        .toArray();
+      const docs = await findAll(
+        ctx.db.collections.customers,
+        { $and: clauses },
+        { sort: { [field]: order, _id: order }, limit: input.limit + 1 },
+      );
       return toPage(
         docs,
         input.limit,

@@ -1,4 +1,4 @@
-import type { CustomerDoc, InvoiceDoc } from '@invoice/db';
+import { findAll, type CustomerDoc, type InvoiceDoc } from '@invoice/db';
 import {
   invoiceByIdInput,
   invoiceCreateInput,
@@ -339,11 +339,11 @@ export const invoiceRouter = router({
         and.push(afterCursorFilter(input.sort, position, { nullable: NULLABLE_SORT[input.sort] }));
       }
       const order = input.direction === 'asc' ? 1 : -1;
-      const docs = (await ctx.db.collections.invoices
-        .find({ $and: and })
-        .sort({ [input.sort]: order, _id: order })
-        .limit(input.limit + 1)
-        .toArray()) as InvoiceDoc[];
+      const docs = await findAll(
+        ctx.db.collections.invoices,
+        { $and: and },
+        { sort: { [input.sort]: order, _id: order }, limit: input.limit + 1 },
+      );
       const page = docs.slice(0, input.limit);
       const customers = await liveCustomers(ctx, page);
       const day = today(ctx);

@@ -1,4 +1,4 @@
-import type { Database, MembershipDoc, OrganizationDoc } from '@invoice/db';
+import { aggregateAll, type Database, type MembershipDoc, type OrganizationDoc } from '@invoice/db';
 import type { Collection, Document, Filter, ObjectId } from 'mongodb';
 import type { AuthUser } from '../context.js';
 
@@ -67,9 +67,10 @@ async function readAccess<TDoc extends Document>(
   uid: string,
   subject?: SubjectQuery<TDoc>,
 ): Promise<OrgAccess<TDoc> | null | undefined> {
-  const [row] = await db.collections.memberships
-    .aggregate<AccessRow>(accessPipeline(orgId, uid, subject as SubjectQuery<Document> | undefined))
-    .toArray();
+  const [row] = await aggregateAll<AccessRow, MembershipDoc>(
+    db.collections.memberships,
+    accessPipeline(orgId, uid, subject as SubjectQuery<Document> | undefined),
+  );
   if (!row) return undefined;
   const {
     _org: [org],

@@ -1,4 +1,5 @@
 import type { Collection, Document, Filter, ObjectId } from 'mongodb';
+import { findAll } from '@invoice/db';
 import { afterCursorFilter, decodeCursor, toPage, type Page } from '../cursor.js';
 import { loadInvoice } from './load.js';
 import type { OrgCallContext } from '../../context.js';
@@ -32,10 +33,9 @@ export async function listByInvoice<D extends InvoiceChild, T>(
       }),
     );
   }
-  const docs = (await collection
-    .find({ $and: and } as Filter<D>)
-    .sort({ createdAt: -1, _id: -1 })
-    .limit(input.limit + 1)
-    .toArray()) as D[];
+  const docs = await findAll(collection, { $and: and }, {
+    sort: { createdAt: -1, _id: -1 },
+    limit: input.limit + 1,
+  });
   return toPage(docs, input.limit, 'createdAt', 'desc', (d) => d.createdAt, map);
 }
