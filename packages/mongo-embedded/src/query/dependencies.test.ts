@@ -176,7 +176,7 @@ describe('pipelineDependencies', () => {
           { $addFields: { later: '$$ROOT' } },
         ]),
       ),
-    ).toEqual(['_id', 'bucket', 'currency', 'nested', 'sub', 'x', 'y']);
+    ).toEqual(['bucket', 'currency', 'nested', 'sub', 'x', 'y']);
   });
 
   it('is everything for exclusion projections, _id: 0 alone included', () => {
@@ -286,13 +286,25 @@ describe('hostile pipelines', () => {
 });
 
 describe('scanFields', () => {
-  it('always includes _id', () => {
-    expect(scanFields([group])).toEqual(['_id']);
-    expect(scanFields([{ $group: { _id: '$a', n: { $sum: '$b' } } }])?.sort()).toEqual([
-      '_id',
-      'a',
-      'b',
-    ]);
+  it('leaves _id out when no stage reads it and a $group-like stage replaces the documents', () => {
+    expect(scanFields([group])).toEqual([]);
+    expect(scanFields([{ $group: { _id: '$a', n: { $sum: '$b' } } }])?.sort()).toEqual(['a', 'b']);
+    expect(scanFields([{ $match: { a: 1 } }, { $count: 'n' }])).toEqual(['a']);
+    expect(scanFields([{ $sortByCount: '$a' }])).toEqual(['a']);
+  });
+
+  it('includes _id when a stage reads it', () => {
+    expect(scanFields([{ $group: { _id: '$_id', n: { $sum: 1 } } }])).toEqual(['_id']);
+    expect(scanFields([{ $match: { _id: { $gt: 1 } } }, group])).toEqual(['_id']);
+    expect(scanFields([{ $sort: { '_id.x': 1 } }, group])).toEqual(['_id']);
+  });
+
+  it('includes _id when an inclusion $project passes it on, not when it excludes it', () => {
+    expect(scanFields([{ $project: { a: 1 } }])?.sort()).toEqual(['_id', 'a']);
+    expect(scanFields([{ $project: { b: '$a' } }])?.sort()).toEqual(['_id', 'a', 'b']);
+    expect(scanFields([{ $project: { _id: 0, a: 1 } }])).toEqual(['a']);
+    expect(scanFields([{ $project: { _id: false, a: 1 } }, group])).toEqual(['a']);
+    expect(scanFields([{ $project: { _id: 1, a: 1 } }])?.sort()).toEqual(['_id', 'a']);
   });
 
   it('is undefined when every field may matter', () => {

@@ -146,11 +146,14 @@ function addProjection(spec: unknown, out: Set<string>): void {
     addExpression(value, out);
   };
   for (const [key, value] of Object.entries(spec)) {
-    out.add(topLevel(key));
+    // `_id: 0` reads nothing.
+    if (!(key === '_id' && excludes(value))) out.add(topLevel(key));
     walk(value, key, true);
   }
   // `{ _id: 0 }` alone is an exclusion projection.
   if (!included) everything();
+  // An inclusion projection passes `_id` on unless it excludes it.
+  if (!('_id' in spec)) out.add('_id');
 }
 
 /** Adds a stage's reads; returns true when the stage replaces the document (later stages see its output). */
@@ -247,12 +250,13 @@ export function pipelineDependencies(stages: Document[]): Dependencies {
 }
 
 /**
- * The fields a scan feeding `stages` must decode, `_id` always included, or undefined when
- * every field may matter. The scan adds what its own filter reads.
+ * The fields a scan feeding `stages` must decode, or undefined when every field may matter.
+ * `_id` only when a stage reads it or an inclusion $project passes it on: a $group, $count or
+ * $bucket never sees the input's `_id` unless it names it. The scan adds what its own filter
+ * reads.
  */
 export function scanFields(stages: Document[]): string[] | undefined {
   const deps = pipelineDependencies(stages);
   if (deps === ALL) return undefined;
-  deps.add('_id');
   return [...deps];
 }

@@ -180,7 +180,11 @@ describe('field pushdown', () => {
       unit.insert(ns, { _id: 1, a: 1, b: 2, big: 'x' });
     });
     const scanned = engine.scan(ns, { filter: { b: 2 }, fields: ['a'] });
-    expect(scanned.docs).toStrictEqual([{ _id: 1, a: 1, b: 2 }]);
+    expect(scanned.docs).toStrictEqual([{ a: 1, b: 2 }]);
+    // `_id` only when asked for.
+    expect(engine.scan(ns, { filter: { b: 2 }, fields: ['_id', 'a'] }).docs).toStrictEqual([
+      { _id: 1, a: 1, b: 2 },
+    ]);
     const off = await createStorageEngine({ ttlMonitorIntervalMs: 0, fieldPushdown: false });
     try {
       await off.write((unit) => unit.insert(ns, { _id: 1, a: 1, b: 2, big: 'x' }));
@@ -190,6 +194,27 @@ describe('field pushdown', () => {
     } finally {
       await off.close();
     }
+  });
+
+  it('re-checks (and decodes) only what the index bounds leave of the filter', async () => {
+    const compound = { db: 'pushdown', coll: 'residual' };
+    await engine.createIndexes(compound, [{ name: 'a_b', key: { a: 1, b: 1 } }]);
+    await engine.write((unit) => {
+      unit.insert(compound, { _id: 1, a: 'k', b: 1, c: 5, big: 'x' });
+      unit.insert(compound, { _id: 2, a: 'k', b: 2, c: -5, big: 'x' });
+      unit.insert(compound, { _id: 3, a: 'other', b: 1, c: 5, big: 'x' });
+    });
+    // a and b are answered exactly by the bounds; only c is re-checked, so only c is decoded.
+    const scanned = engine.scan(compound, {
+      filter: { a: 'k', b: { $in: [1, 2] }, c: { $gt: 0 } },
+      fields: ['big'],
+    });
+    expect(scanned.plan.stage).toBe('IXSCAN');
+    expect(scanned.docs).toStrictEqual([{ c: 5, big: 'x' }]);
+    // A range on a pinned field is not an exact bound: it stays in the residual.
+    expect(
+      engine.scan(compound, { filter: { a: 'k', b: { $gte: 2 } }, fields: ['c'] }).docs,
+    ).toStrictEqual([{ b: 2, c: -5 }]);
   });
 
   it('decodes whole documents when the filter may read any field', async () => {

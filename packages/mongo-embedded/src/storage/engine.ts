@@ -82,15 +82,19 @@ export interface StorageEngineOptions {
 const MAX_INDEXES = 64;
 
 /**
- * How a scan decodes the versions it reads: whole, or only the requested fields plus `_id`
- * and what the filter reads (the matcher runs on the decoded document). Each call decodes
+ * How a scan decodes the versions it reads: whole, or only the requested fields plus what the
+ * residual filter reads (the matcher runs on the decoded document). Each call decodes
  * afresh from the immutable stored bytes, so a partial document is never shared or cached.
  */
-function decoderFor(options: ScanOptions, pushdown: boolean): (bytes: Uint8Array) => Document {
-  if (!pushdown || options.fields === undefined) return decodeStored;
-  const filterFields = filterDependencies(options.filter);
+function decoderFor(
+  fields: readonly string[] | undefined,
+  residual: Document,
+  pushdown: boolean,
+): (bytes: Uint8Array) => Document {
+  if (!pushdown || fields === undefined) return decodeStored;
+  const filterFields = filterDependencies(residual);
   if (filterFields === ALL) return decodeStored;
-  const selector = fieldSelector(['_id', ...options.fields, ...filterFields]);
+  const selector = fieldSelector([...fields, ...filterFields]);
   return (bytes) => decodeFields(bytes, selector);
 }
 
@@ -468,19 +472,28 @@ export class Engine implements StorageEngine {
       };
     }
     const plan = planRead(coll.indexes, options.filter, options.sort, options.hint);
-    const match =
+    // Candidates are checked against what the plan's bounds leave unexpressed.
+    const residual =
       (plan.kind === 'id' || plan.kind === 'ixscan') && plan.exact
-        ? undefined
-        : hasKeys(options.filter)
-          ? this.compileFilter(options.filter)
-          : undefined;
+        ? {}
+        : plan.kind === 'ixscan'
+          ? plan.residual
+          : options.filter;
+    const match = hasKeys(residual) ? this.compileFilter(residual) : undefined;
     const sorted = options.sort !== undefined && hasKeys(options.sort);
     const inOrder = plan.kind === 'collscan' ? !sorted || plan.sortCovered : plan.sortCovered;
     const limit =
       inOrder && options.limit !== undefined && options.limit > 0
         ? options.limit
         : Number.POSITIVE_INFINITY;
-    return this.execute(coll, plan, reader, match, limit, decoderFor(options, this.fieldPushdown));
+    return this.execute(
+      coll,
+      plan,
+      reader,
+      match,
+      limit,
+      decoderFor(options.fields, residual, this.fieldPushdown),
+    );
   }
 
   count(ns: Namespace, options: ScanOptions): number {

@@ -38,6 +38,8 @@ export type Plan =
       dedupe: boolean;
       /** The bounds express the whole filter: candidates need no re-check. */
       exact: boolean;
+      /** What candidates are re-checked against (the filter minus what the bounds express). */
+      residual: Document;
       /** Whole-key points (in interval order) when every index field is pinned: hash lookups. */
       points?: unknown[][];
     };
@@ -344,30 +346,37 @@ function simpleScalar(value: unknown): boolean {
 }
 
 /**
- * True when the filter is only equalities/$in on scalar values over the index's pinned prefix
- * of a non-multikey index: then key equality is exactly the filter's equality.
+ * Whether one top-level condition is exactly what the bounds of a pinned index field express:
+ * an equality or $in on scalar values (then key equality is exactly the filter's equality).
  */
-function boundsAreExact(index: IndexTable, filter: Document, pointPrefix: number): boolean {
-  if (index.multikey || index.partial !== undefined) return false;
+function exactlyBounded(cond: unknown): boolean {
+  if (!isOperatorObject(cond)) return simpleScalar(cond);
+  const ops = Object.entries(cond);
+  if (ops.length !== 1) return false;
+  const [op, value] = ops[0] as [string, unknown];
+  if (op === '$eq') return simpleScalar(value);
+  if (op === '$in') return Array.isArray(value) && value.every((v) => simpleScalar(v));
+  return false;
+}
+
+/**
+ * What candidates of an index scan must still be checked against, as MongoDB's FETCH filter:
+ * the filter without the top-level conditions the bounds of the index's pinned prefix express
+ * exactly (equalities and $in on scalar values over a non-multikey, non-partial index). Every
+ * other condition stays, so the bounds plus the residual match exactly what the filter does.
+ */
+function residualFilter(index: IndexTable, filter: Document, pointPrefix: number): Document {
+  if (index.multikey || index.partial !== undefined || pointPrefix === 0) return filter;
   const pinned = new Set(index.fields.slice(0, pointPrefix).map((f) => f.path));
-  for (const [key, cond] of Object.entries(filter)) {
-    if (!pinned.has(key)) return false;
-    if (!isOperatorObject(cond)) {
-      if (!simpleScalar(cond)) return false;
-      continue;
-    }
-    const ops = Object.entries(cond);
-    if (ops.length !== 1) return false;
-    const [op, value] = ops[0] as [string, unknown];
-    if (op === '$eq') {
-      if (!simpleScalar(value)) return false;
-    } else if (op === '$in') {
-      if (!Array.isArray(value) || !value.every((v) => simpleScalar(v))) return false;
-    } else {
-      return false;
-    }
+  const residual: Document = {};
+  for (const [key, cond] of Object.entries(filter) as [string, unknown][]) {
+    if (!(pinned.has(key) && exactlyBounded(cond))) residual[key] = cond;
   }
-  return true;
+  return residual;
+}
+
+function checked(residual: Document): { exact: boolean; residual: Document } {
+  return { exact: Object.keys(residual).length === 0, residual };
 }
 
 function isHidden(index: IndexTable): boolean {
@@ -428,7 +437,7 @@ export function planRead(
       reverse: cov.covered && cov.reverse,
       sortCovered: cov.covered && sortList !== undefined && sortList.length > 0,
       dedupe: b.dedupe || index.multikey,
-      exact: b.pointPrefix > 0 && boundsAreExact(index, filter, b.pointPrefix),
+      ...checked(residualFilter(index, filter, b.pointPrefix)),
     };
   }
 
@@ -473,7 +482,7 @@ export function planRead(
           reverse: cov.covered && cov.reverse,
           sortCovered: wantsSort && cov.covered,
           dedupe: b.dedupe,
-          exact: boundsAreExact(index, filter, b.pointPrefix),
+          ...checked(residualFilter(index, filter, b.pointPrefix)),
           ...(b.points !== undefined ? { points: b.points } : {}),
         },
       };
@@ -497,7 +506,7 @@ export function planRead(
           reverse: cov.reverse,
           sortCovered: true,
           dedupe: false,
-          exact: Object.keys(filter).length === 0,
+          ...checked(filter),
         };
       }
     }
