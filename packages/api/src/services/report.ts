@@ -100,7 +100,7 @@ export async function reportSummary(db: Database, options: SummaryOptions): Prom
     db.collections.invoices
       .aggregate<AgingRow>([
         { $match: { orgId: options.orgId, status: 'open', amountDue: { $gt: 0 } } },
-        { $project: { currency: 1, amountDue: 1, bucket: bucketExpression(today) } },
+        { $project: { _id: 0, currency: 1, amountDue: 1, bucket: bucketExpression(today) } },
         {
           $group: {
             _id: { currency: '$currency', bucket: '$bucket' },
