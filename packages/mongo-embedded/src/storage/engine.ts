@@ -83,8 +83,8 @@ const MAX_INDEXES = 64;
 
 /**
  * How a scan decodes the versions it reads: whole, or only the requested fields plus what the
- * residual filter reads (the matcher runs on the decoded document). Each call decodes
- * afresh from the immutable stored bytes, so a partial document is never shared or cached.
+ * residual filter reads (the matcher runs on the decoded document). Each call returns its own
+ * document; only partial documents of primitives are remembered per stored bytes (partial-decode).
  */
 function decoderFor(
   fields: readonly string[] | undefined,

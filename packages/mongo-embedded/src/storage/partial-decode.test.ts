@@ -184,6 +184,39 @@ describe('decodeFields', () => {
     expect(Object.getPrototypeOf(kept)).toBe(Object.prototype);
   });
 
+  it('answers a document read again from memory, as a new object each time', () => {
+    const bytes = serialize({ _id: new ObjectId(), status: 'open', total: 1250, paid: false, n: null });
+    expect(fieldSelector(['total', 'status', 'total'])).toBe(fieldSelector(['status', 'total']));
+    const first = decodeFields(bytes, fieldSelector(['status', 'total']));
+    first.total = -1;
+    first.extra = 'changed by a pipeline stage';
+    const second = decodeFields(bytes, fieldSelector(['total', 'status']));
+    expect(second).toStrictEqual({ status: 'open', total: 1250 });
+    expect(second).not.toBe(first);
+    expect(decodeFields(bytes, fieldSelector(['paid', 'n']))).toStrictEqual({ paid: false, n: null });
+  });
+
+  it('remembers nothing holding an object: ObjectId, Date, documents decode afresh', () => {
+    const bytes = serialize({ _id: new ObjectId(), at: new Date(0), sub: { a: 1 }, s: 'x' });
+    for (const names of [['_id', 's'], ['at'], ['sub', 's']]) {
+      const a = decodeFields(bytes, fieldSelector(names));
+      const b = decodeFields(bytes, fieldSelector(names));
+      expect(a).toStrictEqual(b);
+      for (const name of names) {
+        if (typeof a[name] === 'object') expect(a[name]).not.toBe(b[name]);
+      }
+    }
+  });
+
+  it('keeps __proto__ as an own field when answering from memory', () => {
+    const proto = withRaw({ a: 1 }, [element(0x10, '__proto__', Buffer.from([7, 0, 0, 0]))]);
+    decode(proto, ['__proto__', 'a']);
+    const again = decode(proto, ['__proto__', 'a']);
+    expect(Object.keys(again)).toEqual(['a', '__proto__']);
+    expect(Object.getPrototypeOf(again)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(again, '__proto__')?.value).toBe(7);
+  });
+
   it('matches names byte for byte (unicode, prefixes, case)', () => {
     const doc = serialize({ ab: 1, abc: 2, Ab: 3, é: 4, 'a.b': 5, '': 6 });
     expect(decode(doc, ['ab'])).toStrictEqual({ ab: 1 });

@@ -5,7 +5,9 @@
  * with the same options as a whole document (decodeStored), so every kept value decodes exactly
  * as it would in the whole document. When every kept value is a plain scalar (number, string,
  * ObjectId, bool, date, null) the values are decoded directly with bson's own helpers instead,
- * with bson's checks. Malformed bytes throw; they never yield a partial answer.
+ * with bson's checks. Malformed bytes throw; they never yield a partial answer. Stored bytes are
+ * never written to, so a partial document of primitives only (numbers, strings, booleans, null)
+ * is remembered per bytes and handed out as a new copy on the next read of the same version.
  */
 import { ByteUtils, Long, NumberUtils, ObjectId, type Document } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors.js';
@@ -14,16 +16,30 @@ import { decodeStored } from './documents.js';
 /** The top-level names to keep, as UTF-8 bytes grouped by length (compared without decoding). */
 export interface FieldSelector {
   readonly byLength: Map<number, { name: string; bytes: Uint8Array }[]>;
+  /** Scalar-only partial documents already decoded with this selector, by stored bytes. */
+  scalars: WeakMap<Uint8Array, Document>;
+  /** Entries added to `scalars` since it was last emptied. */
+  scalarCount: number;
 }
 
 const encoder = new TextEncoder();
 
+/**
+ * Selectors are shared between scans that want the same names, so a document read again (a
+ * report over the same invoices) is not walked again. Bounded: at most MAX_SELECTORS sets of
+ * names (the oldest is dropped), each remembering at most MAX_SCALARS documents (then emptied).
+ */
+const MAX_SELECTORS = 16;
+const MAX_SCALARS = 100_000;
+const selectors = new Map<string, FieldSelector>();
+
 export function fieldSelector(fields: Iterable<string>): FieldSelector {
+  const names = [...new Set(fields)];
+  const key = [...names].sort().join('\0');
+  const shared = selectors.get(key);
+  if (shared !== undefined) return shared;
   const byLength: FieldSelector['byLength'] = new Map();
-  const seen = new Set<string>();
-  for (const field of fields) {
-    if (seen.has(field)) continue;
-    seen.add(field);
+  for (const field of names) {
     const bytes = encoder.encode(field);
     let list = byLength.get(bytes.length);
     if (list === undefined) {
@@ -32,7 +48,13 @@ export function fieldSelector(fields: Iterable<string>): FieldSelector {
     }
     list.push({ name: field, bytes });
   }
-  return { byLength };
+  const selector: FieldSelector = { byLength, scalars: new WeakMap(), scalarCount: 0 };
+  if (selectors.size >= MAX_SELECTORS) {
+    const oldest = selectors.keys().next().value;
+    if (oldest !== undefined) selectors.delete(oldest);
+  }
+  selectors.set(key, selector);
+  return selector;
 }
 
 function corrupt(detail: string): never {
@@ -144,6 +166,11 @@ function isDirectType(type: number): boolean {
   );
 }
 
+/** Direct types that decode to JavaScript primitives (immutable, so safe to hand out twice). */
+function isScalarType(type: number): boolean {
+  return type === 0x01 || type === 0x02 || type === 0x08 || type === 0x0a || type === 0x10;
+}
+
 function directValue(bytes: Uint8Array, type: number, at: number, end: number): unknown {
   switch (type) {
     case 0x01:
@@ -185,12 +212,25 @@ function assign(out: Document, name: string, value: unknown): void {
   }
 }
 
+function remember(selector: FieldSelector, bytes: Uint8Array, decoded: Document): void {
+  if (selector.scalarCount >= MAX_SCALARS) {
+    selector.scalars = new WeakMap();
+    selector.scalarCount = 0;
+  }
+  selector.scalars.set(bytes, { ...decoded });
+  selector.scalarCount++;
+}
+
 /**
  * The stored document with only the selected top-level fields, in stored order, decoded as
  * decodeStored decodes the whole document (documents with a top-level `$` name: the whole
  * document). Throws on malformed bytes: InternalError, or bson's error for a damaged kept value.
+ * Stored bytes never change, so when every kept value is a primitive the result is remembered
+ * per bytes and selector; each call still gets its own object.
  */
 export function decodeFields(bytes: Uint8Array, selector: FieldSelector): Document {
+  const remembered = selector.scalars.get(bytes);
+  if (remembered !== undefined) return { ...remembered };
   const length = bytes.length;
   if (length < 5) corrupt('shorter than 5 bytes');
   if (int32(bytes, 0) !== length) corrupt('size does not match its bytes');
@@ -221,9 +261,13 @@ export function decodeFields(bytes: Uint8Array, selector: FieldSelector): Docume
   if (dollar || keptBytes === length - 5) return decodeStored(bytes);
   if (direct) {
     const out: Document = {};
+    let scalars = true;
     for (let i = 0, k = 0; i < names.length; i++, k += 4) {
-      assign(out, names[i]!, directValue(bytes, kept[k + 3]!, kept[k + 1]!, kept[k + 2]!));
+      const type = kept[k + 3]!;
+      if (!isScalarType(type)) scalars = false;
+      assign(out, names[i]!, directValue(bytes, type, kept[k + 1]!, kept[k + 2]!));
     }
+    if (scalars) remember(selector, bytes, out);
     return out;
   }
   // Copy the kept elements into a smaller document and let bson decode it.
