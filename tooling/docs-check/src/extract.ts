@@ -318,6 +318,8 @@ const PNPM_BUILTINS = new Set([
   'ls',
   'outdated',
   'pack',
+  'patch',
+  'patch-commit',
   'prune',
   'rebuild',
   'remove',
