@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { basename } from 'node:path';
 
 export interface ChildHandle<T> {
   pid: number;
@@ -8,17 +8,22 @@ export interface ChildHandle<T> {
   stop(): Promise<void>;
 }
 
+export interface SpawnOptions {
+  quiet?: boolean;
+  nodeArgs?: string[];
+}
+
 /**
- * Runs one of this folder's TypeScript scripts in its own Node process (through tsx) with an
- * IPC channel, so the load generator never shares an event loop with what it measures.
+ * Runs a JavaScript file (a bundle from bundle.ts) in its own Node process with an IPC channel,
+ * so the load generator never shares an event loop with what it measures.
  */
-export function spawnScript<T>(
-  script: string,
+export function spawnBundle<T>(
+  path: string,
   env: Record<string, string>,
-  { quiet = true, nodeArgs = [] }: { quiet?: boolean; nodeArgs?: string[] } = {},
+  { quiet = true, nodeArgs = [] }: SpawnOptions = {},
 ): ChildHandle<T> {
-  const path = fileURLToPath(new URL(script, import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path], {
+  const script = basename(path);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, path], {
     env: { ...process.env, ...env },
     stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit', 'ipc'],
   });

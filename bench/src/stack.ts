@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAuthEmulator, type AuthEmulator } from '@invoice/server';
-import { spawnScript, type ChildHandle } from './child.js';
+import { bundleChildren } from './bundle.js';
+import { spawnBundle, type ChildHandle } from './child.js';
 
 export const PROJECT_ID = 'demo-invoices';
 
@@ -48,6 +49,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   };
   try {
+    // The children run as bundles, like the production build (bundle.ts).
+    const bundles = await bundleChildren();
+    cleanups.push(() => bundles.remove());
     const uploadDir = await mkdtemp(join(tmpdir(), 'invoice-bench-uploads-'));
     cleanups.push(() => rm(uploadDir, { recursive: true, force: true }));
     const topology: Topology = options.externalMongoUri ? 'external' : options.topology;
@@ -57,7 +61,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       : [];
     const mongo: ChildHandle<{ uri: string }> | null =
       topology === 'split'
-        ? spawnScript('./mongo-process.ts', {}, { quiet: !options.verbose, nodeArgs })
+        ? spawnBundle(bundles.mongo, {}, { quiet: !options.verbose, nodeArgs })
         : null;
     if (mongo) cleanups.push(() => mongo.stop());
     const emulator = await startAuthEmulator({
@@ -66,8 +70,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     cleanups.push(() => emulator.stop());
     const mongoUri = options.externalMongoUri ?? (mongo ? (await mongo.ready).uri : undefined);
-    const server = spawnScript<ServerReady>(
-      './server-process.ts',
+    const server = spawnBundle<ServerReady>(
+      bundles.server,
       {
         BENCH_DB_NAME: options.dbName,
         BENCH_UPLOAD_DIR: uploadDir,
