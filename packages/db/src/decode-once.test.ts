@@ -84,7 +84,10 @@ describe('findAll and aggregateAll (one decode per document)', () => {
   });
 
   it('returns what find().toArray() returns without sort or limit, and nothing for no match', async () => {
-    expectSame(await findAll(collection, { group: 1 }), await collection.find({ group: 1 }).toArray());
+    expectSame(
+      await findAll(collection, { group: 1 }),
+      await collection.find({ group: 1 }).toArray(),
+    );
     expect(await findAll(collection, { group: 99 })).toEqual([]);
   });
 
@@ -94,9 +97,15 @@ describe('findAll and aggregateAll (one decode per document)', () => {
       { $sort: { n: 1 } },
       { $lookup: { from: 'samples', pipeline: [{ $match: { n: 0 } }], as: 'first' } },
     ];
-    expectSame(await aggregateAll(collection, pipeline), await collection.aggregate(pipeline).toArray());
+    expectSame(
+      await aggregateAll(collection, pipeline),
+      await collection.aggregate(pipeline).toArray(),
+    );
     const grouped = [{ $group: { _id: '$group', total: { $sum: '$n' } } }, { $sort: { _id: 1 } }];
-    expectSame(await aggregateAll(collection, grouped), await collection.aggregate(grouped).toArray());
+    expectSame(
+      await aggregateAll(collection, grouped),
+      await collection.aggregate(grouped).toArray(),
+    );
   });
 
   it('leaves the batch as bytes in the monitored reply (what it exists for)', async () => {

@@ -185,7 +185,13 @@ describe('decodeFields', () => {
   });
 
   it('answers a document read again from memory, as a new object each time', () => {
-    const bytes = serialize({ _id: new ObjectId(), status: 'open', total: 1250, paid: false, n: null });
+    const bytes = serialize({
+      _id: new ObjectId(),
+      status: 'open',
+      total: 1250,
+      paid: false,
+      n: null,
+    });
     expect(fieldSelector(['total', 'status', 'total'])).toBe(fieldSelector(['status', 'total']));
     const first = decodeFields(bytes, fieldSelector(['status', 'total']));
     first.total = -1;
@@ -193,7 +199,10 @@ describe('decodeFields', () => {
     const second = decodeFields(bytes, fieldSelector(['total', 'status']));
     expect(second).toStrictEqual({ status: 'open', total: 1250 });
     expect(second).not.toBe(first);
-    expect(decodeFields(bytes, fieldSelector(['paid', 'n']))).toStrictEqual({ paid: false, n: null });
+    expect(decodeFields(bytes, fieldSelector(['paid', 'n']))).toStrictEqual({
+      paid: false,
+      n: null,
+    });
   });
 
   it('remembers nothing holding an object: ObjectId, Date, documents decode afresh', () => {

@@ -33,9 +33,13 @@ export async function listByInvoice<D extends InvoiceChild, T>(
       }),
     );
   }
-  const docs = await findAll(collection, { $and: and }, {
-    sort: { createdAt: -1, _id: -1 },
-    limit: input.limit + 1,
-  });
+  const docs = await findAll(
+    collection,
+    { $and: and },
+    {
+      sort: { createdAt: -1, _id: -1 },
+      limit: input.limit + 1,
+    },
+  );
   return toPage(docs, input.limit, 'createdAt', 'desc', (d) => d.createdAt, map);
 }
