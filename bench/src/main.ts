@@ -54,7 +54,7 @@ const HELP = `Usage: pnpm bench [options]
   --verbose               show the children's output
   --cpu-prof              V8 CPU profiles of the server and database children, beside the results
   --paired-rounds N       after the scenarios, run invoice.byId and the raw MongoDB route back to
-                          back N times, alternating the order (even; default 4, 0: off); the
+                          back N times, alternating the order (even; default 8, 0: off); the
                           throughput-ratio verdict uses the geometric mean of these pairs
   --paired-duration S     seconds per run of a pair (default: the smaller of --duration and 5)
 Uses MONGODB_URI instead of the embedded engine when set.`;
@@ -116,7 +116,7 @@ const options = z
       .min(0)
       .max(100)
       .refine((n) => n % 2 === 0, 'must be even (the order alternates)')
-      .default(4),
+      .default(8),
     pairedDuration: seconds.min(0.5).optional(),
   })
   .parse({
