@@ -205,6 +205,14 @@ describe('decodeFields', () => {
     });
   });
 
+  it('shares selectors only between equal sets of names (none is not the empty name)', () => {
+    const bytes = serialize({ '': 1, a: 2 });
+    expect(decodeFields(bytes, fieldSelector([]))).toStrictEqual({});
+    expect(decodeFields(bytes, fieldSelector(['']))).toStrictEqual({ '': 1 });
+    expect(fieldSelector([''])).not.toBe(fieldSelector([]));
+    expect(fieldSelector(['a', ''])).toBe(fieldSelector(['', 'a']));
+  });
+
   it('remembers nothing holding an object: ObjectId, Date, documents decode afresh', () => {
     const bytes = serialize({ _id: new ObjectId(), at: new Date(0), sub: { a: 1 }, s: 'x' });
     for (const names of [['_id', 's'], ['at'], ['sub', 's']]) {

@@ -35,7 +35,8 @@ const selectors = new Map<string, FieldSelector>();
 
 export function fieldSelector(fields: Iterable<string>): FieldSelector {
   const names = [...new Set(fields)];
-  const key = [...names].sort().join('\0');
+  // JSON, not a join: no names and one empty name ('') must not share a key.
+  const key = JSON.stringify([...names].sort());
   const shared = selectors.get(key);
   if (shared !== undefined) return shared;
   const byLength: FieldSelector['byLength'] = new Map();
