@@ -53,8 +53,9 @@ export interface ScanOptions {
   txn?: TransactionHandle;
   /**
    * Decode only these top-level fields (plus what `filter` reads where the index bounds do not
-   * already answer it; `_id` only when listed): the returned documents may lack every other field. For read-only consumers (aggregation after dependency
-   * analysis); never hand such documents to a write. Absent: whole documents.
+   * already answer it; `_id` only when listed): the returned documents may lack every other
+   * field. For read-only consumers (aggregation after dependency analysis); never hand such
+   * documents to a write. Absent: whole documents.
    */
   fields?: readonly string[];
 }

@@ -474,10 +474,10 @@ export class Engine implements StorageEngine {
     const plan = planRead(coll.indexes, options.filter, options.sort, options.hint);
     // Candidates are checked against what the plan's bounds leave unexpressed.
     const residual =
-      (plan.kind === 'id' || plan.kind === 'ixscan') && plan.exact
-        ? {}
-        : plan.kind === 'ixscan'
-          ? plan.residual
+      plan.kind === 'ixscan'
+        ? plan.residual
+        : plan.kind === 'id' && plan.exact
+          ? {}
           : options.filter;
     const match = hasKeys(residual) ? this.compileFilter(residual) : undefined;
     const sorted = options.sort !== undefined && hasKeys(options.sort);

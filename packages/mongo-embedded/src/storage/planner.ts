@@ -36,9 +36,10 @@ export type Plan =
       sortCovered: boolean;
       /** Several intervals or a multikey index can yield one record more than once. */
       dedupe: boolean;
-      /** The bounds express the whole filter: candidates need no re-check. */
-      exact: boolean;
-      /** What candidates are re-checked against (the filter minus what the bounds express). */
+      /**
+       * What candidates are re-checked against: the filter minus what the bounds express
+       * (empty when the bounds express the whole filter).
+       */
       residual: Document;
       /** Whole-key points (in interval order) when every index field is pinned: hash lookups. */
       points?: unknown[][];
@@ -375,10 +376,6 @@ function residualFilter(index: IndexTable, filter: Document, pointPrefix: number
   return residual;
 }
 
-function checked(residual: Document): { exact: boolean; residual: Document } {
-  return { exact: Object.keys(residual).length === 0, residual };
-}
-
 function isHidden(index: IndexTable): boolean {
   return (index.spec as { hidden?: unknown }).hidden === true;
 }
@@ -437,7 +434,7 @@ export function planRead(
       reverse: cov.covered && cov.reverse,
       sortCovered: cov.covered && sortList !== undefined && sortList.length > 0,
       dedupe: b.dedupe || index.multikey,
-      ...checked(residualFilter(index, filter, b.pointPrefix)),
+      residual: residualFilter(index, filter, b.pointPrefix),
     };
   }
 
@@ -482,7 +479,7 @@ export function planRead(
           reverse: cov.covered && cov.reverse,
           sortCovered: wantsSort && cov.covered,
           dedupe: b.dedupe,
-          ...checked(residualFilter(index, filter, b.pointPrefix)),
+          residual: residualFilter(index, filter, b.pointPrefix),
           ...(b.points !== undefined ? { points: b.points } : {}),
         },
       };
@@ -506,7 +503,7 @@ export function planRead(
           reverse: cov.reverse,
           sortCovered: true,
           dedupe: false,
-          ...checked(filter),
+          residual: filter,
         };
       }
     }
