@@ -37,7 +37,8 @@ import {
 } from './results.js';
 import { buildScenarios, UPLOAD_SCENARIO, type Scenario } from './scenarios.js';
 import { seed } from './seed.js';
-import { PROJECT_ID, startStack } from './stack.js';
+import { PROJECT_ID } from './server-ready.js';
+import { startStack } from './stack.js';
 
 const HELP = `Usage: pnpm bench [options]
   --connections N         concurrent connections (default 32)

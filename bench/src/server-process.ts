@@ -16,7 +16,7 @@ import pino from 'pino';
 import superjson from 'superjson';
 import { z } from 'zod';
 import { serveUntilTerminated } from './child.js';
-import { PROJECT_ID, type ServerReady } from './stack.js';
+import { PROJECT_ID, type ServerReady } from './server-ready.js';
 
 const childEnv = z
   .object({

@@ -4,18 +4,7 @@ import { join } from 'node:path';
 import { startAuthEmulator, type AuthEmulator } from '@invoice/server';
 import { bundleChildren } from './bundle.js';
 import { spawnBundle, type ChildHandle } from './child.js';
-
-export const PROJECT_ID = 'demo-invoices';
-
-/** What the server child reports once both of its servers listen. */
-export interface ServerReady {
-  /** The real app as configured by default (tRPC fast path on). */
-  appUrl: string;
-  /** The real app with TRPC_FAST_PATH=false. */
-  appOfficialUrl: string;
-  baselineUrl: string;
-  mongoUri: string;
-}
+import { PROJECT_ID, type ServerReady } from './server-ready.js';
 
 /**
  * `split`: the embedded database in its own process (as in production, where MongoDB is not
