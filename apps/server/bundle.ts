@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 
 /** apps/server */
 export const SERVER_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -42,6 +42,24 @@ const externals: Plugin = {
   },
 };
 
+/**
+ * How Node code is bundled here: ESM for Node 20, code loaded by dynamic import in separate
+ * chunks, and a `require` for bundled CommonJS (ESM has none). The bench bundles the processes it
+ * measures with the same options (bench/src/bundle.ts).
+ */
+export const NODE_BUNDLE_OPTIONS = {
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  chunkNames: 'chunks/[name]-[hash]',
+  logLevel: 'warning',
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
+} as const satisfies BuildOptions;
+
 export interface BundleResult {
   /** Absolute path of the entry file, `<outdir>/main.js`. */
   main: string;
@@ -57,22 +75,12 @@ export interface BundleResult {
 export async function bundleServer(outdir: string): Promise<BundleResult> {
   const result = await build({
     absWorkingDir: SERVER_DIR,
+    ...NODE_BUNDLE_OPTIONS,
     entryPoints: { main: 'src/main.ts' },
     outdir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20.19',
-    chunkNames: 'chunks/[name]-[hash]',
     sourcemap: 'linked',
     metafile: true,
-    logLevel: 'warning',
     plugins: [externals],
-    // Bundled CommonJS (if any) may call require(); ESM has none, so provide one.
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
   });
   return { main: `${outdir}/main.js`, metafile: result.metafile };
 }

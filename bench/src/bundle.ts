@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NODE_BUNDLE_OPTIONS } from '@invoice/server/bundle';
 import { build, type Plugin } from 'esbuild';
 
 /** bench/ */
@@ -49,20 +50,11 @@ export async function bundleChildren(): Promise<ChildBundles> {
   const outdir = await mkdtemp(join(BENCH_DIR, '.tmp', 'children-'));
   try {
     await build({
+      ...NODE_BUNDLE_OPTIONS,
       absWorkingDir: BENCH_DIR,
       entryPoints: { server: 'src/server-process.ts', mongo: 'src/mongo-process.ts' },
       outdir,
-      bundle: true,
-      splitting: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20.19',
-      chunkNames: 'chunks/[name]-[hash]',
-      logLevel: 'warning',
       plugins: [npmPackagesInPlace],
-      banner: {
-        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      },
     });
   } catch (error) {
     await rm(outdir, { recursive: true, force: true });
