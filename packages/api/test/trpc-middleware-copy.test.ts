@@ -45,4 +45,19 @@ describe('tRPC middleware context merge (patched copy)', () => {
     expect((ctx as { polluted?: unknown }).polluted).toBeUndefined();
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
+
+  it('returns what the output schema produced, and refuses output it rejects', async () => {
+    const outputs = t.router({
+      ok: t.procedure
+        .output(z.object({ n: z.number().transform((n) => n * 2) }))
+        .query(() => ({ n: 21, dropped: 'not in the schema' })),
+      bad: t.procedure.output(z.object({ n: z.number() })).query(() => ({ n: 'x' }) as never),
+    });
+    const call = t.createCallerFactory(outputs)({});
+    expect(await call.ok()).toEqual({ n: 42 });
+    await expect(call.bad()).rejects.toMatchObject({
+      code: 'INTERNAL_SERVER_ERROR',
+      message: 'Output validation failed',
+    });
+  });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HELMET_OPTIONS, helmetHeaders } from './security.js';
 import { startTestServer, type TestServer } from '../../test/server.js';
 
 describe('security headers, CORS and rate limiting', () => {
@@ -11,10 +12,20 @@ describe('security headers, CORS and rate limiting', () => {
   });
   afterAll(() => s.close());
 
-  it('sends HSTS and nosniff on every response', async () => {
-    const res = await s.app.inject({ method: 'GET', url: '/health/live' });
-    expect(res.headers['strict-transport-security']).toMatch(/max-age=31536000/);
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  it("sends helmet's headers on every response: health, tRPC success and error, 404", async () => {
+    const expected = helmetHeaders(HELMET_OPTIONS);
+    const responses = await Promise.all([
+      s.app.inject({ method: 'GET', url: '/health/live' }),
+      s.app.inject({ method: 'GET', url: '/trpc/system.ping' }),
+      s.app.inject({ method: 'GET', url: '/trpc/organization.list' }),
+      s.app.inject({ method: 'GET', url: '/no/such/route' }),
+    ]);
+    expect(responses.map((res) => res.statusCode)).toEqual([200, 200, 401, 404]);
+    for (const res of responses) {
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=31536000/);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      for (const [name, value] of Object.entries(expected)) expect(res.headers[name]).toBe(value);
+    }
   });
 
   it('answers a preflight from an allowed origin and refuses an unknown one', async () => {
