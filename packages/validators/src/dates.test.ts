@@ -88,3 +88,34 @@ describe('timezones', () => {
     expect(timeZoneSchema.safeParse(tz).success).toBe(false);
   });
 });
+
+describe('calendarDateSchema against the calendar of Date', () => {
+  /** The reference: Date.UTC rolls an impossible day or month over into the next. */
+  function existsByDate(year: number, month: number, day: number): boolean {
+    const date = new Date(Date.UTC(year, month - 1, day));
+    return (
+      year >= 1900 &&
+      year <= 2999 &&
+      date.getUTCFullYear() === year &&
+      date.getUTCMonth() === month - 1 &&
+      date.getUTCDate() === day
+    );
+  }
+
+  it('accepts exactly the dates that exist, around every kind of leap-year boundary', () => {
+    const years = [1899, 1900, 1901, 1904, 1999, 2000, 2023, 2024, 2100, 2400, 2999, 3000];
+    let checked = 0;
+    for (const year of years) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          const text = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+          expect(calendarDateSchema.safeParse(text).success, text).toBe(
+            month >= 1 && month <= 12 && existsByDate(year, month, day),
+          );
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(years.length * 14 * 33);
+  });
+});
