@@ -99,25 +99,32 @@ function queryTexts(query: unknown): string[] {
  */
 function guardTrpcInput(app: Parameters<FastifyPluginAsync>[0]): void {
   const isTrpc = (req: FastifyRequest) => req.url.startsWith('/trpc/');
-  app.addHook('onRequest', async (req, reply) => {
-    if (!isTrpc(req)) return;
-    if (/^multipart\//i.test(req.headers['content-type'] ?? '')) {
-      return reply
+  // Synchronous hooks (done callback): an async hook costs a promise on every request.
+  app.addHook('onRequest', (req, reply, done) => {
+    if (isTrpc(req) && /^multipart\//i.test(req.headers['content-type'] ?? '')) {
+      void reply
         .code(415)
         .send({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send JSON' });
+      return;
     }
+    done();
   });
-  app.addHook('preValidation', async (req, reply) => {
-    if (!isTrpc(req)) return;
+  app.addHook('preValidation', (req, reply, done) => {
+    if (!isTrpc(req)) {
+      done();
+      return;
+    }
     const texts = queryTexts(req.query);
     if (typeof req.body === 'string') texts.push(req.body);
     if (texts.some(hasPrototypeKey)) {
-      return reply.code(400).send({
+      void reply.code(400).send({
         statusCode: 400,
         code: 'BAD_REQUEST',
         message: 'Input must not contain __proto__, constructor or prototype keys',
       });
+      return;
     }
+    done();
   });
 }
 
