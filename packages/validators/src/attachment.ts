@@ -3,6 +3,7 @@ import { idempotencyKeySchema, pageSchema, paginationShape } from './common.js';
 import { instantSchema } from './dates.js';
 import { attachmentIdSchema, invoiceIdSchema, orgIdSchema, userIdSchema } from './ids.js';
 import { textSchema } from './text.js';
+import { storedTextSchema } from './stored.js';
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
@@ -67,7 +68,7 @@ export const attachmentSchema = z.strictObject({
   id: attachmentIdSchema,
   orgId: orgIdSchema,
   invoiceId: invoiceIdSchema,
-  filename: attachmentFilenameSchema,
+  filename: storedTextSchema(255),
   contentType: attachmentContentTypeSchema,
   size: z.int().min(0).max(MAX_ATTACHMENT_BYTES),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),

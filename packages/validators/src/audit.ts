@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { emailSchema, pageSchema, paginationShape } from './common.js';
+import { pageSchema, paginationShape } from './common.js';
 import { instantSchema } from './dates.js';
 import { auditEventIdSchema, objectIdSchema, orgIdSchema, userIdSchema } from './ids.js';
+import { storedEmailSchema } from './stored.js';
 
 export const AUDIT_ENTITY_TYPES = [
   'organization',
@@ -48,7 +49,7 @@ export const auditListInput = z
 export const auditEventSchema = z.strictObject({
   id: auditEventIdSchema,
   orgId: orgIdSchema,
-  actor: z.strictObject({ userId: userIdSchema, email: emailSchema.nullable() }),
+  actor: z.strictObject({ userId: userIdSchema, email: storedEmailSchema.nullable() }),
   action: auditActionSchema,
   entityType: auditEntityTypeSchema,
   entityId: objectIdSchema,

@@ -13,6 +13,7 @@ import {
 } from './money.js';
 import { lineDescriptionSchema } from './invoice.js';
 import { textSchema } from './text.js';
+import { storedTextSchema } from './stored.js';
 
 export const MAX_CREDIT_NOTE_LINES = 200;
 
@@ -57,7 +58,7 @@ export const creditNoteListInput = z.strictObject({
 });
 
 export const creditNoteLineSchema = z.strictObject({
-  description: lineDescriptionSchema,
+  description: storedTextSchema(1000),
   quantity: quantitySchema,
   unitPrice: amountSchema,
   taxRates: taxRatesSchema,
@@ -71,7 +72,7 @@ export const creditNoteSchema = z.strictObject({
   invoiceId: invoiceIdSchema,
   number: z.string().max(64),
   currency: currencyCodeSchema,
-  reason: textSchema({ max: 500 }),
+  reason: storedTextSchema(500),
   /** Empty for an amount-only credit note. */
   lines: z.array(creditNoteLineSchema).max(MAX_CREDIT_NOTE_LINES),
   subtotal: amountSchema,

@@ -12,6 +12,7 @@ export * from './money.js';
 export * from './organization.js';
 export * from './payment.js';
 export * from './report.js';
+export * from './stored.js';
 export * from './text.js';
 export * from './contract.js';
 export * from './input-guard.js';

@@ -1,18 +1,14 @@
 import { z } from 'zod';
 import {
   AT_LEAST_ONE_CHANGE,
-  addressSchema,
-  emailSchema,
   hasChange,
   idempotencyKeySchema,
   metadataSchema,
-  nameSchema,
   notesSchema,
   pageSchema,
   paginationShape,
   searchSchema,
   sortDirectionSchema,
-  taxIdSchema,
 } from './common.js';
 import { currencyCodeSchema } from './currency.js';
 import { calendarDateSchema, instantSchema } from './dates.js';
@@ -26,6 +22,12 @@ import {
   taxRatesSchema,
 } from './money.js';
 import { textSchema } from './text.js';
+import {
+  storedAddressSchema,
+  storedEmailSchema,
+  storedMetadataSchema,
+  storedTextSchema,
+} from './stored.js';
 
 export const INVOICE_STATUSES = ['draft', 'open', 'paid', 'void', 'uncollectible'] as const;
 export const invoiceStatusSchema = z.enum(INVOICE_STATUSES);
@@ -157,15 +159,15 @@ export const invoiceListInput = z
 
 /** Names and addresses as printed on the invoice, frozen at issue. */
 export const partySnapshotSchema = z.strictObject({
-  name: nameSchema,
-  email: emailSchema.nullable(),
-  address: addressSchema.nullable(),
-  taxId: taxIdSchema.nullable(),
+  name: storedTextSchema(200),
+  email: storedEmailSchema.nullable(),
+  address: storedAddressSchema.nullable(),
+  taxId: storedTextSchema(64).nullable(),
 });
 
 /** A computed line: every amount printed on it, in minor units. */
 export const invoiceLineSchema = z.strictObject({
-  description: lineDescriptionSchema,
+  description: storedTextSchema(1000),
   quantity: quantitySchema,
   unitPrice: amountSchema,
   discount: discountSchema.nullable(),
@@ -207,8 +209,8 @@ export const invoiceSchema = z.strictObject({
   issueDate: calendarDateSchema.nullable(),
   dueDate: calendarDateSchema.nullable(),
   roundingRule: roundingRuleSchema,
-  notes: notesSchema.nullable(),
-  metadata: metadataSchema,
+  notes: storedTextSchema(5000).nullable(),
+  metadata: storedMetadataSchema,
   issuedAt: instantSchema.nullable(),
   paidAt: instantSchema.nullable(),
   voidedAt: instantSchema.nullable(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { emailSchema, idempotencyKeySchema } from './common.js';
 import { instantSchema } from './dates.js';
 import { membershipIdSchema, orgIdSchema, userIdSchema } from './ids.js';
+import { storedEmailSchema } from './stored.js';
 
 /** Roles from least to most powerful; each includes every role before it. */
 export const ROLES = ['viewer', 'accountant', 'admin', 'owner'] as const;
@@ -58,7 +59,7 @@ export const membershipSchema = z.strictObject({
   orgId: orgIdSchema,
   /** Null while the invite is pending (no Firebase user has claimed it yet). */
   userId: userIdSchema.nullable(),
-  email: emailSchema,
+  email: storedEmailSchema,
   role: roleSchema,
   status: membershipStatusSchema,
   createdAt: instantSchema,

@@ -301,3 +301,41 @@ describe('enums keep their documented order', () => {
     ]);
   });
 });
+
+describe('output leaves (stored.ts): types, bounds and shapes, not the input rules', () => {
+  it('returns stored text as it is: no trimming, lower-casing or input-rule refusals', () => {
+    const legacy = {
+      ...invoice,
+      customer: { ...party, name: '  Legacy\u0007 Name ', email: 'Mixed@Case.Example' },
+      lines: [{ ...invoice.lines[0], description: '$where it was written' }],
+      metadata: { 'legacy.key': ' value\u0000 ' },
+    };
+    const parsed = v.invoiceSchema.parse(legacy);
+    expect(parsed.customer.name).toBe('  Legacy\u0007 Name ');
+    expect(parsed.customer.email).toBe('Mixed@Case.Example');
+    expect(parsed.lines[0]?.description).toBe('$where it was written');
+    expect(parsed.metadata).toEqual({ 'legacy.key': ' value\u0000 ' });
+    // The same text is refused on the way in.
+    expect(v.nameSchema.safeParse('  Legacy\u0007 Name ').success).toBe(false);
+    expect(v.metadataSchema.safeParse({ 'legacy.key': 'x' }).success).toBe(false);
+  });
+
+  it('still refuses wrong types, oversized values, unknown keys and too many metadata entries', () => {
+    const bad = [
+      { ...invoice, customer: { ...party, name: 'x'.repeat(201) } },
+      { ...invoice, customer: { ...party, email: 42 } },
+      { ...invoice, customer: { ...party, address: { ...party.address, extra: 'x' } } },
+      { ...invoice, customer: { ...party, address: { ...party.address, country: 'usa' } } },
+      { ...invoice, notes: 'x'.repeat(5001) },
+      { ...invoice, metadata: { k: 'x'.repeat(501) } },
+      {
+        ...invoice,
+        metadata: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])),
+      },
+      { ...invoice, lines: [{ ...invoice.lines[0], description: 'x'.repeat(1001) }] },
+    ];
+    for (const value of bad) expect(v.invoiceSchema.safeParse(value).success).toBe(false);
+    expect(v.customerSchema.shape.email.safeParse('x'.repeat(255)).success).toBe(false);
+    expect(v.membershipSchema.shape.email.safeParse(null).success).toBe(false);
+  });
+});

@@ -5,6 +5,7 @@ import { calendarDateSchema, instantSchema } from './dates.js';
 import { invoiceIdSchema, orgIdSchema, paymentIdSchema, userIdSchema } from './ids.js';
 import { positiveAmountSchema } from './money.js';
 import { textSchema } from './text.js';
+import { storedTextSchema } from './stored.js';
 
 export const PAYMENT_METHODS = ['bank_transfer', 'card', 'cash', 'check', 'other'] as const;
 export const paymentMethodSchema = z.enum(PAYMENT_METHODS);
@@ -46,7 +47,7 @@ export const paymentSchema = z.strictObject({
   currency: currencyCodeSchema,
   date: calendarDateSchema,
   method: paymentMethodSchema,
-  reference: paymentReferenceSchema.nullable(),
+  reference: storedTextSchema(200).nullable(),
   status: paymentStatusSchema,
   voidedAt: instantSchema.nullable(),
   createdBy: userIdSchema,
