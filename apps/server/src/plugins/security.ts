@@ -52,7 +52,9 @@ export function helmetHeaders(options: Readonly<HelmetOptions>): Readonly<Record
   });
   let finished = false;
   helmet(options)(noRequest, recorder as unknown as ServerResponse, (error?: unknown) => {
-    if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
+    if (error !== undefined) {
+      throw error instanceof Error ? error : new Error('helmet failed', { cause: error });
+    }
     finished = true;
   });
   if (!finished) throw new Error('helmet did not finish synchronously: its headers are not static');

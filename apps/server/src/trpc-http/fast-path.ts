@@ -269,10 +269,10 @@ function streamInNonStreamingRequest(): TRPCError {
  * and `{ error }`), without its two object spreads per response.
  */
 function transformed(config: Config, res: TRPCResponse): TRPCResponse {
-  const serialize = config.transformer.output.serialize;
+  const output = config.transformer.output;
   return 'error' in res
-    ? { error: serialize(res.error) as TRPCErrorShape }
-    : { result: { data: serialize(res.result.data) } };
+    ? { error: output.serialize(res.error) as TRPCErrorShape }
+    : { result: { data: output.serialize(res.result.data) } };
 }
 
 /** The request's abort signal, as the adapter's incomingMessageToRequest makes it. */
