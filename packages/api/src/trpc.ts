@@ -1,7 +1,6 @@
 import { ObjectId } from 'mongodb';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { findShapeViolation, type Role } from '@invoice/validators';
-import superjson from 'superjson';
 import { z, ZodError } from 'zod';
 import type { Database } from '@invoice/db';
 import type { Document } from 'mongodb';
@@ -9,6 +8,7 @@ import type { AuthUser, Context, OrgContext } from './context.js';
 import { hasRole } from './domain/roles.js';
 import { toTRPCError } from './middleware/map-errors.js';
 import { operatorMembership } from './operator-access.js';
+import { transformer } from './transformer.js';
 import {
   findActiveMembership,
   type OrgAccess,
@@ -24,7 +24,7 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
-    transformer: superjson,
+    transformer,
     errorFormatter({ shape, error }) {
       const zodError =
         error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause : null;
