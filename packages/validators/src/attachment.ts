@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { idempotencyKeySchema, pageSchema, paginationShape } from './common.js';
 import { instantSchema } from './dates.js';
 import { attachmentIdSchema, invoiceIdSchema, orgIdSchema, userIdSchema } from './ids.js';
-import { textSchema } from './text.js';
+import { MAX_LENGTH, textSchema } from './text.js';
 import { storedTextSchema } from './stored.js';
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
@@ -22,7 +22,7 @@ export const attachmentContentTypeSchema = z.enum(ATTACHMENT_CONTENT_TYPES);
  * A file name as shown and offered on download: no path separators, no leading dot, no
  * control characters, so it can go into Content-Disposition and never names a path.
  */
-export const attachmentFilenameSchema = textSchema({ max: 255 }).pipe(
+export const attachmentFilenameSchema = textSchema({ max: MAX_LENGTH.filename }).pipe(
   z
     .string()
     .regex(/^[^/\\]+$/, 'File name must not contain "/" or "\\"')
@@ -68,7 +68,7 @@ export const attachmentSchema = z.strictObject({
   id: attachmentIdSchema,
   orgId: orgIdSchema,
   invoiceId: invoiceIdSchema,
-  filename: storedTextSchema(255),
+  filename: storedTextSchema(MAX_LENGTH.filename),
   contentType: attachmentContentTypeSchema,
   size: z.int().min(0).max(MAX_ATTACHMENT_BYTES),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FORBIDDEN_OBJECT_KEYS, textSchema } from './text.js';
+import { FORBIDDEN_OBJECT_KEYS, MAX_LENGTH, textSchema } from './text.js';
 
 /** Optional on every mutation: retries with the same key and input return the first result. */
 export const idempotencyKeySchema = z
@@ -45,15 +45,15 @@ export const searchSchema = textSchema({ max: 100, noLeadingDollar: 'strict' });
 
 export const emailSchema = z
   .email('Must be an email address')
-  .max(254, 'Must be at most 254 characters')
+  .max(MAX_LENGTH.email, `Must be at most ${MAX_LENGTH.email} characters`)
   .toLowerCase();
 
-export const nameSchema = textSchema({ max: 200 });
+export const nameSchema = textSchema({ max: MAX_LENGTH.name });
 
-export const notesSchema = textSchema({ max: 5000, multiline: true });
+export const notesSchema = textSchema({ max: MAX_LENGTH.notes, multiline: true });
 
 /** Tax or VAT identification number: letters, digits and the usual separators. */
-export const taxIdSchema = textSchema({ max: 64 }).pipe(
+export const taxIdSchema = textSchema({ max: MAX_LENGTH.taxId }).pipe(
   z
     .string()
     .regex(
@@ -67,14 +67,19 @@ export const countryCodeSchema = z
   .string('Must be a country code')
   .regex(/^[A-Z]{2}$/, 'Must be an ISO 3166-1 alpha-2 country code such as "FR"');
 
-export const addressSchema = z.strictObject({
-  line1: textSchema({ max: 200 }),
-  line2: textSchema({ max: 200 }).optional(),
-  city: textSchema({ max: 100 }),
-  postalCode: textSchema({ max: 20 }).optional(),
-  region: textSchema({ max: 100 }).optional(),
-  country: countryCodeSchema,
-});
+/** An address's shape, with `text(max)` for its free-text lines (input or stored rules). */
+export function addressShapeOf<T extends z.ZodType>(text: (max: number) => T) {
+  return z.strictObject({
+    line1: text(MAX_LENGTH.addressLine),
+    line2: text(MAX_LENGTH.addressLine).optional(),
+    city: text(MAX_LENGTH.city),
+    postalCode: text(MAX_LENGTH.postalCode).optional(),
+    region: text(MAX_LENGTH.region).optional(),
+    country: countryCodeSchema,
+  });
+}
+
+export const addressSchema = addressShapeOf((max) => textSchema({ max }));
 
 export const MAX_METADATA_ENTRIES = 20;
 
@@ -90,7 +95,7 @@ export const metadataKeySchema = z
   )
   .refine((key) => !FORBIDDEN_OBJECT_KEYS.has(key), 'Metadata key is reserved');
 
-export const metadataValueSchema = textSchema({ max: 500, min: 0 });
+export const metadataValueSchema = textSchema({ max: MAX_LENGTH.metadataValue, min: 0 });
 
 const metadataRecord = z
   .record(z.string(), metadataValueSchema)

@@ -12,7 +12,7 @@ import {
   taxRatesSchema,
 } from './money.js';
 import { lineDescriptionSchema } from './invoice.js';
-import { textSchema } from './text.js';
+import { MAX_LENGTH, textSchema } from './text.js';
 import { storedTextSchema } from './stored.js';
 
 export const MAX_CREDIT_NOTE_LINES = 200;
@@ -38,7 +38,7 @@ export const creditNoteCreateInput = z
       .max(MAX_CREDIT_NOTE_LINES, `At most ${MAX_CREDIT_NOTE_LINES} lines`)
       .optional(),
     amount: positiveAmountSchema.optional(),
-    reason: textSchema({ max: 500 }),
+    reason: textSchema({ max: MAX_LENGTH.reason }),
     idempotencyKey: idempotencyKeySchema.optional(),
   })
   .refine((v) => (v.lines === undefined) !== (v.amount === undefined), {
@@ -58,7 +58,7 @@ export const creditNoteListInput = z.strictObject({
 });
 
 export const creditNoteLineSchema = z.strictObject({
-  description: storedTextSchema(1000),
+  description: storedTextSchema(MAX_LENGTH.lineDescription),
   quantity: quantitySchema,
   unitPrice: amountSchema,
   taxRates: taxRatesSchema,
@@ -72,7 +72,7 @@ export const creditNoteSchema = z.strictObject({
   invoiceId: invoiceIdSchema,
   number: z.string().max(64),
   currency: currencyCodeSchema,
-  reason: storedTextSchema(500),
+  reason: storedTextSchema(MAX_LENGTH.reason),
   /** Empty for an amount-only credit note. */
   lines: z.array(creditNoteLineSchema).max(MAX_CREDIT_NOTE_LINES),
   subtotal: amountSchema,

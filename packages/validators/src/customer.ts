@@ -15,7 +15,7 @@ import {
 import { currencyCodeSchema } from './currency.js';
 import { instantSchema } from './dates.js';
 import { customerIdSchema, orgIdSchema } from './ids.js';
-import { storedAddressSchema, storedEmailSchema, storedTextSchema } from './stored.js';
+import { storedPartyShape } from './stored.js';
 
 export const customerCreateInput = z.strictObject({
   orgId: orgIdSchema,
@@ -71,10 +71,7 @@ export const customerListInput = z.strictObject({
 export const customerSchema = z.strictObject({
   id: customerIdSchema,
   orgId: orgIdSchema,
-  name: storedTextSchema(200),
-  email: storedEmailSchema.nullable(),
-  address: storedAddressSchema.nullable(),
-  taxId: storedTextSchema(64).nullable(),
+  ...storedPartyShape,
   currency: currencyCodeSchema.nullable(),
   archivedAt: instantSchema.nullable(),
   createdAt: instantSchema,

@@ -21,13 +21,8 @@ import {
   taxBreakdownSchema,
   taxRatesSchema,
 } from './money.js';
-import { textSchema } from './text.js';
-import {
-  storedAddressSchema,
-  storedEmailSchema,
-  storedMetadataSchema,
-  storedTextSchema,
-} from './stored.js';
+import { MAX_LENGTH, textSchema } from './text.js';
+import { storedMetadataSchema, storedPartyShape, storedTextSchema } from './stored.js';
 
 export const INVOICE_STATUSES = ['draft', 'open', 'paid', 'void', 'uncollectible'] as const;
 export const invoiceStatusSchema = z.enum(INVOICE_STATUSES);
@@ -35,7 +30,10 @@ export type InvoiceStatus = z.infer<typeof invoiceStatusSchema>;
 
 export const MAX_INVOICE_LINES = 200;
 
-export const lineDescriptionSchema = textSchema({ max: 1000, multiline: true });
+export const lineDescriptionSchema = textSchema({
+  max: MAX_LENGTH.lineDescription,
+  multiline: true,
+});
 
 export const invoiceLineInput = z.strictObject({
   description: lineDescriptionSchema,
@@ -115,7 +113,7 @@ export const invoiceDeleteDraftOutput = z.strictObject({ deleted: z.literal(true
 export const invoiceVoidInput = z.strictObject({
   orgId: orgIdSchema,
   invoiceId: invoiceIdSchema,
-  reason: textSchema({ max: 500 }).optional(),
+  reason: textSchema({ max: MAX_LENGTH.reason }).optional(),
   idempotencyKey: idempotencyKeySchema.optional(),
 });
 
@@ -158,16 +156,11 @@ export const invoiceListInput = z
   );
 
 /** Names and addresses as printed on the invoice, frozen at issue. */
-export const partySnapshotSchema = z.strictObject({
-  name: storedTextSchema(200),
-  email: storedEmailSchema.nullable(),
-  address: storedAddressSchema.nullable(),
-  taxId: storedTextSchema(64).nullable(),
-});
+export const partySnapshotSchema = z.strictObject(storedPartyShape);
 
 /** A computed line: every amount printed on it, in minor units. */
 export const invoiceLineSchema = z.strictObject({
-  description: storedTextSchema(1000),
+  description: storedTextSchema(MAX_LENGTH.lineDescription),
   quantity: quantitySchema,
   unitPrice: amountSchema,
   discount: discountSchema.nullable(),
@@ -209,7 +202,7 @@ export const invoiceSchema = z.strictObject({
   issueDate: calendarDateSchema.nullable(),
   dueDate: calendarDateSchema.nullable(),
   roundingRule: roundingRuleSchema,
-  notes: storedTextSchema(5000).nullable(),
+  notes: storedTextSchema(MAX_LENGTH.notes).nullable(),
   metadata: storedMetadataSchema,
   issuedAt: instantSchema.nullable(),
   paidAt: instantSchema.nullable(),

@@ -12,7 +12,7 @@ import { instantSchema, timeZoneSchema } from './dates.js';
 import { orgIdSchema } from './ids.js';
 import { taxRatesSchema } from './money.js';
 import { roleSchema } from './member.js';
-import { storedAddressSchema, storedTextSchema } from './stored.js';
+import { storedPartyShape } from './stored.js';
 
 /** Prefixes are printed on documents and become part of a unique key: a short plain token. */
 const numberPrefixSchema = z
@@ -82,9 +82,9 @@ export const organizationUpdateInput = z
 
 export const organizationSchema = z.strictObject({
   id: orgIdSchema,
-  name: storedTextSchema(200),
-  address: storedAddressSchema.nullable(),
-  taxId: storedTextSchema(64).nullable(),
+  name: storedPartyShape.name,
+  address: storedPartyShape.address,
+  taxId: storedPartyShape.taxId,
   currency: currencyCodeSchema,
   timezone: timeZoneSchema,
   numbering: numberingSchema,

@@ -339,3 +339,25 @@ describe('output leaves (stored.ts): types, bounds and shapes, not the input rul
     expect(v.membershipSchema.shape.email.safeParse(null).success).toBe(false);
   });
 });
+
+describe('input and output share one limit per text field (MAX_LENGTH)', () => {
+  it('returns every value the input admits at its limit, and nothing longer', () => {
+    const at = (field: keyof typeof v.MAX_LENGTH) => 'a'.repeat(v.MAX_LENGTH[field]);
+    const address = { line1: at('addressLine'), city: at('city'), country: 'US' };
+    const admitted = {
+      ...invoice,
+      customer: { ...party, name: at('name'), address, taxId: at('taxId') },
+      lines: [{ ...invoice.lines[0], description: at('lineDescription') }],
+      notes: at('notes'),
+      metadata: { [at('metadataKey')]: at('metadataValue') },
+    };
+    expect(v.nameSchema.safeParse(at('name')).success).toBe(true);
+    expect(v.addressSchema.safeParse(address).success).toBe(true);
+    expect(v.lineDescriptionSchema.safeParse(at('lineDescription')).success).toBe(true);
+    expect(v.metadataSchema.safeParse(admitted.metadata).success).toBe(true);
+    expect(v.invoiceSchema.safeParse(admitted).success).toBe(true);
+    const longer = { ...admitted, notes: `${at('notes')}a` };
+    expect(v.notesSchema.safeParse(longer.notes).success).toBe(false);
+    expect(v.invoiceSchema.safeParse(longer).success).toBe(false);
+  });
+});

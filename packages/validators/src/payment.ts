@@ -4,7 +4,7 @@ import { currencyCodeSchema } from './currency.js';
 import { calendarDateSchema, instantSchema } from './dates.js';
 import { invoiceIdSchema, orgIdSchema, paymentIdSchema, userIdSchema } from './ids.js';
 import { positiveAmountSchema } from './money.js';
-import { textSchema } from './text.js';
+import { MAX_LENGTH, textSchema } from './text.js';
 import { storedTextSchema } from './stored.js';
 
 export const PAYMENT_METHODS = ['bank_transfer', 'card', 'cash', 'check', 'other'] as const;
@@ -13,7 +13,7 @@ export const paymentMethodSchema = z.enum(PAYMENT_METHODS);
 export const PAYMENT_STATUSES = ['recorded', 'voided'] as const;
 export const paymentStatusSchema = z.enum(PAYMENT_STATUSES);
 
-export const paymentReferenceSchema = textSchema({ max: 200 });
+export const paymentReferenceSchema = textSchema({ max: MAX_LENGTH.paymentReference });
 
 export const paymentRecordInput = z.strictObject({
   orgId: orgIdSchema,
@@ -29,7 +29,7 @@ export const paymentRecordInput = z.strictObject({
 export const paymentVoidInput = z.strictObject({
   orgId: orgIdSchema,
   paymentId: paymentIdSchema,
-  reason: textSchema({ max: 500 }).optional(),
+  reason: textSchema({ max: MAX_LENGTH.reason }).optional(),
   idempotencyKey: idempotencyKeySchema.optional(),
 });
 
@@ -47,7 +47,7 @@ export const paymentSchema = z.strictObject({
   currency: currencyCodeSchema,
   date: calendarDateSchema,
   method: paymentMethodSchema,
-  reference: storedTextSchema(200).nullable(),
+  reference: storedTextSchema(MAX_LENGTH.paymentReference).nullable(),
   status: paymentStatusSchema,
   voidedAt: instantSchema.nullable(),
   createdBy: userIdSchema,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { countryCodeSchema, MAX_METADATA_ENTRIES } from './common.js';
+import { addressShapeOf, MAX_METADATA_ENTRIES } from './common.js';
+import { MAX_LENGTH } from './text.js';
 
 /**
  * Output leaves: what a stored value may look like on its way out. The input rules (trimming,
@@ -14,21 +15,22 @@ export function storedTextSchema(max: number) {
 }
 
 /** An email address as stored (checked and lower-cased on input). */
-export const storedEmailSchema = z.string().max(254);
+export const storedEmailSchema = z.string().max(MAX_LENGTH.email);
 
 /** `addressSchema`'s shape and bounds. */
-export const storedAddressSchema = z.strictObject({
-  line1: storedTextSchema(200),
-  line2: storedTextSchema(200).optional(),
-  city: storedTextSchema(100),
-  postalCode: storedTextSchema(20).optional(),
-  region: storedTextSchema(100).optional(),
-  country: countryCodeSchema,
-});
+export const storedAddressSchema = addressShapeOf(storedTextSchema);
+
+/** A party as stored: a customer, or the snapshot of one (or of the seller) on an invoice. */
+export const storedPartyShape = {
+  name: storedTextSchema(MAX_LENGTH.name),
+  email: storedEmailSchema.nullable(),
+  address: storedAddressSchema.nullable(),
+  taxId: storedTextSchema(MAX_LENGTH.taxId).nullable(),
+};
 
 /** `metadataSchema`'s shape and bounds. */
 export const storedMetadataSchema = z
-  .record(z.string().max(40), storedTextSchema(500))
+  .record(z.string().max(MAX_LENGTH.metadataKey), storedTextSchema(MAX_LENGTH.metadataValue))
   .refine(
     (record) => Object.keys(record).length <= MAX_METADATA_ENTRIES,
     `At most ${MAX_METADATA_ENTRIES} metadata entries`,

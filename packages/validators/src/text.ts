@@ -24,6 +24,29 @@ const OPERATOR_LIKE = /^\$[\p{L}_$]/u;
 /** Lone surrogates are not valid Unicode and would not survive a round trip through BSON. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/**
+ * The longest value of each free-text field, in UTF-16 code units: one number for the input
+ * schema that admits a value and the output schema (stored.ts) that returns it, so raising a
+ * limit cannot make stored values fail their own output check.
+ */
+export const MAX_LENGTH = {
+  name: 200,
+  email: 254,
+  notes: 5000,
+  taxId: 64,
+  addressLine: 200,
+  city: 100,
+  postalCode: 20,
+  region: 100,
+  /** Also spelled out by `metadataKeySchema`'s pattern: a letter, then up to 39 more. */
+  metadataKey: 40,
+  metadataValue: 500,
+  lineDescription: 1000,
+  reason: 500,
+  paymentReference: 200,
+  filename: 255,
+} as const;
+
 export interface TextOptions {
   /** Maximum length in UTF-16 code units, after trimming. */
   max: number;
