@@ -1,7 +1,6 @@
 import { Binary, type Document } from 'bson';
-import { Query } from 'mingo/query';
 import { ErrorCode, MongoCommandError } from '../errors.js';
-import { mingoOptions } from '../query/mingo-options.js';
+import { filterQuery } from '../query/mingo-options.js';
 import type { IndexSpec } from '../storage/contract.js';
 import {
   badValue,
@@ -145,7 +144,7 @@ export function listCollections(ctx: CommandContext, command: Document): Documen
     idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
   }));
   if (filter && Object.keys(filter).length > 0) {
-    const query = new Query(filter, mingoOptions());
+    const query = filterQuery(filter);
     entries = entries.filter((entry) => query.test(entry));
   }
   if (nameOnly)

@@ -21,11 +21,10 @@
  * once per command and joined in memory (a hash join, as MongoDB does without an index).
  */
 import type { Document } from 'bson';
-import { Query } from 'mingo/query';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import { cloneDocument } from '../query/clone.js';
 import { isPlainDocument } from '../query/compare.js';
-import { mingoOptions } from '../query/mingo-options.js';
+import { filterQuery } from '../query/mingo-options.js';
 import { planPipeline, runStages, stageName, type PlannedPipeline } from '../query/pipeline.js';
 import type { Namespace, ScanResult } from '../storage/contract.js';
 import { keyString, tupleKeyString } from '../storage/key-string.js';
@@ -337,7 +336,7 @@ class MemoryJoin {
 
   /** Documents matching the join filter, in natural order. */
   match(values: unknown[], filter: Document): Document[] {
-    const query = new Query(filter, mingoOptions());
+    const query = filterQuery(filter);
     // null (also matches missing) and regexes are not hash keys: test every document.
     if (values.length === 0 || values.some((v) => v === null || v === undefined || isRegex(v))) {
       return this.docs.filter((doc) => query.test(doc));

@@ -18,11 +18,16 @@ function topLevel(path: string): string {
   return dot === -1 ? path : path.slice(0, dot);
 }
 
-/** Thrown inside the walkers when the answer is "everything"; caught at the entry points. */
+/**
+ * Thrown inside the walkers when the answer is "everything"; caught at the entry points. One
+ * instance, made once: every `$lookup` pipeline ends its walk this way, and a new Error would
+ * capture a stack trace each time.
+ */
 class Everything extends Error {}
+const EVERYTHING = new Everything('dependencies: everything');
 
 function everything(): never {
-  throw new Everything();
+  throw EVERYTHING;
 }
 
 /** Query operators at the top of a filter (or inside $and/$or/$nor) that need no field. */
@@ -221,7 +226,7 @@ function guard(work: (out: Set<string>) => void): Dependencies {
     work(out);
   } catch (err) {
     // Too deep to walk (a hostile pipeline): decode everything, mingo answers as before.
-    if (err instanceof Everything || err instanceof RangeError) return ALL;
+    if (err === EVERYTHING || err instanceof RangeError) return ALL;
     throw err;
   }
   return out;

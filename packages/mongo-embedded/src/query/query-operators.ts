@@ -243,3 +243,12 @@ export const MONGO_CONTEXT = Context.from(
     window: windowOperators,
   }),
 );
+
+/**
+ * The query operators of MONGO_CONTEXT alone (ours first), for filters that evaluate no
+ * aggregation expression (`filterQuery`).
+ */
+export const MONGO_QUERY_CONTEXT = Context.from(
+  Context.init({ query: MONGO_QUERY_OPS as unknown as QueryOps }),
+  Context.init({ query: queryOperators }),
+);

@@ -9,9 +9,8 @@
  * state always equals "everything appended" — which is what a checkpoint snapshot needs.
  */
 import { deserialize, serialize, type Document } from 'bson';
-import { Query } from 'mingo/query';
 import { duplicateKey, ErrorCode, MongoCommandError, writeConflict } from '../errors.js';
-import { mingoOptions } from '../query/mingo-options.js';
+import { filterQuery } from '../query/mingo-options.js';
 import { ALL, filterDependencies } from '../query/dependencies.js';
 import { needsExactNumericTypes } from '../query/query-operators.js';
 import type {
@@ -99,7 +98,7 @@ function decoderFor(
 }
 
 function defaultCompileFilter(filter: Document): DocMatcher {
-  const query = new Query(filter, mingoOptions());
+  const query = filterQuery(filter);
   if (!needsExactNumericTypes(filter)) return (doc) => query.test(doc);
   return (doc, bytes) => query.test(bytes ? deserialize(bytes, { promoteValues: false }) : doc);
 }
