@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAuthEmulator, type AuthEmulator } from '@invoice/server';
+import { PRODUCTION_NODE_OPTIONS } from '@invoice/server/bundle';
 import { bundleChildren } from './bundle.js';
 import { spawnBundle, type ChildHandle } from './child.js';
 import { PROJECT_ID, type ServerReady } from './server-ready.js';
@@ -70,7 +71,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       },
       {
         quiet: !options.verbose,
-        nodeArgs,
+        // Production's Node options (PRODUCTION_NODE_OPTIONS, apps/server/bundle.ts).
+        nodeArgs: [...nodeArgs, ...PRODUCTION_NODE_OPTIONS],
       },
     );
     cleanups.push(() => server.stop());

@@ -7,6 +7,7 @@ import {
   bundleServer,
   EXTERNAL_PACKAGES,
   packageName,
+  PRODUCTION_NODE_OPTIONS,
   SERVER_DIR,
   type BundleResult,
 } from '../bundle.js';
@@ -16,7 +17,7 @@ import { startChildServer } from './child-server.js';
 /**
  * The production bundle (`pnpm build` → dist/main.js), built here into a temporary directory
  * inside apps/server (so its npm imports resolve from apps/server/node_modules, as dist's do)
- * and run with plain `node` in production mode against the test database.
+ * and run with plain `node` and production's Node options in production mode against the test database.
  */
 
 const PROJECT_ID = 'some-prod-project';
@@ -104,7 +105,7 @@ describe('production bundle', () => {
         FIREBASE_PROJECT_ID: PROJECT_ID,
         FIREBASE_AUTH_EMULATOR_HOST: undefined,
       },
-      { entry: result.main },
+      { entry: result.main, nodeOptions: PRODUCTION_NODE_OPTIONS },
     );
     const base = `http://127.0.0.1:${server.port}`;
     try {

@@ -34,6 +34,8 @@ export interface ChildServerOptions {
   dataDir?: string;
   /** What node runs instead of main.ts under tsx, e.g. the production bundle's main.js. */
   entry?: string;
+  /** Node options before the entry, e.g. production's (PRODUCTION_NODE_OPTIONS). */
+  nodeOptions?: readonly string[];
 }
 
 /** `env` values override the defaults below; `undefined` removes a variable. */
@@ -62,7 +64,10 @@ export async function startChildServer(
     ...env,
   };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
-  const args = options.entry ? [options.entry] : ['--import', 'tsx', MAIN];
+  const args = [
+    ...(options.nodeOptions ?? []),
+    ...(options.entry ? [options.entry] : ['--import', 'tsx', MAIN]),
+  ];
   const child = spawn(process.execPath, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

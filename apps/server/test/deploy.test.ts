@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { PRODUCTION_NODE_OPTIONS } from '../bundle.js';
 import { parseEnv } from '../src/env.js';
 
 /**
@@ -107,11 +108,15 @@ describe('deploy/Dockerfile', () => {
 
   it('runs the bundle the README runs, as a non-root user, with a liveness health check', () => {
     const all = instructions(dockerfile);
-    expect(productionSection()).toContain('node apps/server/dist/main.js');
+    const node = ['node', ...PRODUCTION_NODE_OPTIONS];
+    expect(productionSection()).toContain(`${node.join(' ')} apps/server/dist/main.js`);
+    expect(productionSection()).toContain(`${node.join(' ')} <dir>/dist/main.js`);
     expect(all.some((i) => i.op === 'COPY' && /\/apps\/server\/dist \.\/dist$/.test(i.args))).toBe(
       true,
     );
-    expect(all.filter((i) => i.op === 'CMD').at(-1)?.args).toBe('["node", "dist/main.js"]');
+    expect(all.filter((i) => i.op === 'CMD').at(-1)?.args).toBe(
+      JSON.stringify([...node, 'dist/main.js']).replaceAll(',', ', '),
+    );
 
     const users = all.filter((i) => i.op === 'USER').map((i) => i.args);
     expect(users.length).toBeGreaterThan(0);
@@ -170,6 +175,9 @@ describe('deploy/invoice-api.service', () => {
     expect(one(service, 'Restart')).toBe('on-failure');
     expect(one(service, 'EnvironmentFile')).toMatch(/^\/etc\/invoice-api\/.+\.env$/);
     expect(one(service, 'ExecStart')).toMatch(/ \/\S+\/dist\/main\.js$/);
+    expect(one(service, 'ExecStart')).toMatch(
+      new RegExp(`^/usr/bin/node ${PRODUCTION_NODE_OPTIONS.join(' ')} /`),
+    );
     expect(one(service, 'User')).not.toBe('root');
   });
 
