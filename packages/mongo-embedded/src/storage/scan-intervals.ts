@@ -26,22 +26,32 @@ export function scanIntervals(
   const list = reverse ? [...intervals].reverse() : intervals;
   for (const interval of list) {
     let stop = false;
+    // Both ends by binary search: the walk between them compares no key (an interval is one
+    // contiguous run of the index's order).
     if (!reverse) {
       const from = index.entries.seek((e) => interval(e.key) >= 0);
-      index.entries.forward(from, (e) => {
-        if (interval(e.key) > 0) return false;
-        examined++;
-        if (!visit(e)) stop = true;
-        return !stop;
-      });
+      const end = index.entries.seek((e) => interval(e.key) > 0);
+      index.entries.forward(
+        from,
+        (e) => {
+          examined++;
+          if (!visit(e)) stop = true;
+          return !stop;
+        },
+        end,
+      );
     } else {
       const from = index.entries.seekBefore((e) => interval(e.key) > 0);
-      index.entries.backward(from, (e) => {
-        if (interval(e.key) < 0) return false;
-        examined++;
-        if (!visit(e)) stop = true;
-        return !stop;
-      });
+      const end = index.entries.seekBefore((e) => interval(e.key) >= 0);
+      index.entries.backward(
+        from,
+        (e) => {
+          examined++;
+          if (!visit(e)) stop = true;
+          return !stop;
+        },
+        end,
+      );
     }
     if (stop) break;
   }

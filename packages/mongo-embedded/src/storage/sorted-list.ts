@@ -95,23 +95,33 @@ export class SortedList<T> {
     return { chunk: prev, index: (this.chunks[prev] as T[]).length - 1 };
   }
 
-  /** Calls `visit` for items from `from` forward until it returns false. */
-  forward(from: Position, visit: (item: T) => boolean): void {
-    for (let c = from.chunk; c < this.chunks.length; c++) {
+  /**
+   * Calls `visit` for items from `from` forward until it returns false, stopping before `end`
+   * (a position from `seek`; default: the end of the list).
+   */
+  forward(from: Position, visit: (item: T) => boolean, end?: Position): void {
+    const lastChunk = end === undefined ? this.chunks.length - 1 : end.chunk;
+    for (let c = from.chunk; c <= lastChunk && c < this.chunks.length; c++) {
       const chunk = this.chunks[c] as T[];
+      const stop = end !== undefined && c === end.chunk ? end.index : chunk.length;
       // Copy-free iteration: visitors never mutate the list while scanning.
-      for (let i = c === from.chunk ? from.index : 0; i < chunk.length; i++) {
+      for (let i = c === from.chunk ? from.index : 0; i < stop; i++) {
         if (!visit(chunk[i] as T)) return;
       }
     }
   }
 
-  /** Calls `visit` for items from `from` backward until it returns false. */
-  backward(from: Position, visit: (item: T) => boolean): void {
-    for (let c = Math.min(from.chunk, this.chunks.length - 1); c >= 0; c--) {
+  /**
+   * Calls `visit` for items from `from` backward until it returns false, stopping at `end`
+   * without visiting it (a position from `seekBefore`; default: before the first item).
+   */
+  backward(from: Position, visit: (item: T) => boolean, end?: Position): void {
+    const firstChunk = end === undefined ? 0 : Math.max(end.chunk, 0);
+    for (let c = Math.min(from.chunk, this.chunks.length - 1); c >= firstChunk; c--) {
       const chunk = this.chunks[c] as T[];
       const start = c === from.chunk ? from.index : chunk.length - 1;
-      for (let i = start; i >= 0; i--) {
+      const stop = end !== undefined && c === end.chunk ? end.index : -1;
+      for (let i = start; i > stop; i--) {
         if (!visit(chunk[i] as T)) return;
       }
     }
