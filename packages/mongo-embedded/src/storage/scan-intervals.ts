@@ -26,32 +26,21 @@ export function scanIntervals(
   const list = reverse ? [...intervals].reverse() : intervals;
   for (const interval of list) {
     let stop = false;
+    const step = (e: IndexEntry): boolean => {
+      examined++;
+      if (!visit(e)) stop = true;
+      return !stop;
+    };
     // Both ends by binary search: the walk between them compares no key (an interval is one
     // contiguous run of the index's order).
     if (!reverse) {
       const from = index.entries.seek((e) => interval(e.key) >= 0);
       const end = index.entries.seek((e) => interval(e.key) > 0);
-      index.entries.forward(
-        from,
-        (e) => {
-          examined++;
-          if (!visit(e)) stop = true;
-          return !stop;
-        },
-        end,
-      );
+      index.entries.forward(from, step, end);
     } else {
       const from = index.entries.seekBefore((e) => interval(e.key) > 0);
       const end = index.entries.seekBefore((e) => interval(e.key) >= 0);
-      index.entries.backward(
-        from,
-        (e) => {
-          examined++;
-          if (!visit(e)) stop = true;
-          return !stop;
-        },
-        end,
-      );
+      index.entries.backward(from, step, end);
     }
     if (stop) break;
   }
