@@ -1,3 +1,4 @@
+import type { WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { AttachmentStore } from '@invoice/api';
@@ -19,6 +20,18 @@ export function storagePath(uploadDir: string, storageKey: string): string {
 /** Where uploads are written before they are complete; never served. */
 export function tempDir(uploadDir: string): string {
   return join(resolve(uploadDir), '.tmp');
+}
+
+/**
+ * Removes an upload's temp file once its stream has let go of it. A stream destroyed before its
+ * asynchronous open ran (a refusal decided at once) still creates the file, then closes it:
+ * removing the path right away would run first and leave the file behind.
+ */
+export async function discardTempFile(out: WriteStream | undefined, path: string): Promise<void> {
+  if (out !== undefined && !out.closed) {
+    await new Promise<void>((done) => out.once('close', () => done()));
+  }
+  await rm(path, { force: true });
 }
 
 /** The store tRPC's attachment.delete uses: removes `UPLOAD_DIR/<storageKey>`. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -17,7 +17,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { ObjectId } from 'mongodb';
 import type { Config } from '../env.js';
 import { ContentInspector } from './content-inspector.js';
-import { storagePath, tempDir } from './disk-store.js';
+import { discardTempFile, storagePath, tempDir } from './disk-store.js';
 import { contentDisposition, sanitizeFilename } from './filename.js';
 import { HttpError } from './http-error.js';
 import { uploadError, uploadFailureReason } from './upload-error.js';
@@ -118,6 +118,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
       const storageKey = `${orgId.toHexString()}/${id.toHexString()}`;
       const tempPath = join(tempDir(uploadDir), `${randomUUID()}.part`);
       let stored = false;
+      let out: WriteStream | undefined;
       try {
         const parts = req.parts();
         const first = await parts.next();
@@ -126,11 +127,8 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
         }
         const file = first.value;
         const inspector = new ContentInspector(file.mimetype);
-        await pipeline(
-          file.file,
-          inspector,
-          createWriteStream(tempPath, { flags: 'wx', mode: 0o600 }),
-        );
+        out = createWriteStream(tempPath, { flags: 'wx', mode: 0o600 });
+        await pipeline(file.file, inspector, out);
         if (file.file.truncated) {
           throw new HttpError('PAYLOAD_TOO_LARGE', 'The file is larger than the upload limit');
         }
@@ -201,7 +199,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
           createdAt: attachment.createdAt.toISOString(),
         });
       } catch (error) {
-        if (!stored) await rm(tempPath, { force: true });
+        if (!stored) await discardTempFile(out, tempPath);
         const mapped = uploadError(error);
         const aborted = req.raw.readableAborted || req.raw.socket.destroyed;
         const reason = uploadFailureReason(error, mapped, aborted);
