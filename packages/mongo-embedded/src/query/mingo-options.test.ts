@@ -34,6 +34,8 @@ const WITH_EXPRESSIONS: Record<string, unknown>[] = [
   { $expr: { $gt: ['$b', '$a'] } },
   { $or: [{ s: 'draft' }, { $expr: { $eq: [{ $size: { $ifNull: ['$tags', []] } }, 2] } }] },
   { $and: [{ b: { $exists: true } }, { $nor: [{ $expr: { $lt: ['$b', 2] } }] }] },
+  // A field named like a BSON value's tag does not stop the walk.
+  { _bsontype: { $exists: false }, $or: [{ $expr: { $gt: ['$b', '$a'] } }] },
 ];
 
 const ids = (query: Query) => DOCS.filter((doc) => query.test(doc)).map((doc) => doc._id);

@@ -30,6 +30,8 @@ function usesExpressions(value: unknown, depth = 0): boolean {
   // Deeper than any filter MongoDB accepts: take the full context rather than walk on.
   if (depth > 200) return true;
   if (Array.isArray(value)) return value.some((item) => usesExpressions(item, depth + 1));
+  // Not fast-project's isPlain: a filter may have a field named `_bsontype`, and what is
+  // beside it must still be walked.
   if (
     value === null ||
     typeof value !== 'object' ||
@@ -43,17 +45,15 @@ function usesExpressions(value: unknown, depth = 0): boolean {
   return false;
 }
 
+/** `mingoOptions()` with the query operators' context alone (mingo does not mutate options). */
+const QUERY_ONLY_OPTIONS: Partial<Options> = { ...mingoOptions(), context: MONGO_QUERY_CONTEXT };
+
 /**
  * A mingo Query that only tests documents against `filter`. mingo copies every operator table
  * of its context for each Query it builds (about 10 µs with all of them, most of the cost of a
- * small query); a filter without `$expr`, `$where` or `$jsonSchema` only ever looks up query
- * operators, so it gets the context of those alone.
+ * small query); a filter without `$expr`, `$where`, `$jsonSchema` or `$function` only ever looks
+ * up query operators, so it gets the context of those alone.
  */
 export function filterQuery(filter: Document): Query {
-  if (usesExpressions(filter)) return new Query(filter, mingoOptions());
-  return new Query(filter, {
-    useStrictMode: true,
-    scriptEnabled: false,
-    context: MONGO_QUERY_CONTEXT,
-  });
+  return new Query(filter, usesExpressions(filter) ? mingoOptions() : QUERY_ONLY_OPTIONS);
 }
