@@ -15,7 +15,7 @@ export function storedTextSchema(max: number) {
 }
 
 /** An email address as stored (checked and lower-cased on input). */
-export const storedEmailSchema = z.string().max(MAX_LENGTH.email);
+export const storedEmailSchema = storedTextSchema(MAX_LENGTH.email);
 
 /** `addressSchema`'s shape and bounds. */
 export const storedAddressSchema = addressShapeOf(storedTextSchema);
