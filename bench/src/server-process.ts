@@ -5,7 +5,13 @@
  * MongoDB read without tRPC/auth/validation, and the transport-overhead ladder for a trivial
  * procedure. Only one of them is under load at a time. Reports `{ appUrl, baselineUrl }`.
  */
-import { appRouter, createCaller, createContextInner, findActiveMembership } from '@invoice/api';
+import {
+  appRouter,
+  createCaller,
+  createContextInner,
+  findActiveMembership,
+  setOutputChecks,
+} from '@invoice/api';
 import { createDb, reconcileIndexes, type Database } from '@invoice/db';
 import { startEmbeddedMongo } from '@invoice/mongo-embedded';
 import { buildApp, createFirebaseVerifier, parseEnv } from '@invoice/server';
@@ -163,8 +169,12 @@ function appConfig(fastPath: boolean) {
     // One user drives every request; the default per-uid budget (600/min) would answer 429.
     RATE_LIMIT_PER_MINUTE: '1000000',
     TRPC_FAST_PATH: String(fastPath),
+    // Production's default (development's is true): outputs are checked by the test suites.
+    VALIDATE_OUTPUT: 'false',
   });
 }
+// As main.ts does at boot.
+setOutputChecks(appConfig(true).VALIDATE_OUTPUT);
 const verifier = createFirebaseVerifier(PROJECT_ID);
 const app = await buildApp({ config: appConfig(true), db, verifier, logging: { pretty: false } });
 const appOfficial = await buildApp({

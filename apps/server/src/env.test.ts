@@ -17,6 +17,7 @@ describe('parseEnv', () => {
     ['MONGODB_SERVER_SELECTION_TIMEOUT_MS', '50'],
     ['MONGODB_SERVER_SELECTION_TIMEOUT_MS', '1e9'],
     ['AUTH_VERIFY_TIMEOUT_MS', '0'],
+    ['VALIDATE_OUTPUT', 'yes'],
   ])('names %s when it is %j', (variable, value) => {
     try {
       parseEnv({ [variable]: value });
@@ -62,6 +63,21 @@ describe('parseEnv', () => {
     expect(config.CORS_ORIGINS).toEqual(['https://app.acme.test', 'https://admin.acme.test']);
     expect(config.TRUST_PROXY).toBe(true);
     expect(config.UPLOAD_DIR).toBe('.data/uploads');
+    // Production sends outputs as returned; the test suites check them (packages/api/src/output.ts).
+    expect(config.VALIDATE_OUTPUT).toBe(false);
+  });
+
+  it('checks outputs outside production, and wherever VALIDATE_OUTPUT says so', () => {
+    const production = {
+      NODE_ENV: 'production',
+      MONGODB_URI: 'mongodb://db:27017/?replicaSet=rs0',
+      FIREBASE_PROJECT_ID: 'acme-invoices',
+    };
+    expect(parseEnv({}).VALIDATE_OUTPUT).toBe(true);
+    expect(parseEnv({ NODE_ENV: 'test' }).VALIDATE_OUTPUT).toBe(true);
+    expect(parseEnv({ VALIDATE_OUTPUT: 'false' }).VALIDATE_OUTPUT).toBe(false);
+    expect(parseEnv({ ...production, VALIDATE_OUTPUT: 'true' }).VALIDATE_OUTPUT).toBe(true);
+    expect(parseEnv({ ...production, VALIDATE_OUTPUT: '1' }).VALIDATE_OUTPUT).toBe(true);
   });
 
   it('makes the real process exit non-zero with one line naming the variable', () => {

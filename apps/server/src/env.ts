@@ -90,6 +90,11 @@ const envSchema = z
      * adapter's Fetch Request/Response conversion; `false` sends every request through the adapter.
      */
     TRPC_FAST_PATH: booleanString.default(true),
+    /**
+     * Check every procedure's output against its schema before it is sent (setOutputChecks in
+     * @invoice/api). Unset: on, except in production. The test suites run with it on.
+     */
+    VALIDATE_OUTPUT: booleanString.optional(),
     CORS_ORIGINS: csv.default([]),
     TRUST_PROXY: booleanString.default(false),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
@@ -133,7 +138,11 @@ const envSchema = z
 export type Env = z.infer<typeof envSchema>;
 
 /** The parsed configuration with derived paths filled in. */
-export type Config = Env & { UPLOAD_DIR: string; FIREBASE_PROJECT_ID: string };
+export type Config = Env & {
+  UPLOAD_DIR: string;
+  FIREBASE_PROJECT_ID: string;
+  VALIDATE_OUTPUT: boolean;
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -159,5 +168,6 @@ export function parseEnv(env: Record<string, string | undefined>): Config {
     ...parsed,
     UPLOAD_DIR: parsed.UPLOAD_DIR ?? `${parsed.DATA_DIR}/uploads`,
     FIREBASE_PROJECT_ID: parsed.FIREBASE_PROJECT_ID ?? 'demo-invoices',
+    VALIDATE_OUTPUT: parsed.VALIDATE_OUTPUT ?? parsed.NODE_ENV !== 'production',
   };
 }

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { setOutputChecks } from '@invoice/api';
 import { createDb, reconcileIndexes } from '@invoice/db';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
@@ -29,6 +30,8 @@ async function runCleanups(): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Process-wide (tRPC gives an output parser the value alone): see packages/api/src/output.ts.
+  setOutputChecks(config.VALIDATE_OUTPUT);
   await mkdir(config.DATA_DIR, { recursive: true });
 
   // Zero-config mode: whatever is not configured runs embedded on this machine. Loaded only

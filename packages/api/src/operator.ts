@@ -6,6 +6,7 @@ import { createContextInner, type Clock, type Context } from './context.js';
 import { operatorUser, type OperatorIdentity } from './operator-access.js';
 import { appRouter } from './root.js';
 import { createCallerFactory, mergeRouters, operatorProcedure, router } from './trpc.js';
+import { checkedOutput } from './output.js';
 
 export { operatorUser, type OperatorIdentity } from './operator-access.js';
 
@@ -61,7 +62,7 @@ const operatorOnlyRouter = router({
     /** Every organization (not only the caller's), oldest first, with member counts and owners. */
     organizationList: operatorProcedure
       .input(operatorOrganizationListInput)
-      .output(z.array(organizationSummarySchema).max(1000))
+      .output(checkedOutput(z.array(organizationSummarySchema).max(1000)))
       .query(async ({ ctx, input }) => {
         const orgs = await ctx.db.collections.organizations
           .find({})

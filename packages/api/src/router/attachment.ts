@@ -11,13 +11,14 @@ import { toAttachment } from '../mappers/attachment.js';
 import { afterCursorFilter, decodeCursor, toPage } from '../services/cursor.js';
 import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { orgProcedure, router } from '../trpc.js';
+import { checkedOutput } from '../output.js';
 
 /** Upload and download are HTTP routes (multipart, streaming); metadata lives here. */
 export const attachmentRouter = router({
   /** Newest first. The invoice must belong to the caller's org, as for every id in an input. */
   list: orgProcedure('viewer')
     .input(attachmentListInput)
-    .output(attachmentListOutput)
+    .output(checkedOutput(attachmentListOutput))
     .query(async ({ ctx, input }) => {
       const invoiceId = new ObjectId(input.invoiceId);
       const invoice = await ctx.db.collections.invoices.findOne(
@@ -46,7 +47,7 @@ export const attachmentRouter = router({
    */
   delete: orgProcedure('accountant')
     .input(attachmentDeleteInput)
-    .output(attachmentDeleteOutput)
+    .output(checkedOutput(attachmentDeleteOutput))
     .mutation(async ({ ctx, input }) => {
       let removedKey: string | null = null;
       const result = await runOrgMutation(ctx, 'attachment.delete', input, async (session) => {

@@ -4,12 +4,13 @@ import { ObjectId, type Filter } from 'mongodb';
 import { toAuditEvent, toStoredEntityType } from '../mappers/audit.js';
 import { afterCursorFilter, decodeCursor, toPage } from '../services/cursor.js';
 import { orgProcedure, router } from '../trpc.js';
+import { checkedOutput } from '../output.js';
 
 export const auditRouter = router({
   /** Newest first (`at`, then `_id`), optionally for one entity type or one entity. */
   list: orgProcedure('viewer')
     .input(auditListInput)
-    .output(auditListOutput)
+    .output(checkedOutput(auditListOutput))
     .query(async ({ ctx, input }) => {
       const clauses: Filter<AuditEventDoc>[] = [{ orgId: ctx.org._id }];
       if (input.entityType !== undefined) {

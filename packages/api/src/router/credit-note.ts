@@ -20,6 +20,7 @@ import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { serializePerKey } from '../services/invoices/serialize.js';
 import { takeDocumentNumber } from '../services/invoices/take-number.js';
 import { orgProcedure, router } from '../trpc.js';
+import { checkedOutput } from '../output.js';
 
 export const creditNoteRouter = router({
   /**
@@ -29,7 +30,7 @@ export const creditNoteRouter = router({
    */
   create: orgProcedure('accountant')
     .input(creditNoteCreateInput)
-    .output(creditNoteSchema)
+    .output(checkedOutput(creditNoteSchema))
     .mutation(({ ctx, input }) =>
       serializePerKey(ctx.db, `${ctx.org._id.toHexString()}:credit-note-number`, () =>
         runOrgMutation(ctx, 'creditNote.create', input, async (session) => {
@@ -82,7 +83,7 @@ export const creditNoteRouter = router({
 
   byId: orgProcedure('viewer')
     .input(creditNoteByIdInput)
-    .output(creditNoteSchema)
+    .output(checkedOutput(creditNoteSchema))
     .query(async ({ ctx, input }) => {
       const note = await ctx.db.collections.creditNotes.findOne({
         _id: new ObjectId(input.creditNoteId),
@@ -95,7 +96,7 @@ export const creditNoteRouter = router({
   /** Credit notes of one invoice or of the whole org, newest first. */
   list: orgProcedure('viewer')
     .input(creditNoteListInput)
-    .output(creditNoteListOutput)
+    .output(checkedOutput(creditNoteListOutput))
     .query(({ ctx, input }) =>
       listByInvoice(ctx, ctx.db.collections.creditNotes, input, toCreditNote),
     ),

@@ -16,6 +16,7 @@ import { afterCursorFilter, decodeCursor, toPage } from '../services/cursor.js';
 import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { escapeRegExp } from '../services/regex.js';
 import { orgProcedure, router } from '../trpc.js';
+import { checkedOutput } from '../output.js';
 
 type CustomerCtx = OrgCallContext;
 
@@ -63,7 +64,7 @@ async function loadCustomer(
 export const customerRouter = router({
   create: orgProcedure('accountant')
     .input(customerCreateInput)
-    .output(customerSchema)
+    .output(checkedOutput(customerSchema))
     .mutation(({ ctx, input }) => {
       const now = ctx.clock.now();
       return runOrgMutation(ctx, 'customer.create', input, async (session) => {
@@ -89,7 +90,7 @@ export const customerRouter = router({
   /** Archived customers are read-only: their history stays as it was when archived. */
   update: orgProcedure('accountant')
     .input(customerUpdateInput)
-    .output(customerSchema)
+    .output(checkedOutput(customerSchema))
     .mutation(({ ctx, input }) => {
       const now = ctx.clock.now();
       const set: Partial<CustomerDoc> = { updatedAt: now };
@@ -121,7 +122,7 @@ export const customerRouter = router({
 
   byId: orgProcedure('viewer')
     .input(customerByIdInput)
-    .output(customerSchema)
+    .output(checkedOutput(customerSchema))
     .query(async ({ ctx, input }) => toCustomer(await loadCustomer(ctx, input.customerId))),
 
   /**
@@ -131,7 +132,7 @@ export const customerRouter = router({
    */
   list: orgProcedure('viewer')
     .input(customerListInput)
-    .output(customerListOutput)
+    .output(checkedOutput(customerListOutput))
     .query(async ({ ctx, input }) => {
       const field = input.sort === 'name' ? 'nameLower' : 'createdAt';
       const clauses: Filter<CustomerDoc>[] = [{ orgId: ctx.org._id }];
@@ -165,7 +166,7 @@ export const customerRouter = router({
   /** Hides the customer from lists and new invoices; issued invoices keep their snapshot. */
   archive: orgProcedure('accountant')
     .input(customerArchiveInput)
-    .output(customerSchema)
+    .output(checkedOutput(customerSchema))
     .mutation(({ ctx, input }) => {
       const now = ctx.clock.now();
       return runOrgMutation(ctx, 'customer.archive', input, async (session) => {

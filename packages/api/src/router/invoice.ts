@@ -28,6 +28,7 @@ import { serializePerKey } from '../services/invoices/serialize.js';
 import type { OrgCallContext } from '../context.js';
 import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { orgProcedure, orgSubjectProcedure, router } from '../trpc.js';
+import { checkedOutput } from '../output.js';
 
 function today(ctx: OrgCallContext): string {
   return calendarDateInTimeZone(ctx.clock.now(), ctx.org.timezone);
@@ -95,7 +96,7 @@ const NULLABLE_SORT: Record<z.output<typeof invoiceListInput>['sort'], boolean> 
 export const invoiceRouter = router({
   create: orgProcedure('accountant')
     .input(invoiceCreateInput)
-    .output(invoiceSchema)
+    .output(checkedOutput(invoiceSchema))
     .mutation(({ ctx, input }) =>
       runOrgMutation(ctx, 'invoice.create', input, async (session) => {
         const now = ctx.clock.now();
@@ -150,7 +151,7 @@ export const invoiceRouter = router({
   /** Drafts only. Lines, discount and tax defaults are recomputed whenever lines or discount change. */
   update: orgProcedure('accountant')
     .input(invoiceUpdateInput)
-    .output(invoiceSchema)
+    .output(checkedOutput(invoiceSchema))
     .mutation(({ ctx, input }) =>
       runOrgMutation(ctx, 'invoice.update', input, async (session) => {
         const now = ctx.clock.now();
@@ -212,7 +213,7 @@ export const invoiceRouter = router({
 
   deleteDraft: orgProcedure('accountant')
     .input(invoiceDeleteDraftInput)
-    .output(z.strictObject({ deleted: z.literal(true) }))
+    .output(checkedOutput(z.strictObject({ deleted: z.literal(true) })))
     .mutation(({ ctx, input }) =>
       runOrgMutation(ctx, 'invoice.deleteDraft', input, async (session) => {
         const current = await loadInvoice(ctx, input.invoiceId, session);
@@ -235,7 +236,7 @@ export const invoiceRouter = router({
 
   issue: orgProcedure('accountant')
     .input(invoiceIssueInput)
-    .output(invoiceSchema)
+    .output(checkedOutput(invoiceSchema))
     .mutation(({ ctx, input }) =>
       serializePerKey(ctx.db, `${ctx.org._id.toHexString()}:invoice-number`, () =>
         runOrgMutation(ctx, 'invoice.issue', input, async (session) => {
@@ -248,7 +249,7 @@ export const invoiceRouter = router({
   void: orgProcedure('accountant')
     .meta({ sensitive: true })
     .input(invoiceVoidInput)
-    .output(invoiceSchema)
+    .output(checkedOutput(invoiceSchema))
     .mutation(({ ctx, input }) =>
       runOrgMutation(ctx, 'invoice.void', input, async (session) => {
         const now = ctx.clock.now();
@@ -275,7 +276,7 @@ export const invoiceRouter = router({
 
   markUncollectible: orgProcedure('accountant')
     .input(invoiceMarkUncollectibleInput)
-    .output(invoiceSchema)
+    .output(checkedOutput(invoiceSchema))
     .mutation(({ ctx, input }) =>
       runOrgMutation(ctx, 'invoice.markUncollectible', input, async (session) => {
         const now = ctx.clock.now();
@@ -299,7 +300,7 @@ export const invoiceRouter = router({
     filter: { _id: new ObjectId(input.invoiceId), orgId },
   }))
     .input(invoiceByIdInput)
-    .output(invoiceSchema)
+    .output(checkedOutput(invoiceSchema))
     .query(async ({ ctx }) => {
       if (!ctx.subject) throw notFound('Invoice');
       return present(ctx, ctx.subject);
@@ -312,7 +313,7 @@ export const invoiceRouter = router({
    */
   list: orgProcedure('viewer')
     .input(invoiceListInput)
-    .output(invoiceListOutput)
+    .output(checkedOutput(invoiceListOutput))
     .query(async ({ ctx, input }) => {
       const and: Filter<Document>[] = [{ orgId: ctx.org._id }];
       if (input.status !== undefined) and.push({ status: { $in: input.status } });

@@ -16,6 +16,7 @@ import { assertCanManageMember } from '../domain/roles.js';
 import { toMembership } from '../mappers/organization.js';
 import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { orgProcedure, router } from '../trpc.js';
+import { checkedOutput } from '../output.js';
 
 type MemberCtx = OrgCallContext;
 
@@ -85,7 +86,7 @@ async function lockAndFindTarget(
 export const memberRouter = router({
   list: orgProcedure('viewer')
     .input(memberListInput)
-    .output(memberListOutput)
+    .output(checkedOutput(memberListOutput))
     .query(async ({ ctx }) => {
       const docs = await ctx.db.collections.memberships
         .find({ orgId: ctx.org._id })
@@ -99,7 +100,7 @@ export const memberRouter = router({
   add: orgProcedure('admin')
     .meta({ sensitive: true })
     .input(memberAddInput)
-    .output(membershipSchema)
+    .output(checkedOutput(membershipSchema))
     .mutation(({ ctx, input }) =>
       runOrgMutation(ctx, 'member.add', input, async (session) => {
         const actorRole = await lockOrgMembers(ctx, session);
@@ -130,7 +131,7 @@ export const memberRouter = router({
   updateRole: orgProcedure('admin')
     .meta({ sensitive: true })
     .input(memberUpdateRoleInput)
-    .output(membershipSchema)
+    .output(checkedOutput(membershipSchema))
     .mutation(({ ctx, input }) =>
       runOrgMutation(ctx, 'member.updateRole', input, async (session) => {
         const { actorRole, current } = await lockAndFindTarget(ctx, session, input);
@@ -157,7 +158,7 @@ export const memberRouter = router({
   remove: orgProcedure('admin')
     .meta({ sensitive: true })
     .input(memberRemoveInput)
-    .output(z.strictObject({ removed: z.literal(true) }))
+    .output(checkedOutput(z.strictObject({ removed: z.literal(true) })))
     .mutation(({ ctx, input }) =>
       runOrgMutation(ctx, 'member.remove', input, async (session) => {
         const { actorRole, current } = await lockAndFindTarget(ctx, session, input);

@@ -15,12 +15,13 @@ import { runIdempotent } from '../services/idempotency.js';
 import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { bindPendingInvites } from '../services/membership-lookup.js';
 import { authedProcedure, orgProcedure, router } from '../trpc.js';
+import { checkedOutput } from '../output.js';
 
 export const organizationRouter = router({
   /** Any signed-in user may create an organization and becomes its owner. */
   create: authedProcedure
     .input(organizationCreateInput)
-    .output(organizationSchema)
+    .output(checkedOutput(organizationSchema))
     .mutation(({ ctx, input }) => {
       const now = ctx.clock.now();
       return runIdempotent({
@@ -80,7 +81,7 @@ export const organizationRouter = router({
     }),
 
   /** The organizations the caller belongs to, with the caller's role. Binds verified pending invites first. */
-  list: authedProcedure.output(organizationListOutput).query(async ({ ctx }) => {
+  list: authedProcedure.output(checkedOutput(organizationListOutput)).query(async ({ ctx }) => {
     await bindPendingInvites(ctx.db, ctx.user, ctx.clock.now());
     const memberships = await ctx.db.collections.memberships
       .find({ uid: ctx.user.uid, status: 'active' })
@@ -100,12 +101,12 @@ export const organizationRouter = router({
 
   byId: orgProcedure('viewer')
     .input(organizationByIdInput)
-    .output(organizationSchema)
+    .output(checkedOutput(organizationSchema))
     .query(({ ctx }) => toOrganization(ctx.org)),
 
   update: orgProcedure('admin')
     .input(organizationUpdateInput)
-    .output(organizationSchema)
+    .output(checkedOutput(organizationSchema))
     .mutation(({ ctx, input }) => {
       const now = ctx.clock.now();
       const { orgId: _orgId, idempotencyKey: _key, ...changes } = input;

@@ -16,6 +16,7 @@ import { listByInvoice } from '../services/invoices/list-by-invoice.js';
 import { findInvoice, loadInvoice } from '../services/invoices/load.js';
 import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { orgProcedure, router } from '../trpc.js';
+import { checkedOutput } from '../output.js';
 
 export const paymentRouter = router({
   /**
@@ -24,7 +25,7 @@ export const paymentRouter = router({
    */
   record: orgProcedure('accountant')
     .input(paymentRecordInput)
-    .output(paymentSchema)
+    .output(checkedOutput(paymentSchema))
     .mutation(({ ctx, input }) =>
       runOrgMutation(ctx, 'payment.record', input, async (session) => {
         const invoice = await loadInvoice(ctx, input.invoiceId, session);
@@ -71,7 +72,7 @@ export const paymentRouter = router({
   void: orgProcedure('accountant')
     .meta({ sensitive: true })
     .input(paymentVoidInput)
-    .output(paymentSchema)
+    .output(checkedOutput(paymentSchema))
     .mutation(({ ctx, input }) =>
       runOrgMutation(ctx, 'payment.void', input, async (session) => {
         const payment = await ctx.db.collections.payments.findOne(
@@ -120,6 +121,6 @@ export const paymentRouter = router({
   /** Payments of one invoice or of the whole org, newest first. */
   list: orgProcedure('viewer')
     .input(paymentListInput)
-    .output(paymentListOutput)
+    .output(checkedOutput(paymentListOutput))
     .query(({ ctx, input }) => listByInvoice(ctx, ctx.db.collections.payments, input, toPayment)),
 });
