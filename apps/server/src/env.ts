@@ -93,6 +93,7 @@ const envSchema = z
     /**
      * Check every procedure's output against its schema before it is sent (setOutputChecks in
      * @invoice/api). Unset: on, except in production. The test suites run with it on.
+     * Process-wide: main.ts applies it at boot; buildApp does not (it touches no process state).
      */
     VALIDATE_OUTPUT: booleanString.optional(),
     CORS_ORIGINS: csv.default([]),

@@ -50,6 +50,8 @@ export async function startChildServer(
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'test',
+    // Outputs checked, whatever the developer's shell exports (packages/api/src/output.ts).
+    VALIDATE_OUTPUT: 'true',
     PORT: String(port),
     LOG_LEVEL: 'info',
     MONGODB_URI: inject('mongoUri'),

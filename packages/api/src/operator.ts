@@ -1,5 +1,5 @@
 import type { Database } from '@invoice/db';
-import { emailSchema, organizationSchema } from '@invoice/validators';
+import { organizationSchema, storedEmailSchema } from '@invoice/validators';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createContextInner, type Clock, type Context } from './context.js';
@@ -49,7 +49,7 @@ const organizationSummarySchema = organizationSchema
   .extend({
     activeMembers: z.number().int().min(0),
     pendingInvites: z.number().int().min(0),
-    owners: z.array(emailSchema),
+    owners: z.array(storedEmailSchema),
   });
 
 export const operatorOrganizationListInput = z.strictObject({

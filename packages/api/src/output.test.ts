@@ -11,7 +11,19 @@ describe('checkedOutput', () => {
   it('is on by default and returns a valid output unchanged', () => {
     expect(outputChecksEnabled()).toBe(true);
     const value = { id: 'a', at: new Date('2026-01-02T03:04:05Z'), tags: ['x'] };
-    expect(checkedOutput(item)(value)).toEqual(value);
+    expect(checkedOutput(item)(value)).toBe(value);
+  });
+
+  it("sends the procedure's own value, on or off: shared objects stay shared", () => {
+    const address = { city: 'Lyon' };
+    const pages = z.array(z.strictObject({ address: z.strictObject({ city: z.string() }) }));
+    const value = [{ address }, { address }];
+    for (const enabled of [true, false]) {
+      setOutputChecks(enabled);
+      const sent = checkedOutput(pages)(value);
+      expect(sent).toBe(value);
+      expect(sent[0]?.address).toBe(sent[1]?.address);
+    }
   });
 
   it('refuses an output the schema rejects: extra key, wrong type, over a bound', () => {

@@ -12,7 +12,7 @@ import { instantSchema, timeZoneSchema } from './dates.js';
 import { orgIdSchema } from './ids.js';
 import { taxRatesSchema } from './money.js';
 import { roleSchema } from './member.js';
-import { storedPartyShape } from './stored.js';
+import { storedPartyShape, storedTimeZoneSchema } from './stored.js';
 
 /** Prefixes are printed on documents and become part of a unique key: a short plain token. */
 const numberPrefixSchema = z
@@ -86,7 +86,7 @@ export const organizationSchema = z.strictObject({
   address: storedPartyShape.address,
   taxId: storedPartyShape.taxId,
   currency: currencyCodeSchema,
-  timezone: timeZoneSchema,
+  timezone: storedTimeZoneSchema,
   numbering: numberingSchema,
   paymentTermsDays: paymentTermsDaysSchema,
   defaultTaxRates: taxRatesSchema,

@@ -17,6 +17,9 @@ export function storedTextSchema(max: number) {
 /** An email address as stored (checked and lower-cased on input). */
 export const storedEmailSchema = storedTextSchema(MAX_LENGTH.email);
 
+/** An IANA timezone name as stored (checked and made canonical on input: `timeZoneSchema`). */
+export const storedTimeZoneSchema = z.string().max(64);
+
 /** `addressSchema`'s shape and bounds. */
 export const storedAddressSchema = addressShapeOf(storedTextSchema);
 
