@@ -28,6 +28,7 @@ import {
 import { runLoad, type HttpRequest } from './load.js';
 import { renderConsole, renderMarkdown } from './markdown.js';
 import { measurePaired, type PairedRatio } from './paired.js';
+import { processCpuMicros } from './process-cpu.js';
 import {
   benchReportSchema,
   computeRatios,
@@ -234,6 +235,14 @@ try {
         baseline: stack.server.baselineUrl,
       })[scenario.target];
     const results: ScenarioResult[] = [];
+    // The database child's CPU (split topology on Linux; null otherwise).
+    const dbPid = stack.pids.mongo;
+    const dbCpuMicros = () => (dbPid === null ? Promise.resolve(null) : processCpuMicros(dbPid));
+    /** CPU µs per request over one measured run, from two readings; null if either is missing. */
+    const cpuPerRequest = (before: number | null, after: number | null, requests: number) =>
+      before === null || after === null || requests === 0
+        ? null
+        : Math.round((after - before) / requests);
     for (const scenario of scenarios) {
       const url = urlOf(scenario);
       const connections = scenario.connections ?? options.connections;
@@ -249,6 +258,7 @@ try {
       await waitForQuiet(stack.server.baselineUrl);
       await resetDbDurations(stack.server.baselineUrl);
       const cpuBefore = await serverCpuMicros(stack.server.baselineUrl);
+      const dbCpuBefore = await dbCpuMicros();
       const result = await runLoad({
         url,
         connections,
@@ -259,6 +269,7 @@ try {
       await waitForQuiet(stack.server.baselineUrl);
       const dbTimes = await dbDurations(stack.server.baselineUrl);
       const cpuMicros = (await serverCpuMicros(stack.server.baselineUrl)) - cpuBefore;
+      const dbCpuUsPerRequest = cpuPerRequest(dbCpuBefore, await dbCpuMicros(), result.requests);
       log(
         `${scenario.id.padEnd(32)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} ms  non-2xx ${result.non2xx}`,
       );
@@ -269,6 +280,7 @@ try {
         dbCommands: dbTimes.commands,
         dbCommandsFailed: dbTimes.failed,
         serverCpuUsPerRequest: result.requests === 0 ? 0 : Math.round(cpuMicros / result.requests),
+        databaseCpuUsPerRequest: dbCpuUsPerRequest,
         id: scenario.id,
         group: scenario.group,
         description: scenario.description,
@@ -286,18 +298,30 @@ try {
         const scenario = which === 'baseline' ? pairBaseline : pairSubject;
         const url = urlOf(scenario);
         await waitForQuiet(stack.server.baselineUrl);
+        const cpuBefore = await serverCpuMicros(stack.server.baselineUrl);
+        const dbCpuBefore = await dbCpuMicros();
         const result = await runLoad({
           url,
           connections: scenario.connections ?? options.connections,
           durationSeconds: secondsPerRun,
           request: scenario.request,
         });
+        // As in the table: requests autocannon abandoned finish first.
+        await waitForQuiet(stack.server.baselineUrl);
+        const cpu = cpuPerRequest(
+          cpuBefore,
+          await serverCpuMicros(stack.server.baselineUrl),
+          result.requests,
+        );
+        const dbCpu = cpuPerRequest(dbCpuBefore, await dbCpuMicros(), result.requests);
         if (result.non2xx > 0 || result.errors > 0) {
           throw new Error(
             `${scenario.id}: ${result.non2xx} non-2xx and ${result.errors} errors in a paired run`,
           );
         }
-        log(`  ${scenario.id.padEnd(30)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s`);
+        log(
+          `  ${scenario.id.padEnd(30)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  cpu µs ${String(cpu)}  db cpu µs ${dbCpu ?? '-'}`,
+        );
         return result.requestsPerSecond;
       });
       await waitForQuiet(stack.server.baselineUrl);

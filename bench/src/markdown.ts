@@ -37,6 +37,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
         'db commands/req',
         'db p90 ms',
         'API CPU µs/req',
+        'db CPU µs/req',
       ],
       report.scenarios.map((r) => [
         `\`${r.id}\``,
@@ -62,6 +63,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null): s
               .join(', ')})`,
         r.dbCommands === 0 ? '—' : r.dbCommandMs.p90.toFixed(1),
         String(r.serverCpuUsPerRequest),
+        r.databaseCpuUsPerRequest === null ? '—' : String(r.databaseCpuUsPerRequest),
       ]),
     ),
     '',
@@ -108,7 +110,8 @@ export function renderConsole(report: BenchReport): string {
       `${r.latencyMs.p50.toFixed(1).padStart(9)}${r.latencyMs.p95.toFixed(1).padStart(9)}` +
       `${r.latencyMs.p99.toFixed(1).padStart(9)}${String(r.non2xx).padStart(9)}${r.dbCommandsPerRequest.toFixed(1).padStart(8)}` +
       `${(r.dbCommands === 0 ? '-' : r.dbCommandMs.p90.toFixed(1)).padStart(9)}` +
-      `${String(r.serverCpuUsPerRequest).padStart(10)}`,
+      `${String(r.serverCpuUsPerRequest).padStart(10)}` +
+      `${String(r.databaseCpuUsPerRequest ?? '-').padStart(11)}`,
   );
   const ratios = [
     ...report.ratios
@@ -123,7 +126,7 @@ export function renderConsole(report: BenchReport): string {
     (v) => `  ${verdict(v.pass).padEnd(5)} ${v.name.padEnd(48)} ${v.measured} (target ${v.target})`,
   );
   return [
-    `${'scenario'.padEnd(32)}${'conn'.padStart(4)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'non-2xx'.padStart(9)}${'db/req'.padStart(8)}${'db p90'.padStart(9)}${'cpu µs'.padStart(10)}`,
+    `${'scenario'.padEnd(32)}${'conn'.padStart(4)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'non-2xx'.padStart(9)}${'db/req'.padStart(8)}${'db p90'.padStart(9)}${'cpu µs'.padStart(10)}${'db cpu µs'.padStart(11)}`,
     ...rows,
     '',
     'ratios (throughput):',

@@ -34,6 +34,11 @@ export const scenarioResultSchema = z.object({
    * the API layer's own cost, which throughput hides when another process is the bottleneck.
    */
   serverCpuUsPerRequest: z.number().nonnegative(),
+  /**
+   * The same for the database child (split topology on Linux, from /proc; 10 ms resolution):
+   * null when it shares the server's process, is external, or /proc is missing.
+   */
+  databaseCpuUsPerRequest: z.number().nonnegative().nullable(),
 });
 export type ScenarioResult = z.infer<typeof scenarioResultSchema>;
 

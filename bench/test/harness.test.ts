@@ -22,7 +22,7 @@ describe('pnpm bench harness', () => {
 
   it('runs the floor, the raw route and invoice.byId (also in paired runs) and writes JSON, Markdown and a PNG chart', async () => {
     out = await mkdtemp(join(tmpdir(), 'invoice-bench-smoke-'));
-    const { stdout } = await run(
+    const { stdout, stderr } = await run(
       process.execPath,
       [
         '--import',
@@ -48,6 +48,8 @@ describe('pnpm bench harness', () => {
       { timeout: 170_000 },
     );
     expect(stdout).toContain('SLO verdicts:');
+    // Each paired run reports the server's and the database's CPU per request.
+    expect(stderr).toMatch(/invoice\.byId +\d+ req\/s {2}cpu µs \d+ {2}db cpu µs \d+/);
 
     const files = (await readdir(out)).sort();
     expect(files.map((f) => f.replace(/^.*\./, ''))).toEqual(['json', 'md', 'png']);
@@ -67,6 +69,10 @@ describe('pnpm bench harness', () => {
       expect(scenario.non2xx).toBe(0);
       // Serving a request costs the server some CPU: a zero would mean the probe measured nothing.
       expect(scenario.serverCpuUsPerRequest).toBeGreaterThan(0);
+      // The database child (split topology): measured on Linux, where /proc exists.
+      if (process.platform === 'linux' && scenario.dbCommandsPerRequest > 0) {
+        expect(scenario.databaseCpuUsPerRequest).toBeGreaterThan(0);
+      }
     }
     expect(
       report.ratios.find((r) => r.name === 'invoice.byId / HTTP floor')?.value,
