@@ -236,6 +236,7 @@ try {
         baseline: stack.server.baselineUrl,
       })[scenario.target];
     const results: ScenarioResult[] = [];
+    const base = stack.server.baselineUrl;
     // The database child's CPU (split topology on Linux; null otherwise).
     const dbPid = stack.pids.mongo;
     const dbCpuMicros = () => (dbPid === null ? Promise.resolve(null) : processCpuMicros(dbPid));
@@ -244,10 +245,15 @@ try {
       before === null || after === null || requests === 0
         ? null
         : Math.round((after - before) / requests);
-    for (const scenario of scenarios) {
+    /**
+     * One measured run of a scenario, as the table and every paired run take it: the unmeasured
+     * warm-up (without it, a byId run right after a raw run cost ~50 µs more API CPU per request
+     * than the next byId run did), quiet, the run, quiet again (requests autocannon abandoned
+     * finish first), and the server's and the database's CPU per answered request.
+     */
+    async function measuredRun(scenario: Scenario, durationSeconds: number) {
       const url = urlOf(scenario);
       const connections = scenario.connections ?? options.connections;
-      const perRequest = await probe(url, stack.server.baselineUrl, scenario);
       if (options.warmup > 0) {
         await runLoad({
           url,
@@ -256,21 +262,30 @@ try {
           request: scenario.request,
         });
       }
-      await waitForQuiet(stack.server.baselineUrl);
-      await resetDbDurations(stack.server.baselineUrl);
-      const cpuBefore = await serverCpuMicros(stack.server.baselineUrl);
+      await waitForQuiet(base);
+      await resetDbDurations(base);
+      const cpuBefore = await serverCpuMicros(base);
       const dbCpuBefore = await dbCpuMicros();
       const result = await runLoad({
         url,
         connections,
-        durationSeconds: options.duration,
+        durationSeconds,
         request: scenario.request,
       });
-      // Commands still running for requests autocannon abandoned finish first.
-      await waitForQuiet(stack.server.baselineUrl);
-      const dbTimes = await dbDurations(stack.server.baselineUrl);
-      const cpuMicros = (await serverCpuMicros(stack.server.baselineUrl)) - cpuBefore;
-      const dbCpuUsPerRequest = cpuPerRequest(dbCpuBefore, await dbCpuMicros(), result.requests);
+      await waitForQuiet(base);
+      return {
+        result,
+        connections,
+        serverCpuUsPerRequest:
+          cpuPerRequest(cpuBefore, await serverCpuMicros(base), result.requests) ?? 0,
+        databaseCpuUsPerRequest: cpuPerRequest(dbCpuBefore, await dbCpuMicros(), result.requests),
+      };
+    }
+    for (const scenario of scenarios) {
+      const perRequest = await probe(urlOf(scenario), base, scenario);
+      const run = await measuredRun(scenario, options.duration);
+      const { result } = run;
+      const dbTimes = await dbDurations(base);
       log(
         `${scenario.id.padEnd(32)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} ms  non-2xx ${result.non2xx}`,
       );
@@ -280,12 +295,12 @@ try {
         dbCommandMs: { p50: dbTimes.p50, p90: dbTimes.p90, p99: dbTimes.p99 },
         dbCommands: dbTimes.commands,
         dbCommandsFailed: dbTimes.failed,
-        serverCpuUsPerRequest: result.requests === 0 ? 0 : Math.round(cpuMicros / result.requests),
-        databaseCpuUsPerRequest: dbCpuUsPerRequest,
+        serverCpuUsPerRequest: run.serverCpuUsPerRequest,
+        databaseCpuUsPerRequest: run.databaseCpuUsPerRequest,
         id: scenario.id,
         group: scenario.group,
         description: scenario.description,
-        connections,
+        connections: run.connections,
         ...result,
       });
     }
@@ -297,42 +312,17 @@ try {
       log(`${PAIRED.name}: ${options.pairedRounds} paired runs of ${secondsPerRun} s...`);
       const paired = await measurePaired(options.pairedRounds, async (which) => {
         const scenario = which === 'baseline' ? pairBaseline : pairSubject;
-        const url = urlOf(scenario);
-        const connections = scenario.connections ?? options.connections;
-        // The table's unmeasured warm-up before every run: without it, a byId run right after
-        // a raw run cost ~50 µs more API CPU per request than the next byId run did.
-        if (options.warmup > 0) {
-          await runLoad({
-            url,
-            connections,
-            durationSeconds: options.warmup,
-            request: scenario.request,
-          });
-        }
-        await waitForQuiet(stack.server.baselineUrl);
-        const cpuBefore = await serverCpuMicros(stack.server.baselineUrl);
-        const dbCpuBefore = await dbCpuMicros();
-        const result = await runLoad({
-          url,
-          connections,
-          durationSeconds: secondsPerRun,
-          request: scenario.request,
-        });
-        // As in the table: requests autocannon abandoned finish first.
-        await waitForQuiet(stack.server.baselineUrl);
-        const cpu = cpuPerRequest(
-          cpuBefore,
-          await serverCpuMicros(stack.server.baselineUrl),
-          result.requests,
+        const { result, serverCpuUsPerRequest, databaseCpuUsPerRequest } = await measuredRun(
+          scenario,
+          secondsPerRun,
         );
-        const dbCpu = cpuPerRequest(dbCpuBefore, await dbCpuMicros(), result.requests);
         if (result.non2xx > 0 || result.errors > 0) {
           throw new Error(
             `${scenario.id}: ${result.non2xx} non-2xx and ${result.errors} errors in a paired run`,
           );
         }
         log(
-          `  ${scenario.id.padEnd(30)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  cpu µs ${String(cpu)}  db cpu µs ${dbCpu ?? '-'}`,
+          `  ${scenario.id.padEnd(30)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  cpu µs ${serverCpuUsPerRequest}  db cpu µs ${databaseCpuUsPerRequest ?? '-'}`,
         );
         return result.requestsPerSecond;
       });

@@ -173,10 +173,11 @@ function appConfig(fastPath: boolean) {
     VALIDATE_OUTPUT: 'false',
   });
 }
+const config = appConfig(true);
 // As main.ts does at boot.
-setOutputChecks(appConfig(true).VALIDATE_OUTPUT);
+setOutputChecks(config.VALIDATE_OUTPUT);
 const verifier = createFirebaseVerifier(PROJECT_ID);
-const app = await buildApp({ config: appConfig(true), db, verifier, logging: { pretty: false } });
+const app = await buildApp({ config, db, verifier, logging: { pretty: false } });
 const appOfficial = await buildApp({
   config: appConfig(false),
   db,
