@@ -20,7 +20,7 @@ export {
 } from './access-control.js';
 
 /** Output checks against the procedures' schemas (on unless switched off: see output.ts). */
-export { outputChecksEnabled, setOutputChecks } from './output.js';
+export { setOutputChecks } from './output.js';
 
 /** In-process caller for internal tools and tests: same procedures, same rules. */
 export const createCaller = createCallerFactory(appRouter);

@@ -1,7 +1,7 @@
 import { initTRPC } from '@trpc/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z, ZodError } from 'zod';
-import { checkedOutput, outputChecksEnabled, setOutputChecks } from './output.js';
+import { checkedOutput, setOutputChecks } from './output.js';
 
 afterEach(() => setOutputChecks(true));
 
@@ -9,7 +9,8 @@ const item = z.strictObject({ id: z.string(), at: z.date(), tags: z.array(z.stri
 
 describe('checkedOutput', () => {
   it('is on by default and returns a valid output unchanged', () => {
-    expect(outputChecksEnabled()).toBe(true);
+    // On until switched off: a bad output is refused without any call to setOutputChecks.
+    expect(() => checkedOutput(item)({ id: 1 })).toThrow(ZodError);
     const value = { id: 'a', at: new Date('2026-01-02T03:04:05Z'), tags: ['x'] };
     expect(checkedOutput(item)(value)).toBe(value);
   });
@@ -53,7 +54,6 @@ describe('checkedOutput', () => {
 
   it('passes outputs through untouched, valid or not, while checks are off', () => {
     setOutputChecks(false);
-    expect(outputChecksEnabled()).toBe(false);
     const bad = { id: 1, extra: true };
     expect(checkedOutput(item)(bad)).toBe(bad);
   });

@@ -23,10 +23,6 @@ export function setOutputChecks(enabled: boolean): void {
   checking = enabled;
 }
 
-export function outputChecksEnabled(): boolean {
-  return checking;
-}
-
 /**
  * A procedure's output schema as `.output()` takes it, checked while `setOutputChecks` is on.
  * The procedure's output type is the schema's.
