@@ -60,6 +60,8 @@ const HELP = `Usage: pnpm bench [options]
                           back N times, alternating the order (even; default 8, 0: off); the
                           throughput-ratio verdict uses the geometric mean of these pairs
   --paired-duration S     seconds per run of a pair (default: the smaller of --duration and 5)
+  --fresh-paired-rounds N the same pairs on the freshly seeded server, before the scenarios (even;
+                          default 8, 0: off); reported beside the verdict, not judged
 Uses MONGODB_URI instead of the embedded engine when set.`;
 
 // `pnpm bench -- --quick` hands the script a literal "--" first.
@@ -82,6 +84,7 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     'paired-rounds': { type: 'string' },
     'paired-duration': { type: 'string' },
+    'fresh-paired-rounds': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   allowPositionals: false,
@@ -93,6 +96,13 @@ if (values.help) {
 
 const positiveInt = z.coerce.number().int().positive();
 const seconds = z.coerce.number().min(0).max(3_600);
+const evenRounds = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(100)
+  .refine((n) => n % 2 === 0, 'must be even (the order alternates)')
+  .default(8);
 const options = z
   .object({
     connections: positiveInt.max(1_000).default(32),
@@ -113,13 +123,8 @@ const options = z
     topology: z.enum(['split', 'shared']).default('split'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'silent']).default('warn'),
     out: z.string().default(resolve(import.meta.dirname, '../results')),
-    pairedRounds: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(100)
-      .refine((n) => n % 2 === 0, 'must be even (the order alternates)')
-      .default(8),
+    pairedRounds: evenRounds,
+    freshPairedRounds: evenRounds,
     pairedDuration: seconds.min(0.5).optional(),
   })
   .parse({
@@ -134,6 +139,7 @@ const options = z
     logLevel: values['log-level'],
     out: values.out,
     pairedRounds: values['paired-rounds'],
+    freshPairedRounds: values['fresh-paired-rounds'],
     pairedDuration: values['paired-duration'],
   });
 
@@ -165,6 +171,7 @@ const PAIRED = {
   numerator: 'invoice.byId',
   denominator: 'raw.mongo.findOne',
 };
+const PAIRED_FRESH_NAME = `${PAIRED.name} on the fresh server`;
 
 /**
  * A few sequential requests before the load: a harness mistake fails loudly here with the
@@ -281,6 +288,38 @@ try {
         databaseCpuUsPerRequest: cpuPerRequest(dbCpuBefore, await dbCpuMicros(), result.requests),
       };
     }
+    const pairSubject = scenarios.find((s) => s.id === PAIRED.numerator);
+    const pairBaseline = scenarios.find((s) => s.id === PAIRED.denominator);
+    /** invoice.byId and the raw route in alternating back-to-back pairs (see paired.ts). */
+    async function measurePairs(
+      when: PairedRatio['when'],
+      rounds: number,
+    ): Promise<PairedRatio | null> {
+      if (rounds === 0 || !pairSubject || !pairBaseline) return null;
+      const secondsPerRun = options.pairedDuration ?? Math.min(options.duration, 5);
+      const name = when === 'fresh' ? PAIRED_FRESH_NAME : PAIRED.name;
+      log(`${name}: ${rounds} paired runs of ${secondsPerRun} s...`);
+      const paired = await measurePaired(rounds, async (which) => {
+        const scenario = which === 'baseline' ? pairBaseline : pairSubject;
+        const { result, serverCpuUsPerRequest, databaseCpuUsPerRequest } = await measuredRun(
+          scenario,
+          secondsPerRun,
+        );
+        if (result.non2xx > 0 || result.errors > 0) {
+          throw new Error(
+            `${scenario.id}: ${result.non2xx} non-2xx and ${result.errors} errors in a paired run`,
+          );
+        }
+        log(
+          `  ${scenario.id.padEnd(30)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  cpu µs ${serverCpuUsPerRequest}  db cpu µs ${databaseCpuUsPerRequest ?? '-'}`,
+        );
+        return result.requestsPerSecond;
+      });
+      await waitForQuiet(stack.server.baselineUrl);
+      return { ...PAIRED, name, when, secondsPerRun, ...paired };
+    }
+    // Before any scenario: the same pairs on a server that has served nothing else yet.
+    const fresh = await measurePairs('fresh', options.freshPairedRounds);
     for (const scenario of scenarios) {
       const perRequest = await probe(urlOf(scenario), base, scenario);
       const run = await measuredRun(scenario, options.duration);
@@ -304,31 +343,8 @@ try {
         ...result,
       });
     }
-    const pairedRatios: PairedRatio[] = [];
-    const pairSubject = scenarios.find((s) => s.id === PAIRED.numerator);
-    const pairBaseline = scenarios.find((s) => s.id === PAIRED.denominator);
-    if (options.pairedRounds > 0 && pairSubject && pairBaseline) {
-      const secondsPerRun = options.pairedDuration ?? Math.min(options.duration, 5);
-      log(`${PAIRED.name}: ${options.pairedRounds} paired runs of ${secondsPerRun} s...`);
-      const paired = await measurePaired(options.pairedRounds, async (which) => {
-        const scenario = which === 'baseline' ? pairBaseline : pairSubject;
-        const { result, serverCpuUsPerRequest, databaseCpuUsPerRequest } = await measuredRun(
-          scenario,
-          secondsPerRun,
-        );
-        if (result.non2xx > 0 || result.errors > 0) {
-          throw new Error(
-            `${scenario.id}: ${result.non2xx} non-2xx and ${result.errors} errors in a paired run`,
-          );
-        }
-        log(
-          `  ${scenario.id.padEnd(30)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  cpu µs ${serverCpuUsPerRequest}  db cpu µs ${databaseCpuUsPerRequest ?? '-'}`,
-        );
-        return result.requestsPerSecond;
-      });
-      await waitForQuiet(stack.server.baselineUrl);
-      pairedRatios.push({ ...PAIRED, secondsPerRun, ...paired });
-    }
+    const afterScenarios = await measurePairs('afterScenarios', options.pairedRounds);
+    const pairedRatios = [afterScenarios, fresh].filter((r): r is PairedRatio => r !== null);
     if (db.db.databaseName !== '') await db.db.dropDatabase().catch(() => undefined);
 
     const ratios = computeRatios(results);

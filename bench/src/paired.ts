@@ -13,6 +13,11 @@ export const pairedRatioSchema = z.object({
   name: z.string(),
   numerator: z.string(),
   denominator: z.string(),
+  /**
+   * When the pairs ran: on the freshly seeded server before any scenario, or after all of them
+   * (the one the verdict judges: the server has by then served every other procedure).
+   */
+  when: z.enum(['fresh', 'afterScenarios']).default('afterScenarios'),
   secondsPerRun: z.number().positive(),
   rounds: z.array(pairedRoundSchema),
   /**

@@ -20,7 +20,7 @@ describe('pnpm bench harness', () => {
     if (out) await rm(out, { recursive: true, force: true });
   });
 
-  it('runs the floor, the raw route and invoice.byId (also in paired runs) and writes JSON, Markdown and a PNG chart', async () => {
+  it('runs the floor, the raw route and invoice.byId (also in paired runs, before and after the scenarios) and writes JSON, Markdown and a PNG chart', async () => {
     out = await mkdtemp(join(tmpdir(), 'invoice-bench-smoke-'));
     const { stdout, stderr } = await run(
       process.execPath,
@@ -39,6 +39,8 @@ describe('pnpm bench harness', () => {
         '--connections',
         '4',
         '--paired-rounds',
+        '2',
+        '--fresh-paired-rounds',
         '2',
         '--paired-duration',
         '0.5',
@@ -78,18 +80,22 @@ describe('pnpm bench harness', () => {
       report.ratios.find((r) => r.name === 'invoice.byId / HTTP floor')?.value,
     ).toBeGreaterThan(0);
     expect(report.slos.map((s) => s.name)).toContain('invoice.byId p99 at 4 connections');
-    // Two pairs in alternating order, and the ratio verdict judged on them.
-    const [paired] = report.pairedRatios;
-    expect(paired?.rounds.map((r) => r.first)).toEqual(['baseline', 'subject']);
-    for (const round of paired?.rounds ?? []) {
-      expect(round.baselineRps).toBeGreaterThan(0);
-      expect(round.subjectRps).toBeGreaterThan(0);
+    // Two pairs in alternating order after the scenarios, two on the fresh server before them,
+    // and the ratio verdict judged on the former and naming the latter.
+    expect(report.pairedRatios.map((r) => r.when)).toEqual(['afterScenarios', 'fresh']);
+    for (const paired of report.pairedRatios) {
+      expect(paired.rounds.map((r) => r.first)).toEqual(['baseline', 'subject']);
+      for (const round of paired.rounds) {
+        expect(round.baselineRps).toBeGreaterThan(0);
+        expect(round.subjectRps).toBeGreaterThan(0);
+      }
+      expect(paired.value).toBeGreaterThan(0);
     }
-    expect(paired?.value).toBeGreaterThan(0);
     const ratioVerdict = report.slos.find(
       (s) => s.name === 'invoice.byId throughput vs raw MongoDB route',
     );
     expect(ratioVerdict?.measured).toContain('geometric mean of 2 paired runs');
+    expect(ratioVerdict?.measured).toContain('on the fresh server');
 
     const markdown = await readFile(join(out, json.replace(/json$/, 'md')), 'utf8');
     expect(markdown).toContain('| `invoice.byId` | api | 4 |');

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { PairedRatio } from './paired.js';
+import { judgeSlos } from './results.js';
+
+function pairs(when: PairedRatio['when'], ratios: number[]): PairedRatio {
+  return {
+    name: `paired ${when}`,
+    numerator: 'invoice.byId',
+    denominator: 'raw.mongo.findOne',
+    when,
+    secondsPerRun: 5,
+    rounds: ratios.map((ratio, i) => ({
+      first: i % 2 === 0 ? 'baseline' : 'subject',
+      baselineRps: 1000,
+      subjectRps: 1000 * ratio,
+      ratio,
+    })),
+    value: ratios.reduce((product, r) => product * r, 1) ** (1 / ratios.length),
+  };
+}
+
+function ratioVerdict(pairedRatios: PairedRatio[]) {
+  const verdict = judgeSlos([], [], 32, 'upload.10mb', pairedRatios).find(
+    (s) => s.name === 'invoice.byId throughput vs raw MongoDB route',
+  );
+  if (!verdict) throw new Error('no ratio verdict');
+  return verdict;
+}
+
+describe('the throughput-ratio verdict', () => {
+  it('judges the pairs run after the scenarios and only reports those on the fresh server', () => {
+    const fresh = pairs('fresh', [0.7, 0.7]);
+    const after = pairs('afterScenarios', [0.58, 0.58]);
+    for (const order of [
+      [fresh, after],
+      [after, fresh],
+    ]) {
+      const verdict = ratioVerdict(order);
+      expect(verdict.pass).toBe(false);
+      expect(verdict.measured).toMatch(/^58\.0% \(geometric mean of 2 paired runs: 58\.0%, 58\.0%/);
+      expect(verdict.measured).toContain('on the fresh server: 70.0%');
+    }
+  });
+
+  it('is not judged on the fresh server alone', () => {
+    const verdict = ratioVerdict([pairs('fresh', [0.7, 0.7])]);
+    expect(verdict.pass).toBeNull();
+    expect(verdict.measured).toBe('not run');
+  });
+
+  it('passes at 60% after the scenarios without a fresh measurement', () => {
+    const verdict = ratioVerdict([pairs('afterScenarios', [0.6, 0.6])]);
+    expect(verdict.pass).toBe(true);
+    expect(verdict.measured).not.toContain('fresh server');
+  });
+});
