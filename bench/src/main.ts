@@ -59,9 +59,10 @@ const HELP = `Usage: pnpm bench [options]
   --paired-rounds N       after the scenarios, run invoice.byId and the raw MongoDB route back to
                           back N times, alternating the order (even; default 8, 0: off); the
                           throughput-ratio verdict uses the geometric mean of these pairs
-  --paired-duration S     seconds per run of a pair (default: the smaller of --duration and 5)
+  --paired-duration S     seconds per run of a pair, fresh ones too (default: the smaller of
+                          --duration and 5)
   --fresh-paired-rounds N the same pairs on the freshly seeded server, before the scenarios (even;
-                          default 8, 0: off); reported beside the verdict, not judged
+                          default 8, --quick: 0, 0: off); reported beside the verdict, not judged
 Uses MONGODB_URI instead of the embedded engine when set.`;
 
 // `pnpm bench -- --quick` hands the script a literal "--" first.
@@ -96,13 +97,14 @@ if (values.help) {
 
 const positiveInt = z.coerce.number().int().positive();
 const seconds = z.coerce.number().min(0).max(3_600);
-const evenRounds = z.coerce
-  .number()
-  .int()
-  .min(0)
-  .max(100)
-  .refine((n) => n % 2 === 0, 'must be even (the order alternates)')
-  .default(8);
+const evenRounds = (fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .refine((n) => n % 2 === 0, 'must be even (the order alternates)')
+    .default(fallback);
 const options = z
   .object({
     connections: positiveInt.max(1_000).default(32),
@@ -123,8 +125,8 @@ const options = z
     topology: z.enum(['split', 'shared']).default('split'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'silent']).default('warn'),
     out: z.string().default(resolve(import.meta.dirname, '../results')),
-    pairedRounds: evenRounds,
-    freshPairedRounds: evenRounds,
+    pairedRounds: evenRounds(8),
+    freshPairedRounds: evenRounds(values.quick ? 0 : 8),
     pairedDuration: seconds.min(0.5).optional(),
   })
   .parse({
@@ -171,7 +173,7 @@ const PAIRED = {
   numerator: 'invoice.byId',
   denominator: 'raw.mongo.findOne',
 };
-const PAIRED_FRESH_NAME = `${PAIRED.name} on the fresh server`;
+const PAIRED_FRESH_NAME = 'invoice.byId / raw MongoDB route (fresh server pairs)';
 
 /**
  * A few sequential requests before the load: a harness mistake fails loudly here with the
@@ -318,7 +320,12 @@ try {
       await waitForQuiet(stack.server.baselineUrl);
       return { ...PAIRED, name, when, secondsPerRun, ...paired };
     }
-    // Before any scenario: the same pairs on a server that has served nothing else yet.
+    // Before any scenario: the same pairs on a server that has served nothing else yet. The two
+    // scenarios are probed first, so a harness mistake still fails with the server's answer.
+    if (options.freshPairedRounds > 0 && pairSubject && pairBaseline) {
+      for (const scenario of [pairBaseline, pairSubject])
+        await probe(urlOf(scenario), base, scenario);
+    }
     const fresh = await measurePairs('fresh', options.freshPairedRounds);
     for (const scenario of scenarios) {
       const perRequest = await probe(urlOf(scenario), base, scenario);

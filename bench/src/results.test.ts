@@ -48,6 +48,22 @@ describe('the throughput-ratio verdict', () => {
     expect(verdict.measured).toBe('not run');
   });
 
+  it("falls back to the table's single runs, not to the fresh pairs, and still names those", () => {
+    const table = [
+      {
+        name: 'byId / raw',
+        numerator: 'invoice.byId',
+        denominator: 'raw.mongo.findOne',
+        value: 0.65,
+      },
+    ];
+    const verdict = judgeSlos([], table, 32, 'upload.10mb', [pairs('fresh', [0.5, 0.5])]).find(
+      (s) => s.name === 'invoice.byId throughput vs raw MongoDB route',
+    );
+    expect(verdict?.pass).toBe(true);
+    expect(verdict?.measured).toBe('65.0% (on the fresh server: 50.0%)');
+  });
+
   it('passes at 60% after the scenarios without a fresh measurement', () => {
     const verdict = ratioVerdict([pairs('afterScenarios', [0.6, 0.6])]);
     expect(verdict.pass).toBe(true);

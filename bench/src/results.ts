@@ -202,12 +202,14 @@ export function judgeSlos(
   const value = paired?.value ?? ratio;
   const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
   let measured = value === null ? 'not run' : pct(value);
+  const details: string[] = [];
   if (paired?.value != null) {
     const rounds = paired.rounds.map((r) => (r.ratio === null ? 'n/a' : pct(r.ratio))).join(', ');
-    const single = ratio === null ? '' : `; the table's single runs: ${pct(ratio)}`;
-    const before = fresh?.value == null ? '' : `; on the fresh server: ${pct(fresh.value)}`;
-    measured += ` (geometric mean of ${paired.rounds.length} paired runs: ${rounds}${single}${before})`;
+    details.push(`geometric mean of ${paired.rounds.length} paired runs: ${rounds}`);
+    if (ratio !== null) details.push(`the table's single runs: ${pct(ratio)}`);
   }
+  if (fresh?.value != null) details.push(`on the fresh server: ${pct(fresh.value)}`);
+  if (value !== null && details.length > 0) measured += ` (${details.join('; ')})`;
   verdicts.push({
     name: 'invoice.byId throughput vs raw MongoDB route',
     target: '>= 60%',

@@ -82,7 +82,7 @@ describe('pnpm bench harness', () => {
     expect(report.slos.map((s) => s.name)).toContain('invoice.byId p99 at 4 connections');
     // Two pairs in alternating order after the scenarios, two on the fresh server before them,
     // and the ratio verdict judged on the former and naming the latter.
-    expect(report.pairedRatios.map((r) => r.when)).toEqual(['afterScenarios', 'fresh']);
+    expect(report.pairedRatios.map((r) => r.when).sort()).toEqual(['afterScenarios', 'fresh']);
     for (const paired of report.pairedRatios) {
       expect(paired.rounds.map((r) => r.first)).toEqual(['baseline', 'subject']);
       for (const round of paired.rounds) {
@@ -94,8 +94,13 @@ describe('pnpm bench harness', () => {
     const ratioVerdict = report.slos.find(
       (s) => s.name === 'invoice.byId throughput vs raw MongoDB route',
     );
-    expect(ratioVerdict?.measured).toContain('geometric mean of 2 paired runs');
-    expect(ratioVerdict?.measured).toContain('on the fresh server');
+    const after = report.pairedRatios.find((r) => r.when === 'afterScenarios');
+    const fresh = report.pairedRatios.find((r) => r.when === 'fresh');
+    const pct = (v: number | null | undefined) => `${((v ?? 0) * 100).toFixed(1)}%`;
+    expect(ratioVerdict?.measured.startsWith(`${pct(after?.value)} (geometric mean of 2`)).toBe(
+      true,
+    );
+    expect(ratioVerdict?.measured).toContain(`on the fresh server: ${pct(fresh?.value)}`);
 
     const markdown = await readFile(join(out, json.replace(/json$/, 'md')), 'utf8');
     expect(markdown).toContain('| `invoice.byId` | api | 4 |');
