@@ -317,7 +317,6 @@ try {
         );
         return result.requestsPerSecond;
       });
-      await waitForQuiet(stack.server.baselineUrl);
       return { ...PAIRED, name, when, secondsPerRun, ...paired };
     }
     // Before any scenario: the same pairs on a server that has served nothing else yet. The two

@@ -18,7 +18,7 @@ export function storedTextSchema(max: number) {
 export const storedEmailSchema = storedTextSchema(MAX_LENGTH.email);
 
 /** An IANA timezone name as stored (checked and made canonical on input: `timeZoneSchema`). */
-export const storedTimeZoneSchema = z.string().max(64);
+export const storedTimeZoneSchema = storedTextSchema(64);
 
 /** `addressSchema`'s shape and bounds. */
 export const storedAddressSchema = addressShapeOf(storedTextSchema);
