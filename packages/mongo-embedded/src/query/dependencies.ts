@@ -19,9 +19,10 @@ function topLevel(path: string): string {
 }
 
 /**
- * Thrown inside the walkers when the answer is "everything"; caught at the entry points. One
- * instance, made once: every `$lookup` pipeline ends its walk this way, and a new Error would
- * capture a stack trace each time.
+ * Thrown inside the walkers when the answer is "everything" deep inside a filter, expression or
+ * malformed stage; caught at the entry points. One instance, made once: a new Error would
+ * capture a stack trace each time. The common answers (a `$lookup` or other whole-document
+ * stage, a pipeline that returns its documents whole) are returned, not thrown.
  */
 class Everything extends Error {}
 const EVERYTHING = new Everything('dependencies: everything');
@@ -161,8 +162,11 @@ function addProjection(spec: unknown, out: Set<string>): void {
   if (!('_id' in spec)) out.add('_id');
 }
 
-/** Adds a stage's reads; returns true when the stage replaces the document (later stages see its output). */
-function addStage(stage: Document, out: Set<string>): boolean {
+/**
+ * Adds a stage's reads; returns true when the stage replaces the document (later stages see its
+ * output), ALL when the stage may read or pass on the whole document.
+ */
+function addStage(stage: Document, out: Set<string>): boolean | typeof ALL {
   const names = Object.keys(stage);
   if (names.length !== 1) everything();
   const name = names[0] as string;
@@ -215,8 +219,9 @@ function addStage(stage: Document, out: Set<string>): boolean {
       }
       return true;
     default:
-      // $lookup, $facet, $replaceRoot, $unset, $out/$merge, unknown stages...
-      return everything();
+      // $lookup, $facet, $replaceRoot, $unset, $out/$merge, unknown stages... Returned, not
+      // thrown: a $lookup pipeline ends here on every call, and a throw costs microseconds.
+      return ALL;
   }
 }
 
@@ -248,10 +253,18 @@ export function expressionDependencies(expr: unknown): Dependencies {
  * documents that reach the end are returned whole.
  */
 export function pipelineDependencies(stages: Document[]): Dependencies {
-  return guard((out) => {
-    for (const stage of stages) if (addStage(stage, out)) return;
-    everything();
+  let all = true;
+  const deps = guard((out) => {
+    for (const stage of stages) {
+      const outcome = addStage(stage, out);
+      if (outcome === ALL) return;
+      if (outcome) {
+        all = false;
+        return;
+      }
+    }
   });
+  return all ? ALL : deps;
 }
 
 /**
