@@ -12,6 +12,7 @@ import { deserialize, serialize, type Document } from 'bson';
 import { duplicateKey, ErrorCode, MongoCommandError, writeConflict } from '../errors.js';
 import { filterQuery } from '../query/mingo-options.js';
 import { ALL, filterDependencies } from '../query/dependencies.js';
+import { equalityMatcher } from '../query/equality-matcher.js';
 import { needsExactNumericTypes } from '../query/query-operators.js';
 import type {
   CollectionInfo,
@@ -97,10 +98,15 @@ function decoderFor(
   return (bytes) => decodeFields(bytes, selector);
 }
 
-function defaultCompileFilter(filter: Document): DocMatcher {
+function compileWithMingo(filter: Document): DocMatcher {
   const query = filterQuery(filter);
   if (!needsExactNumericTypes(filter)) return (doc) => query.test(doc);
   return (doc, bytes) => query.test(bytes ? deserialize(bytes, { promoteValues: false }) : doc);
+}
+
+/** Simple equality filters (most residuals) without compiling a mingo Query per read. */
+function defaultCompileFilter(filter: Document): DocMatcher {
+  return equalityMatcher(filter, () => compileWithMingo(filter)) ?? compileWithMingo(filter);
 }
 
 export class Engine implements StorageEngine {
