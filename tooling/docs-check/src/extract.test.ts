@@ -15,6 +15,7 @@ import {
   ruleFileMetrics,
   labelSelectors,
   labelSelectorsIn,
+  loneFlags,
 } from './extract.js';
 
 const values = <T>(list: { value: T }[]) => list.map((o) => o.value);
@@ -260,6 +261,24 @@ describe('repoPaths', () => {
       'apps/server/src/env.ts',
       'deploy/Dockerfile',
       '.ci/run',
+    ]);
+  });
+});
+
+describe('loneFlags', () => {
+  it('takes inline spans that are one flag, with or without a value, not commands', () => {
+    const md = [
+      'Pairs (`--paired-rounds`), `--timeout 5`, `--max-semi-space-size=64`, `--replSet rs0`.',
+      'Not `invoice-admin backup --out x`, `-h`, `--`, `---x` or `--1`.',
+      '```',
+      '--in-a-fence',
+      '```',
+    ].join('\n');
+    expect(values(loneFlags(md, 'f.md'))).toEqual([
+      '--paired-rounds',
+      '--timeout',
+      '--max-semi-space-size',
+      '--replSet',
     ]);
   });
 });

@@ -103,6 +103,18 @@ export function cliInvocations(markdown: string, file: string): Occurrence<CliIn
 }
 
 /**
+ * Flags named on their own in inline code (`--paired-rounds`, `--timeout 5`, `--dry-run`): the
+ * flag. Fenced blocks are commands, read by cliInvocations.
+ */
+export function loneFlags(markdown: string, file: string): Occurrence<string>[] {
+  return codeFragments(markdown).flatMap((fragment) => {
+    if (!fragment.inline) return [];
+    const flag = /^(--[a-zA-Z][\w-]*)(?:[= ]\S.*)?$/.exec(fragment.text)?.[1];
+    return flag === undefined ? [] : [{ value: flag, where: `${file}:${fragment.line}` }];
+  });
+}
+
+/**
  * First path segments that are places on a machine, not HTTP routes (`/var/lib/...`). Any other
  * code span that starts with `/` is taken as an endpoint and must exist.
  */

@@ -16,6 +16,7 @@ import {
   endpoints,
   envVars,
   labelSelectors,
+  loneFlags,
   metrics,
   pnpmCalls,
   parseRouteTable,
@@ -28,9 +29,10 @@ import {
 } from '../src/extract.js';
 
 /**
- * Every command, endpoint, procedure, metric, environment variable, pnpm script and repository
- * path named in docs/operations (and every metric in its alert rules) exists in the code: the
- * real app's routes and /metrics scrape, the CLI's --help, the config schemas and package.json.
+ * Every command, flag, endpoint, procedure, metric, environment variable, pnpm script and
+ * repository path named in docs/operations (and every metric in its alert rules) exists in the
+ * code: the real app's routes and /metrics scrape, the CLI's and the bench's --help, the config
+ * schemas and package.json.
  */
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -81,6 +83,24 @@ const EXTERNAL_METRICS: Record<string, string> = {
   probe_duration_seconds: 'blackbox_exporter',
   probe_http_status_code: 'blackbox_exporter',
 };
+
+/** Flags of other programs the handbook names on their own, with the program. */
+const EXTERNAL_FLAGS: Record<string, string> = {
+  '--replSet': 'mongod',
+};
+
+/** Every `--flag` a help text lists. */
+function helpFlags(text: string): string[] {
+  return [...text.matchAll(/(?:^|[\s,[(])(--[a-zA-Z][\w-]*)/gm)].map((m) => m[1] ?? '');
+}
+
+/** `pnpm bench -- --help`, run as the bench's script runs it (tsx, from bench/). */
+function benchHelp(): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--help'], {
+    cwd: join(ROOT, 'bench'),
+    encoding: 'utf8',
+  });
+}
 
 /**
  * Variables read by a dependency, checked in that dependency's installed source: the chain of
@@ -369,6 +389,26 @@ describe('docs/operations names only what exists', () => {
       }
     }
     expect(missing, `Unknown CLI commands or options:\n${missing.join('\n')}`).toEqual([]);
+  });
+
+  it('every flag named on its own is an option of invoice-admin, pnpm bench, node or a named program', () => {
+    const bench = helpFlags(benchHelp());
+    expect(bench).toContain('--paired-rounds');
+    const node = [
+      ...helpFlags(execFileSync(process.execPath, ['--help'], { encoding: 'utf8' })),
+      ...helpFlags(execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' })),
+    ];
+    const known = new Set([
+      ...cliHelp.globalFlags,
+      ...[...cliHelp.commands.values()].flatMap((flags) => [...flags]),
+      ...bench,
+      ...node,
+      ...Object.keys(EXTERNAL_FLAGS),
+    ]);
+    const found = collect(loneFlags);
+    expect(found.length).toBeGreaterThan(10);
+    const missing = unknown('flag', found, (flag) => known.has(flag));
+    expect(missing, `Unknown flags:\n${missing.join('\n')}`).toEqual([]);
   });
 
   it('every pnpm script exists in the package it runs in', () => {
