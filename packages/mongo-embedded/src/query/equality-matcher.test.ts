@@ -1,11 +1,25 @@
 /**
  * The equality fast path answers exactly what the general (mingo) matcher answers, for random
- * documents that hold every kind of value a field can hold, decoded from BSON as the storage
- * decodes them.
+ * documents that hold every kind of value a field can hold: as the storage decodes them (whole
+ * or partially, int64 as Long) and as handed in (a partial index judges the inserted document;
+ * BSON symbols, Int32 wrappers and null prototypes survive only there).
  */
-import { BSONSymbol, deserialize, Long, ObjectId, serialize, type Document } from 'bson';
+import {
+  BSONSymbol,
+  DBRef,
+  Decimal128,
+  Int32,
+  Long,
+  MinKey,
+  ObjectId,
+  serialize,
+  Timestamp,
+  type Document,
+} from 'bson';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeStored } from '../storage/documents.js';
+import { decodeFields, fieldSelector } from '../storage/partial-decode.js';
 import { equalityMatcher } from './equality-matcher.js';
 import { filterQuery } from './mingo-options.js';
 
@@ -19,24 +33,27 @@ const wantedArb = fc.oneof(
 
 const scalar = fc.oneof(
   wantedArb,
-  fc.constant(null),
+  fc.constantFrom(null, undefined),
   fc.integer({ min: -2, max: 2 }),
-  fc.constant(Long.fromNumber(1)),
+  fc.constantFrom(Long.fromNumber(1), new Decimal128('1'), new Int32(1), new Timestamp(1n)),
   fc.constant(new Date(0)),
   fc.constant(new BSONSymbol('active')),
-  fc.constant('64b000000000000000000001'),
+  fc.constantFrom('64b000000000000000000001', 'true'),
+  fc.constantFrom(/active/, new MinKey(), new DBRef('c', IDS[0]!)),
 );
 
 const fieldValue = fc.oneof(
   { weight: 5, arbitrary: scalar },
   { weight: 2, arbitrary: fc.array(scalar, { maxLength: 3 }) },
+  { weight: 1, arbitrary: fc.array(fc.array(scalar, { maxLength: 2 }), { maxLength: 2 }) },
   { weight: 1, arbitrary: fc.record({ x: scalar }, { requiredKeys: [] }) },
 );
 
-const FIELDS = ['status', 'orgId', 'flag'] as const;
+/** `constructor`: a name every plain object inherits; a document without it never matches. */
+const FIELDS = ['status', 'orgId', 'flag', 'constructor'] as const;
 
 const documentArb = fc.record(
-  { status: fieldValue, orgId: fieldValue, flag: fieldValue },
+  { status: fieldValue, orgId: fieldValue, flag: fieldValue, constructor: fieldValue },
   { requiredKeys: [] },
 );
 
@@ -45,9 +62,15 @@ const filterArb = fc
   .chain((keys) => fc.tuple(...keys.map((key) => fc.tuple(fc.constant(key), wantedArb))))
   .map((pairs): Document => Object.fromEntries(pairs));
 
-/** The document as the storage hands it to a matcher: decoded from its stored bytes. */
-function stored(doc: Document): Document {
-  return deserialize(serialize(doc));
+/** The document as handed in, with a null prototype, and as the storage decodes its bytes. */
+function forms(doc: Document, filter: Document): Document[] {
+  const bytes = serialize(doc);
+  return [
+    doc,
+    Object.assign(Object.create(null) as Document, doc),
+    decodeStored(bytes),
+    decodeFields(bytes, fieldSelector(Object.keys(filter))),
+  ];
 }
 
 function mingoMatcher(filter: Document) {
@@ -62,9 +85,11 @@ describe('equalityMatcher', () => {
         const fast = equalityMatcher(filter, () => mingoMatcher(filter));
         expect(fast).toBeDefined();
         const general = mingoMatcher(filter);
-        for (const doc of docs.map(stored)) expect(fast!(doc)).toBe(general(doc));
+        for (const doc of docs.flatMap((d) => forms(d, filter))) {
+          expect(fast!(doc)).toBe(general(doc));
+        }
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 
@@ -108,5 +133,30 @@ describe('equalityMatcher', () => {
     })!;
     expect(matcher({ status: ['active'], orgId: IDS[1] })).toBe(false);
     expect(matcher({ status: 'active', orgId: new ObjectId(IDS[0]!.toHexString()) })).toBe(true);
+  });
+
+  it('compares ObjectIds as the general matcher does, whichever bson build made them', () => {
+    // Another build's ObjectId: its own equals() need not read this build's ObjectIds.
+    const foreign = (id: ObjectId) => ({
+      _bsontype: 'ObjectId',
+      id: id.id,
+      toHexString: () => id.toHexString(),
+      equals: () => {
+        throw new Error('not this build');
+      },
+    });
+    for (const [wanted, field] of [
+      [foreign(IDS[0]!), IDS[0]],
+      [foreign(IDS[0]!), IDS[1]],
+      [IDS[0], foreign(IDS[0]!)],
+      [IDS[0], foreign(IDS[1]!)],
+    ]) {
+      const filter = { orgId: wanted } as Document;
+      const doc = { orgId: field } as Document;
+      const matcher = equalityMatcher(filter, () => {
+        throw new Error('not needed');
+      })!;
+      expect(matcher(doc)).toBe(mingoMatcher(filter)(doc));
+    }
   });
 });

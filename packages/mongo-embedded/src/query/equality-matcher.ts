@@ -13,6 +13,7 @@
  * general matcher, compiled on first need.
  */
 import type { Document } from 'bson';
+import { compareValues } from './compare.js';
 
 /** A document's answer: true, false, or undefined when only the general matcher knows. */
 type Check = (doc: Document) => boolean | undefined;
@@ -20,7 +21,7 @@ type Check = (doc: Document) => boolean | undefined;
 /** At most this many fields; a longer filter goes to the general matcher. */
 const MAX_FIELDS = 8;
 
-function isObjectId(value: unknown): value is { equals(other: unknown): boolean } {
+function isObjectId(value: unknown): boolean {
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -57,7 +58,9 @@ function checkFor(key: string, wanted: unknown): Check | undefined {
   if (isObjectId(wanted)) {
     return (doc) => {
       const field = read(doc);
-      if (isObjectId(field)) return wanted.equals(field);
+      // compare.ts, as mingo's $eq: not `wanted.equals`, which is the filter value's own code
+      // (an ObjectId of another bson build may not read this build's ObjectIds).
+      if (isObjectId(field)) return compareValues(field, wanted) === 0;
       return isOtherScalar(field) ? false : undefined;
     };
   }

@@ -185,6 +185,25 @@ describe('unique indexes', () => {
     expect((await failure(insertAll(e, [{ _id: 4, email: 'a', active: true }]))).code).toBe(11000);
   });
 
+  it('judges a partial equality filter on an array field by its elements, as MongoDB does', async () => {
+    const e = await fresh();
+    await e.createIndexes(ns, [
+      { name: 'p', key: { email: 1 }, unique: true, partialFilterExpression: { status: 'active' } },
+    ]);
+    await insertAll(e, [
+      { _id: 1, email: 'a', status: ['old', 'active'] },
+      { _id: 2, email: 'a', status: ['old'] },
+      { _id: 3, email: 'a', status: { s: 'active' } },
+    ]);
+    // An array holding 'active' is in the index: a second 'active' document collides.
+    expect((await failure(insertAll(e, [{ _id: 4, email: 'a', status: 'active' }]))).code).toBe(
+      11000,
+    );
+    await e.write((u) => u.remove(ns, 1));
+    await insertAll(e, [{ _id: 4, email: 'a', status: 'active' }]);
+    expect(ids(e.scan(ns, { filter: { status: 'active' } }).docs)).toEqual([4]);
+  });
+
   it('treats numerically equal values of different types as duplicates', async () => {
     const e = await fresh();
     await e.createIndexes(ns, [{ name: 'n', key: { n: 1 }, unique: true }]);
