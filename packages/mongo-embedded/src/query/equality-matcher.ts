@@ -4,16 +4,15 @@
  * the decoded document itself instead of compiling a mingo Query for every read: the residual
  * differs per request (it carries the ids), so a compiled query is never reused.
  *
- * It answers only what it is sure of, with MongoDB's equality semantics under the simple
- * collation (https://www.mongodb.com/docs/manual/reference/operator/query/eq/): a field holding
- * a value of the same type compares by value; a missing field, null, or a value of another
- * scalar type (number, boolean, string, ObjectId, Date) never equals these values. Anything
- * else it meets in a document (an array, whose elements would also be compared; an embedded
- * document; a BSON symbol, which MongoDB compares as a string) hands that document to the
- * general matcher, compiled on first need.
+ * It answers with MongoDB's equality semantics under the simple collation
+ * (https://www.mongodb.com/docs/manual/reference/operator/query/eq/), through the BSON
+ * comparison the rest of the engine uses (compare.ts): a field in the same type bracket compares
+ * by value (a BSON symbol as a string), a missing field, null or any other type never equals.
+ * A document with an array in a filtered field, whose elements would also be compared, goes to
+ * the general matcher, compiled on first need.
  */
 import type { Document } from 'bson';
-import { compareValues } from './compare.js';
+import { compareValues, TypeRank, typeRank } from './compare.js';
 
 /** A document's answer: true, false, or undefined when only the general matcher knows. */
 type Check = (doc: Document) => boolean | undefined;
@@ -21,50 +20,24 @@ type Check = (doc: Document) => boolean | undefined;
 /** At most this many fields; a longer filter goes to the general matcher. */
 const MAX_FIELDS = 8;
 
-function isObjectId(value: unknown): boolean {
+/** The filter values taken: strings, booleans and ObjectIds. */
+function isSimpleValue(value: unknown): boolean {
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { _bsontype?: unknown })._bsontype === 'ObjectId'
+    typeof value === 'string' || typeof value === 'boolean' || typeRank(value) === TypeRank.ObjectId
   );
 }
 
-/** Scalars that never equal a value of another type: a sure false. */
-function isOtherScalar(field: unknown): boolean {
-  switch (typeof field) {
-    case 'undefined':
-    case 'string':
-    case 'boolean':
-    case 'number':
-    case 'bigint':
-      return true;
-    case 'object':
-      return field === null || field instanceof Date || isObjectId(field);
-    default:
-      return false;
-  }
-}
-
-function checkFor(key: string, wanted: unknown): Check | undefined {
-  const read = (doc: Document): unknown => (Object.hasOwn(doc, key) ? doc[key] : undefined);
-  if (typeof wanted === 'string' || typeof wanted === 'boolean') {
-    const type = typeof wanted;
-    return (doc) => {
-      const field = read(doc);
-      if (typeof field === type) return field === wanted;
-      return isOtherScalar(field) ? false : undefined;
-    };
-  }
-  if (isObjectId(wanted)) {
-    return (doc) => {
-      const field = read(doc);
-      // compare.ts, as mingo's $eq: not `wanted.equals`, which is the filter value's own code
-      // (an ObjectId of another bson build may not read this build's ObjectIds).
-      if (isObjectId(field)) return compareValues(field, wanted) === 0;
-      return isOtherScalar(field) ? false : undefined;
-    };
-  }
-  return undefined;
+/**
+ * A field other than an array equals `wanted` when compare.ts (BSON's order, as mingo's `$eq`
+ * here) puts them level: another type bracket, a missing field or null never is. An array
+ * matches when an element does: the general matcher's case.
+ */
+function checkFor(key: string, wanted: unknown): Check {
+  return (doc) => {
+    const field: unknown = Object.hasOwn(doc, key) ? doc[key] : undefined;
+    if (Array.isArray(field)) return undefined;
+    return compareValues(field, wanted) === 0;
+  };
 }
 
 /**
@@ -83,9 +56,8 @@ export function equalityMatcher(
     if (key.length === 0 || key.startsWith('$') || key.includes('.') || key === '__proto__') {
       return undefined;
     }
-    const check = checkFor(key, filter[key]);
-    if (check === undefined) return undefined;
-    checks.push(check);
+    if (!isSimpleValue(filter[key])) return undefined;
+    checks.push(checkFor(key, filter[key]));
   }
   let slow: ((doc: Document, bytes?: Uint8Array) => boolean) | undefined;
   return (doc, bytes) => {
