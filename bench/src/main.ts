@@ -298,6 +298,13 @@ try {
       rounds: number,
     ): Promise<PairedRatio | null> {
       if (rounds === 0 || !pairSubject || !pairBaseline) return null;
+      // On the fresh server the two scenarios have not been probed yet: probe them first, so a
+      // harness mistake still fails with the server's answer.
+      if (when === 'fresh') {
+        for (const scenario of [pairBaseline, pairSubject]) {
+          await probe(urlOf(scenario), base, scenario);
+        }
+      }
       const secondsPerRun = options.pairedDuration ?? Math.min(options.duration, 5);
       const name = when === 'fresh' ? PAIRED_FRESH_NAME : PAIRED.name;
       log(`${name}: ${rounds} paired runs of ${secondsPerRun} s...`);
@@ -319,12 +326,7 @@ try {
       });
       return { ...PAIRED, name, when, secondsPerRun, ...paired };
     }
-    // Before any scenario: the same pairs on a server that has served nothing else yet. The two
-    // scenarios are probed first, so a harness mistake still fails with the server's answer.
-    if (options.freshPairedRounds > 0 && pairSubject && pairBaseline) {
-      for (const scenario of [pairBaseline, pairSubject])
-        await probe(urlOf(scenario), base, scenario);
-    }
+    // Before any scenario: the same pairs on a server that has served nothing else yet.
     const fresh = await measurePairs('fresh', options.freshPairedRounds);
     for (const scenario of scenarios) {
       const perRequest = await probe(urlOf(scenario), base, scenario);
