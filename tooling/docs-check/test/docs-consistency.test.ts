@@ -94,6 +94,9 @@ function helpFlags(text: string): string[] {
   return [...text.matchAll(/(?:^|[\s,[(])(--[a-zA-Z][\w-]*)/gm)].map((m) => m[1] ?? '');
 }
 
+/** `node --help`: Node's own flags and environment variables. */
+const NODE_HELP = execFileSync(process.execPath, ['--help'], { encoding: 'utf8' });
+
 /** `pnpm bench -- --help`, run as the bench's script runs it (tsx, from bench/). */
 function benchHelp(): string {
   return execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--help'], {
@@ -154,8 +157,7 @@ function knownEnv(): Set<string> {
     names.add(m[1] ?? '');
   }
   // Node's own variables, as its --help lists them (NODE_OPTIONS, ...).
-  const nodeHelp = execFileSync(process.execPath, ['--help'], { encoding: 'utf8' });
-  for (const m of nodeHelp.matchAll(/^([A-Z][A-Z0-9_]+)\s/gm)) names.add(m[1] ?? '');
+  for (const m of NODE_HELP.matchAll(/^([A-Z][A-Z0-9_]+)\s/gm)) names.add(m[1] ?? '');
   for (const [name, { chain, file }] of Object.entries(DEPENDENCY_ENV)) {
     const source = dependencySource(chain, file);
     const reads = [`process.env.${name}`, `process.env['${name}']`, `process.env["${name}"]`];
@@ -395,7 +397,7 @@ describe('docs/operations names only what exists', () => {
     const bench = helpFlags(benchHelp());
     expect(bench).toContain('--paired-rounds');
     const node = [
-      ...helpFlags(execFileSync(process.execPath, ['--help'], { encoding: 'utf8' })),
+      ...helpFlags(NODE_HELP),
       ...helpFlags(execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' })),
     ];
     const known = new Set([
