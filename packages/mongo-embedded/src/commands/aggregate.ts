@@ -77,7 +77,8 @@ export async function aggregate(ctx: CommandContext, command: Document): Promise
   // When the storage already sorted, the leading $sort is done.
   if (planned.sort && scanned.plan.sortCovered) stages = stages.slice(1);
   // Top-level $lookup stages query the foreign collections through the storage planner.
-  const results = new PipelineExecutor(commandSource(ctx), variables).run(scanned.docs, stages);
+  const executor = new PipelineExecutor(commandSource(ctx), variables);
+  const results = executor.run(scanned.docs, stages, variables, planned.output === undefined);
   if (planned.output) {
     await writeOutput(ctx, planned.output, results);
     return { cursor: { firstBatch: [], id: 0n, ns: nsString(ns) }, ok: 1 };
@@ -89,6 +90,7 @@ export async function aggregate(ctx: CommandContext, command: Document): Promise
   const { batch, id } = ctx.server.cursors.open(nsString(ns), results, batchSize, {
     lsid: ctx.session?.key,
     txnId: ctx.txn?.id,
+    raw: executor.joinedRaw,
   });
   return { cursor: { firstBatch: batch, id, ns: nsString(ns) }, ok: 1 };
 }

@@ -1,8 +1,9 @@
 import { Long, serialize, type Document } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import { projectDocuments } from '../query/projection.js';
-import { sortDocuments } from '../query/sort.js';
-import type { Namespace, ReadPlan } from '../storage/contract.js';
+import { sortBy, sortDocuments } from '../query/sort.js';
+import type { Namespace } from '../storage/contract.js';
+import { RawDocument } from '../wire/raw-document.js';
 import {
   badValue,
   checkCollation,
@@ -20,29 +21,32 @@ import {
 import type { CommandContext } from './context.js';
 import { scan } from './storage-access.js';
 
-export interface FindPlan {
+interface FindResults {
   ns: Namespace;
   filter: Document;
-  docs: Document[];
-  plan: ReadPlan;
-}
-
-/** The shared read path of find, count and explain: scan, sort, skip, limit. */
-export function executeFind(
-  ctx: CommandContext,
-  command: Document,
-): FindPlan & {
+  /** Non-empty, or absent. */
   projection: Document | undefined;
+  docs: Document[];
   batchSize: number | undefined;
   singleBatch: boolean;
-} {
+}
+
+/**
+ * find's read: scan, sort, skip, limit. Without a projection the results are the stored
+ * documents as RawDocuments (sent without decode and re-encode), and only the fields the filter
+ * and the sort read are decoded.
+ */
+function executeFind(ctx: CommandContext, command: Document): FindResults {
   const ns = collectionNamespace(ctx, command, 'find');
   const filter = optionalDocument(command, 'filter') ?? {};
+  const requested = optionalDocument(command, 'projection');
+  const projection =
+    requested !== undefined && Object.keys(requested).length > 0 ? requested : undefined;
+  const raw = projection === undefined;
   const requestedSort = optionalDocument(command, 'sort');
   // `{ $natural: ±1 }` means insertion order (reversed for -1), not a field.
   const natural = requestedSort ? Number(requestedSort.$natural ?? 0) : 0;
   const sort = natural !== 0 ? undefined : requestedSort;
-  const projection = optionalDocument(command, 'projection');
   const skip = nonNegativeInteger(command, 'skip') ?? 0;
   // MongoDB 7.0 refuses negative limits in find; drivers turn limit(-n) into singleBatch.
   const limit = nonNegativeInteger(command, 'limit') ?? 0;
@@ -57,12 +61,24 @@ export function executeFind(
     ...(sort ? { sort } : {}),
     ...(hint !== undefined ? { hint } : {}),
     ...(needed !== undefined && natural >= 0 ? { limit: needed } : {}),
+    ...(raw ? { withBytes: true, fields: sort ? topLevelNames(sort) : [] } : {}),
   });
   ctx.server.opcounters.query++;
-  let docs = result.plan.sortCovered ? result.docs : sortDocuments(result.docs, sort);
-  if (natural < 0) docs = [...docs].reverse();
-  if (skip > 0 || limit > 0) docs = docs.slice(skip, limit > 0 ? skip + limit : undefined);
-  return { ns, filter, docs, plan: result.plan, projection, batchSize, singleBatch };
+  const bytes = result.bytes;
+  let entries: { doc: Document; out: Document }[] = result.docs.map((doc, i) => ({
+    doc,
+    out: bytes ? new RawDocument(bytes[i]!) : doc,
+  }));
+  if (!result.plan.sortCovered) entries = sortBy(entries, sort, (entry) => entry.doc);
+  if (natural < 0) entries = [...entries].reverse();
+  if (skip > 0 || limit > 0) entries = entries.slice(skip, limit > 0 ? skip + limit : undefined);
+  const docs = entries.map((entry) => entry.out);
+  return { ns, filter, projection, docs, batchSize, singleBatch };
+}
+
+/** The top-level fields of a sort specification's paths. */
+function topLevelNames(sort: Document): string[] {
+  return Object.keys(sort).map((path) => path.split('.', 1)[0]!);
 }
 
 export function hintOf(command: Document): string | Document | undefined {
@@ -77,16 +93,16 @@ export function find(ctx: CommandContext, command: Document): Document {
   if (command.tailable === true) {
     throw badValue('error processing query: tailable cursor requested on non capped collection');
   }
-  const { ns, filter, docs, projection, batchSize, singleBatch } = executeFind(ctx, command);
-  const transform =
-    projection && Object.keys(projection).length > 0
-      ? (batch: Document[]) => projectDocuments(batch, projection, filter)
-      : undefined;
+  const { ns, filter, projection, docs, batchSize, singleBatch } = executeFind(ctx, command);
+  const transform = projection
+    ? (batch: Document[]) => projectDocuments(batch, projection, filter)
+    : undefined;
   const { batch, id } = ctx.server.cursors.open(nsString(ns), docs, batchSize, {
     singleBatch,
     lsid: ctx.session?.key,
     txnId: ctx.txn?.id,
     transform,
+    raw: projection === undefined,
   });
   return { cursor: { firstBatch: batch, id, ns: nsString(ns) }, ok: 1 };
 }

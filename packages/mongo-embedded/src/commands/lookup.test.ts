@@ -1,4 +1,4 @@
-import type { Document } from 'bson';
+import { deserialize, type Document } from 'bson';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Query } from 'mingo/query';
@@ -6,6 +6,7 @@ import { mingoOptions } from '../query/mingo-options.js';
 import { runStages } from '../query/pipeline.js';
 import { createStorageEngine, type Engine } from '../storage/index.js';
 import type { Namespace, ReadPlan } from '../storage/contract.js';
+import { RawDocument } from '../wire/raw-document.js';
 import {
   joinFilter,
   localValues,
@@ -246,6 +247,86 @@ describe('$lookup through the storage planner', () => {
       ['orgId_1_number_1', 500],
       ['orgId_1_number_1', 500],
     ]);
+  });
+});
+
+describe('$lookup results sent as stored bytes (sendsResults)', () => {
+  const access: Document[] = [
+    { $lookup: { from: 'organizations', pipeline: [{ $match: { _id: 'o1' } }], as: 'org' } },
+    {
+      $lookup: {
+        from: 'invoices',
+        pipeline: [{ $match: { _id: 'i42', orgId: 'o2' } }, { $limit: 1 }],
+        as: 'subject',
+      },
+    },
+  ];
+
+  it('trailing $lookups that only filter and limit join RawDocuments of the stored bytes', () => {
+    const { source } = recordingSource();
+    const executor = new PipelineExecutor(source, undefined);
+    const out = executor.run(memberships.slice(0, 2), access, undefined, true);
+    expect(executor.joinedRaw).toBe(true);
+    for (const row of out) {
+      const [org] = row.org as unknown[];
+      const [subject] = row.subject as unknown[];
+      expect(org).toBeInstanceOf(RawDocument);
+      expect(deserialize((org as RawDocument).bytes)).toEqual({ _id: 'o1', name: 'Acme' });
+      expect(deserialize((subject as RawDocument).bytes)).toEqual({
+        _id: 'i42',
+        orgId: 'o2',
+        number: 42,
+      });
+    }
+  });
+
+  it('decodes joined documents that a later stage reads, or that the caller reads', () => {
+    const org = access[0]!;
+    const subject = access[1]!;
+    const orgsBy = (localField: string, as: string): Document => ({
+      $lookup: { from: 'organizations', localField, foreignField: '_id', as },
+    });
+    const cases: { stages: Document[]; sendsResults: boolean; raw: string[] }[] = [
+      { stages: access, sendsResults: false, raw: [] },
+      { stages: [...access, { $project: { org: 1, subject: 1 } }], sendsResults: true, raw: [] },
+      // A later $lookup reads org._id: org is decoded, subject still goes as bytes.
+      { stages: [...access, orgsBy('org._id', 'x')], sendsResults: true, raw: ['subject', 'x'] },
+      // A later $lookup writes inside subject.
+      {
+        stages: [
+          org,
+          subject,
+          { $lookup: { from: 'organizations', pipeline: [], as: 'subject.more' } },
+        ],
+        sendsResults: true,
+        raw: ['org'],
+      },
+      // A sub-pipeline the storage cannot finish alone (a sort, a projection).
+      {
+        stages: [
+          {
+            $lookup: {
+              from: 'invoices',
+              pipeline: [{ $sort: { number: -1 } }, { $limit: 1 }],
+              as: 'last',
+            },
+          },
+          { $lookup: { from: 'organizations', pipeline: [{ $project: { name: 1 } }], as: 'o' } },
+        ],
+        sendsResults: true,
+        raw: [],
+      },
+    ];
+    for (const { stages, sendsResults, raw } of cases) {
+      const { source } = recordingSource();
+      const executor = new PipelineExecutor(source, undefined);
+      const [row] = executor.run(memberships.slice(0, 1), stages, undefined, sendsResults);
+      const rawFields = Object.keys(row!).filter((key) =>
+        (row![key] as unknown[] | undefined)?.some?.((doc) => doc instanceof RawDocument),
+      );
+      expect(rawFields, JSON.stringify(stages)).toEqual(raw);
+      expect(executor.joinedRaw).toBe(raw.length > 0);
+    }
   });
 });
 

@@ -31,6 +31,7 @@ import { keyString, tupleKeyString } from '../storage/key-string.js';
 import { isDocument, typeName, validateCollectionName } from './args.js';
 import type { CommandContext } from './context.js';
 import { scan, type ScanRequest } from './storage-access.js';
+import { RawDocument } from '../wire/raw-document.js';
 
 /** Where foreign documents come from: the command's scan (inside its transaction, if any). */
 export interface ForeignSource {
@@ -379,6 +380,39 @@ export function planStorage(pipeline: Document[], hasVariables: boolean): Planne
   };
 }
 
+/** True when one path is a prefix of the other (or they are equal). */
+function overlaps(a: string[], b: string[]): boolean {
+  const shorter = Math.min(a.length, b.length);
+  for (let i = 0; i < shorter; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * True when none of `later` (the stages after a `$lookup` into `as`) can read or change `as`:
+ * each is a `$lookup` this module executes, without `let`, whose `localField` and `as` are
+ * outside `as`. Any other stage might read it, so it is answered false.
+ */
+function nothingReads(as: string[], later: (LookupPlan | undefined)[]): boolean {
+  return later.every(
+    (plan) =>
+      plan !== undefined &&
+      plan.let === undefined &&
+      !overlaps(plan.as, as) &&
+      (plan.join === undefined || !overlaps(plan.join.local, as)),
+  );
+}
+
+/** The `$limit` of stages that are only that (Infinity for none), else undefined. */
+function limitOnly(stages: Document[]): number | undefined {
+  if (stages.length === 0) return Number.POSITIVE_INFINITY;
+  const [only] = stages;
+  if (stages.length !== 1 || stageName(only!) !== '$limit' || Object.keys(only!).length !== 1) {
+    return undefined;
+  }
+  const limit: unknown = only!.$limit;
+  return typeof limit === 'number' && Number.isInteger(limit) && limit > 0 ? limit : undefined;
+}
+
 /** Per-command state of one executed `$lookup` stage. */
 interface LookupState {
   /** Foreign results by the key of the local values (uncorrelated: a single entry). */
@@ -406,6 +440,7 @@ export class PipelineExecutor {
   readonly #variables: Document | undefined;
   readonly #collections = new Map<string, Document[]>();
   readonly #states = new Map<Document, LookupState>();
+  #joinedRaw = false;
 
   constructor(source: ForeignSource, variables: Document | undefined) {
     this.#source = source;
@@ -422,21 +457,40 @@ export class PipelineExecutor {
     return docs;
   };
 
-  /** `variables`: the command's, plus those of enclosing `$lookup`s' `let` in a sub-pipeline. */
-  run(docs: Document[], stages: Document[], variables = this.#variables): Document[] {
+  /** True once a `$lookup` joined RawDocuments into the results (see `run`'s `sendsResults`). */
+  get joinedRaw(): boolean {
+    return this.#joinedRaw;
+  }
+
+  /**
+   * `variables`: the command's, plus those of enclosing `$lookup`s' `let` in a sub-pipeline.
+   * `sendsResults`: the caller sends the results to the client without reading them (the top
+   * level of an aggregate without `$out`/`$merge`). Then a `$lookup` that only `$lookup`s
+   * follow, none reading its `as` field, joins stored documents as RawDocuments (see
+   * `#runForeign` for which sub-pipelines qualify).
+   */
+  run(
+    docs: Document[],
+    stages: Document[],
+    variables = this.#variables,
+    sendsResults = false,
+  ): Document[] {
+    const plans = stages.map((stage) =>
+      stageName(stage) === '$lookup' ? parseLookup(stage.$lookup, this.#source.db) : undefined,
+    );
     let current = docs;
     let pending: Document[] = [];
-    for (const stage of stages) {
-      const plan =
-        stageName(stage) === '$lookup' ? parseLookup(stage.$lookup, this.#source.db) : undefined;
+    stages.forEach((stage, index) => {
+      const plan = plans[index];
       if (!plan) {
         pending.push(stage);
-        continue;
+        return;
       }
       current = this.#runMingo(current, pending, variables);
       pending = [];
-      current = this.#lookup(current, stage, plan, variables);
-    }
+      const raw = sendsResults && nothingReads(plan.as, plans.slice(index + 1));
+      current = this.#lookup(current, stage, plan, variables, raw);
+    });
     return this.#runMingo(current, pending, variables);
   }
 
@@ -458,6 +512,7 @@ export class PipelineExecutor {
     stage: Document,
     plan: LookupPlan,
     variables: Document | undefined,
+    raw: boolean,
   ): Document[] {
     let state = this.#states.get(stage);
     if (!state) {
@@ -476,7 +531,7 @@ export class PipelineExecutor {
         joined = joined.map((d) => cloneDocument(d));
       } else {
         const vars = plan.let ? evaluateLet(doc, plan.let, variables) : variables;
-        joined = this.#foreign(plan, state, values, vars, !reusable);
+        joined = this.#foreign(plan, state, values, vars, !reusable, raw);
         if (reusable) state.results.set(key, joined);
       }
       out.push(setPath(doc, plan.as, joined));
@@ -491,9 +546,10 @@ export class PipelineExecutor {
     values: unknown[],
     variables: Document | undefined,
     perDocument: boolean,
+    raw: boolean,
   ): Document[] {
     const pipeline = plan.pipeline ?? [];
-    if (!plan.join) return this.#runForeign(plan.ns, pipeline, state, variables, perDocument);
+    if (!plan.join) return this.#runForeign(plan.ns, pipeline, state, variables, perDocument, raw);
     const filter = joinFilter(plan.join.foreign, values);
     if (state.unindexed && !state.memory) {
       // A second query that no index serves: decode the collection once, join the rest in memory.
@@ -504,16 +560,22 @@ export class PipelineExecutor {
       const matched = state.memory.match(values, filter).map((d) => cloneDocument(d));
       return this.run(matched, pipeline, variables);
     }
-    return this.#runForeign(plan.ns, [{ $match: filter }, ...pipeline], state, variables, false);
+    const stages = [{ $match: filter }, ...pipeline];
+    return this.#runForeign(plan.ns, stages, state, variables, false, raw);
   }
 
-  /** A pipeline over a foreign collection: leading $match/$sort/$limit through the storage. */
+  /**
+   * A pipeline over a foreign collection: leading $match/$sort/$limit through the storage.
+   * `raw`: the results may be RawDocuments; they are when the storage does all the pipeline
+   * asks (filters; no sort; at most a `$limit` after it), decoding only what the filter reads.
+   */
   #runForeign(
     ns: Namespace,
     pipeline: Document[],
     state: LookupState,
     variables: Document | undefined,
     perDocument: boolean,
+    raw: boolean,
   ): Document[] {
     const planned = planStorage(pipeline, variables !== undefined);
     const unfiltered = Object.keys(planned.filter).length === 0 && planned.sort === undefined;
@@ -522,13 +584,19 @@ export class PipelineExecutor {
       // decoded once for the command (as the general $lookup does), on copies.
       return this.run(this.resolve(ns.coll), pipeline, variables).map((d) => cloneDocument(d));
     }
+    const rawLimit = raw && planned.sort === undefined ? limitOnly(planned.stages) : undefined;
     const scanned = this.#source.scan(ns, {
       filter: planned.filter,
       ...(planned.sort ? { sort: planned.sort } : {}),
       ...(planned.limit !== undefined ? { limit: planned.limit } : {}),
+      ...(rawLimit !== undefined ? { withBytes: true, fields: [] } : {}),
     });
     if (scanned.plan.stage === 'COLLSCAN' && scanned.plan.docsExamined >= MEMORY_JOIN_THRESHOLD) {
       state.unindexed = true;
+    }
+    if (rawLimit !== undefined && scanned.bytes) {
+      this.#joinedRaw = true;
+      return scanned.bytes.slice(0, rawLimit).map((bytes) => new RawDocument(bytes));
     }
     let stages = planned.stages;
     if (planned.sort && scanned.plan.sortCovered) stages = stages.slice(1);

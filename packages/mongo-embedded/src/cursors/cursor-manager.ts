@@ -1,6 +1,7 @@
-import { calculateObjectSize, Long, type Document } from 'bson';
+import { Long, type Document } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import { MAX_BSON_OBJECT_SIZE } from '../wire/limits.js';
+import { entrySize, markRawBatch } from '../wire/raw-document.js';
 
 /** MongoDB's default first batch, and its cursorTimeoutMillis default (10 minutes). */
 export const DEFAULT_FIRST_BATCH_SIZE = 101;
@@ -21,6 +22,8 @@ export interface OpenCursor {
   txnId: string | undefined;
   /** Applied to each batch as it goes out (projection), so unread results are never transformed. */
   transform: BatchTransform | undefined;
+  /** The results may hold RawDocuments: every batch is marked for the raw encoder. */
+  raw: boolean;
 }
 
 export type BatchTransform = (docs: Document[]) => Document[];
@@ -57,14 +60,16 @@ export class CursorManager {
       lsid?: string | undefined;
       txnId?: string | undefined;
       transform?: BatchTransform | undefined;
+      raw?: boolean;
     } = {},
   ): { batch: Document[]; id: Long } {
     const transform = options.transform;
+    const raw = options.raw === true;
     // batchSize 0 opens the cursor without returning anything yet, as in MongoDB.
-    const raw =
+    const taken =
       batchSize === 0 ? [] : takeBatch(docs, 0, batchSize ?? DEFAULT_FIRST_BATCH_SIZE, transform);
-    const batch = transform && raw.length > 0 ? transform(raw) : raw;
-    if (raw.length >= docs.length || options.singleBatch === true) {
+    const batch = outgoing(taken, transform, raw);
+    if (taken.length >= docs.length || options.singleBatch === true) {
       return { batch, id: Long.ZERO };
     }
     const id = this.nextId++;
@@ -72,11 +77,12 @@ export class CursorManager {
       id,
       ns,
       docs,
-      position: raw.length,
+      position: taken.length,
       lsid: options.lsid,
       lastUsed: Date.now(),
       txnId: options.txnId,
       transform,
+      raw,
     });
     return { batch, id: Long.fromBigInt(id) };
   }
@@ -104,14 +110,14 @@ export class CursorManager {
         `Cursor session id does not match this command's session`,
       );
     }
-    const raw = takeBatch(
+    const taken = takeBatch(
       cursor.docs,
       cursor.position,
       batchSize ?? Number.MAX_SAFE_INTEGER,
       cursor.transform,
     );
-    cursor.position += raw.length;
-    const batch = cursor.transform && raw.length > 0 ? cursor.transform(raw) : raw;
+    cursor.position += taken.length;
+    const batch = outgoing(taken, cursor.transform, cursor.raw);
     cursor.lastUsed = Date.now();
     if (cursor.position >= cursor.docs.length) {
       this.cursors.delete(id);
@@ -151,6 +157,16 @@ export class CursorManager {
   }
 }
 
+/** A batch as it goes out: projected, or marked when it may hold RawDocuments. */
+function outgoing(
+  taken: Document[],
+  transform: BatchTransform | undefined,
+  raw: boolean,
+): Document[] {
+  if (transform && taken.length > 0) return transform(taken);
+  return raw ? markRawBatch(taken) : taken;
+}
+
 function takeBatch(
   docs: Document[],
   start: number,
@@ -166,7 +182,7 @@ function takeBatch(
   let bytes = 0;
   let i = start;
   for (; i < end; i++) {
-    bytes += calculateObjectSize(docs[i]!);
+    bytes += entrySize(docs[i]!);
     if (bytes > MAX_BATCH_BYTES && i > start) break;
   }
   return docs.slice(start, i);

@@ -58,11 +58,18 @@ export interface ScanOptions {
    * documents to a write. Absent: whole documents.
    */
   fields?: readonly string[];
+  /**
+   * Also return each match's stored BSON (`ScanResult.bytes`), for a reader that sends the
+   * documents on as they are stored and decodes only what it filters or sorts on (`fields`).
+   */
+  withBytes?: boolean;
 }
 
 export interface ScanResult {
   /** Matching documents, in `sort` order when plan.sortCovered, else natural (insertion) order. */
   docs: Document[];
+  /** With `withBytes`: the stored BSON of each document of `docs`, at the same positions. */
+  bytes?: Uint8Array[];
   plan: ReadPlan;
 }
 

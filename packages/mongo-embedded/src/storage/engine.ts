@@ -94,6 +94,8 @@ function decoderFor(
   if (!pushdown || fields === undefined) return decodeStored;
   const filterFields = filterDependencies(residual);
   if (filterFields === ALL) return decodeStored;
+  // Nothing to read (the stored bytes are all the reader wants): skip the walk of the document.
+  if (fields.length === 0 && filterFields.size === 0) return () => ({});
   const selector = fieldSelector([...fields, ...filterFields]);
   return (bytes) => decodeFields(bytes, selector);
 }
@@ -107,6 +109,17 @@ function compileWithMingo(filter: Document): DocMatcher {
 /** Simple equality filters (most residuals) without compiling a mingo Query per read. */
 function defaultCompileFilter(filter: Document): DocMatcher {
   return equalityMatcher(filter, () => compileWithMingo(filter)) ?? compileWithMingo(filter);
+}
+
+/** A match of an index or `_id` scan, before it is put in natural order. */
+interface Found {
+  rid: number;
+  doc: Document;
+  bytes: Uint8Array;
+}
+
+function unzip(found: Found[]): { docs: Document[]; bytes: Uint8Array[] } {
+  return { docs: found.map((f) => f.doc), bytes: found.map((f) => f.bytes) };
 }
 
 export class Engine implements StorageEngine {
@@ -491,7 +504,7 @@ export class Engine implements StorageEngine {
       inOrder && options.limit !== undefined && options.limit > 0
         ? options.limit
         : Number.POSITIVE_INFINITY;
-    return this.execute(
+    const result = this.execute(
       coll,
       plan,
       reader,
@@ -499,6 +512,8 @@ export class Engine implements StorageEngine {
       limit,
       decoderFor(options.fields, residual, this.fieldPushdown),
     );
+    if (options.withBytes !== true) return { docs: result.docs, plan: result.plan };
+    return result;
   }
 
   count(ns: Namespace, options: ScanOptions): number {
@@ -520,8 +535,9 @@ export class Engine implements StorageEngine {
     match: DocMatcher | undefined,
     limit = Number.POSITIVE_INFINITY,
     decode: (bytes: Uint8Array) => Document = decodeStored,
-  ): ScanResult {
+  ): Required<ScanResult> {
     const docs: Document[] = [];
+    const bytes: Uint8Array[] = [];
     let docsExamined = 0;
     let keysExamined = 0;
     switch (plan.kind) {
@@ -532,7 +548,10 @@ export class Engine implements StorageEngine {
           if (v?.bytes == null) return true;
           docsExamined++;
           const doc = decode(v.bytes);
-          if (match === undefined || match(doc, v.bytes)) docs.push(doc);
+          if (match === undefined || match(doc, v.bytes)) {
+            docs.push(doc);
+            bytes.push(v.bytes);
+          }
           return docs.length < limit;
         };
         if (plan.reverse) {
@@ -547,10 +566,10 @@ export class Engine implements StorageEngine {
           docsExamined,
           sortCovered: plan.sortCovered,
         };
-        return { docs, plan: readPlan };
+        return { docs, bytes, plan: readPlan };
       }
       case 'id': {
-        const found: { rid: number; doc: Document }[] = [];
+        const found: Found[] = [];
         const seen = new Set<string>();
         for (const id of plan.ids) {
           const key = keyString(id);
@@ -563,7 +582,9 @@ export class Engine implements StorageEngine {
           if (v?.bytes == null) continue;
           docsExamined++;
           const doc = decode(v.bytes);
-          if (match === undefined || match(doc, v.bytes)) found.push({ rid: rec.rid, doc });
+          if (match === undefined || match(doc, v.bytes)) {
+            found.push({ rid: rec.rid, doc, bytes: v.bytes });
+          }
         }
         if (found.length > 1) found.sort((a, b) => a.rid - b.rid);
         const readPlan: ReadPlan = {
@@ -573,10 +594,10 @@ export class Engine implements StorageEngine {
           docsExamined,
           sortCovered: plan.sortCovered,
         };
-        return { docs: found.map((f) => f.doc), plan: readPlan };
+        return { ...unzip(found), plan: readPlan };
       }
       case 'ixscan': {
-        const found: { rid: number; doc: Document }[] = [];
+        const found: Found[] = [];
         const seen = plan.dedupe ? new Set<Rec>() : undefined;
         keysExamined = scanIntervals(
           plan.index,
@@ -589,7 +610,9 @@ export class Engine implements StorageEngine {
             seen?.add(e.rec);
             docsExamined++;
             const doc = decode(v.bytes);
-            if (match === undefined || match(doc, v.bytes)) found.push({ rid: e.rec.rid, doc });
+            if (match === undefined || match(doc, v.bytes)) {
+              found.push({ rid: e.rec.rid, doc, bytes: v.bytes });
+            }
             return found.length < limit;
           },
           plan.points,
@@ -603,7 +626,7 @@ export class Engine implements StorageEngine {
           docsExamined,
           sortCovered: plan.sortCovered,
         };
-        return { docs: found.map((f) => f.doc), plan: readPlan };
+        return { ...unzip(found), plan: readPlan };
       }
     }
   }

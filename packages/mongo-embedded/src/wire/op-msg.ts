@@ -4,6 +4,7 @@ import { rememberSequenceSizes } from './document-sizes.js';
 import { HEADER_SIZE, OpCode } from './header.js';
 import { MAX_COMMAND_SIZE } from './limits.js';
 import { ProtocolError } from './protocol-error.js';
+import { encodeWithRaw, repliesRaw } from './raw-document.js';
 
 export const MsgFlag = {
   checksumPresent: 1 << 0,
@@ -119,6 +120,7 @@ export function encodeOpMsg(
   responseTo: number,
   flags = 0,
 ): Buffer {
+  if (repliesRaw(reply)) return frame(encodeWithRaw(reply), requestId, responseTo, flags);
   let length: number;
   try {
     length = serializeWithBufferAndIndex(reply, scratch, { index: OP_MSG_PREFIX }) + 1;
@@ -130,7 +132,19 @@ export function encodeOpMsg(
   }
   const out = Buffer.allocUnsafe(length);
   scratch.copy(out, OP_MSG_PREFIX, OP_MSG_PREFIX, length);
-  out.writeInt32LE(length, 0);
+  return withHeader(out, requestId, responseTo, flags);
+}
+
+/** An OP_MSG around a body already encoded (see raw-document.ts). */
+function frame(body: Uint8Array, requestId: number, responseTo: number, flags: number): Buffer {
+  const out = Buffer.allocUnsafe(OP_MSG_PREFIX + body.length);
+  out.set(body, OP_MSG_PREFIX);
+  return withHeader(out, requestId, responseTo, flags);
+}
+
+/** Writes the message header and the flag bits and section kind 0 in front of the body. */
+function withHeader(out: Buffer, requestId: number, responseTo: number, flags: number): Buffer {
+  out.writeInt32LE(out.length, 0);
   out.writeInt32LE(requestId, 4);
   out.writeInt32LE(responseTo, 8);
   out.writeInt32LE(OpCode.MSG, 12);
