@@ -19,7 +19,7 @@ import {
   typeName,
 } from './args.js';
 import type { CommandContext } from './context.js';
-import { scan } from './storage-access.js';
+import { scan, storedBytes } from './storage-access.js';
 
 interface FindResults {
   ns: Namespace;
@@ -64,7 +64,7 @@ function executeFind(ctx: CommandContext, command: Document): FindResults {
     ...(raw ? { withBytes: true, fields: sort ? topLevelNames(sort) : [] } : {}),
   });
   ctx.server.opcounters.query++;
-  const bytes = result.bytes;
+  const bytes = raw ? storedBytes(result) : undefined;
   let entries: { doc: Document; out: Document }[] = result.docs.map((doc, i) => ({
     doc,
     out: bytes ? new RawDocument(bytes[i]!) : doc,

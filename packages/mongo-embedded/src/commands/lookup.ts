@@ -30,7 +30,7 @@ import type { Namespace, ScanResult } from '../storage/contract.js';
 import { keyString, tupleKeyString } from '../storage/key-string.js';
 import { isDocument, typeName, validateCollectionName } from './args.js';
 import type { CommandContext } from './context.js';
-import { scan, type ScanRequest } from './storage-access.js';
+import { scan, storedBytes, type ScanRequest } from './storage-access.js';
 import { RawDocument } from '../wire/raw-document.js';
 
 /** Where foreign documents come from: the command's scan (inside its transaction, if any). */
@@ -594,9 +594,11 @@ export class PipelineExecutor {
     if (scanned.plan.stage === 'COLLSCAN' && scanned.plan.docsExamined >= MEMORY_JOIN_THRESHOLD) {
       state.unindexed = true;
     }
-    if (rawLimit !== undefined && scanned.bytes) {
+    if (rawLimit !== undefined) {
       this.#joinedRaw = true;
-      return scanned.bytes.slice(0, rawLimit).map((bytes) => new RawDocument(bytes));
+      return storedBytes(scanned)
+        .slice(0, rawLimit)
+        .map((bytes) => new RawDocument(bytes));
     }
     let stages = planned.stages;
     if (planned.sort && scanned.plan.sortCovered) stages = stages.slice(1);

@@ -14,10 +14,20 @@ export function scan(ctx: CommandContext, ns: Namespace, options: ScanRequest): 
   if (!ctx.server.storage.getCollection(ns)) {
     return {
       docs: [],
+      ...(options.withBytes === true ? { bytes: [] } : {}),
       plan: { stage: 'EOF', keysExamined: 0, docsExamined: 0, sortCovered: true },
     };
   }
   return ctx.server.storage.scan(ns, ctx.txn ? { ...options, txn: ctx.txn } : options);
+}
+
+/**
+ * The stored bytes of a scan asked `withBytes`. Its documents were decoded with only the
+ * fields the reader filters or sorts on, so they must never go out in place of missing bytes.
+ */
+export function storedBytes(result: ScanResult): Uint8Array[] {
+  if (result.bytes !== undefined && result.bytes.length === result.docs.length) return result.bytes;
+  throw new MongoCommandError(ErrorCode.InternalError, 'the storage returned no stored bytes');
 }
 
 /**

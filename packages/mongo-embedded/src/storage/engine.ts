@@ -90,12 +90,13 @@ function decoderFor(
   fields: readonly string[] | undefined,
   residual: Document,
   pushdown: boolean,
+  withBytes: boolean,
 ): (bytes: Uint8Array) => Document {
   if (!pushdown || fields === undefined) return decodeStored;
   const filterFields = filterDependencies(residual);
   if (filterFields === ALL) return decodeStored;
-  // Nothing to read (the stored bytes are all the reader wants): skip the walk of the document.
-  if (fields.length === 0 && filterFields.size === 0) return () => ({});
+  // The reader wants the stored bytes and reads nothing: no walk of the document at all.
+  if (withBytes && fields.length === 0 && filterFields.size === 0) return () => ({});
   const selector = fieldSelector([...fields, ...filterFields]);
   return (bytes) => decodeFields(bytes, selector);
 }
@@ -510,7 +511,7 @@ export class Engine implements StorageEngine {
       reader,
       match,
       limit,
-      decoderFor(options.fields, residual, this.fieldPushdown),
+      decoderFor(options.fields, residual, this.fieldPushdown, options.withBytes === true),
     );
     if (options.withBytes !== true) return { docs: result.docs, plan: result.plan };
     return result;

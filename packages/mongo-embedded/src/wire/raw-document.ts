@@ -6,7 +6,7 @@
  * it, and the cursor batches that may hold one are marked, so only those replies take the
  * slower path of `encodeWithRaw` and every other reply is serialized by bson in one call.
  */
-import { calculateObjectSize, serialize, type Document } from 'bson';
+import { calculateObjectSize, serializeWithBufferAndIndex, type Document } from 'bson';
 import { isPlainDocument } from '../query/compare.js';
 
 export class RawDocument {
@@ -39,7 +39,11 @@ export function holdsRaw(value: unknown): boolean {
   return false;
 }
 
-/** The BSON size of a cursor batch entry: a RawDocument's own length, else bson's measure. */
+/**
+ * The BSON size of a cursor batch entry: a RawDocument's own length, else bson's measure (which
+ * counts a RawDocument nested in an entry as `{ bytes: Binary }`, 17 bytes more than it is: a
+ * batch may close a little early, never too late).
+ */
 export function entrySize(doc: Document): number {
   return doc instanceof RawDocument ? doc.bytes.length : calculateObjectSize(doc);
 }
@@ -61,8 +65,10 @@ export function encodeWithRaw(doc: Document | unknown[]): Uint8Array {
   let plain: Document | undefined;
   const flush = () => {
     if (plain === undefined) return;
-    const bytes = serialize(plain);
-    parts.push(bytes.subarray(4, bytes.length - 1));
+    // Into a buffer of the measured size: bson's own serialize stops at its internal buffer.
+    const bytes = Buffer.allocUnsafe(calculateObjectSize(plain));
+    const end = serializeWithBufferAndIndex(plain, bytes);
+    parts.push(bytes.subarray(4, end));
     plain = undefined;
   };
   for (const [key, value] of entries) {
