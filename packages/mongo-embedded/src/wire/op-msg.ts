@@ -120,7 +120,9 @@ export function encodeOpMsg(
   responseTo: number,
   flags = 0,
 ): Buffer {
-  if (repliesRaw(reply)) return frame(encodeWithRaw(reply), requestId, responseTo, flags);
+  if (repliesRaw(reply)) {
+    return withHeader(encodeWithRaw(reply, OP_MSG_PREFIX), requestId, responseTo, flags);
+  }
   let length: number;
   try {
     length = serializeWithBufferAndIndex(reply, scratch, { index: OP_MSG_PREFIX }) + 1;
@@ -132,13 +134,6 @@ export function encodeOpMsg(
   }
   const out = Buffer.allocUnsafe(length);
   scratch.copy(out, OP_MSG_PREFIX, OP_MSG_PREFIX, length);
-  return withHeader(out, requestId, responseTo, flags);
-}
-
-/** An OP_MSG around a body already encoded (see raw-document.ts). */
-function frame(body: Uint8Array, requestId: number, responseTo: number, flags: number): Buffer {
-  const out = Buffer.allocUnsafe(OP_MSG_PREFIX + body.length);
-  out.set(body, OP_MSG_PREFIX);
   return withHeader(out, requestId, responseTo, flags);
 }
 

@@ -52,26 +52,37 @@ const EMBEDDED_DOCUMENT = 0x03;
 const ARRAY = 0x04;
 const encoder = new TextEncoder();
 
+/** One document's elements, planned before anything is written: sizes first, one buffer. */
+type Segment =
+  | { kind: 'plain'; fields: Document; size: number }
+  | { kind: 'raw'; name: Uint8Array; type: number; bytes: Uint8Array }
+  | { kind: 'nested'; name: Uint8Array; type: number; plan: Plan };
+
+interface Plan {
+  segments: Segment[];
+  size: number;
+}
+
 /**
- * `doc` (a plain document or an array) as BSON, with every RawDocument inside it copied in as
- * an embedded document. Runs of fields without one are serialized by bson in one call each, with
- * the options of every other reply, so they encode exactly as they would there.
+ * Splits a document (or array) into runs of fields without a RawDocument, each serialized by
+ * bson in one call with the options of every other reply (so they encode exactly as they would
+ * there), and the fields that hold one.
  */
-export function encodeWithRaw(doc: Document | unknown[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const entries: [string, unknown][] = Array.isArray(doc)
-    ? doc.map((value, index): [string, unknown] => [String(index), value])
-    : Object.keys(doc).map((key): [string, unknown] => [key, doc[key]]);
+function plan(doc: Document | unknown[]): Plan {
+  const segments: Segment[] = [];
+  let size = 5;
   let plain: Document | undefined;
   const flush = () => {
     if (plain === undefined) return;
-    // Into a buffer of the measured size: bson's own serialize stops at its internal buffer.
-    const bytes = Buffer.allocUnsafe(calculateObjectSize(plain));
-    const end = serializeWithBufferAndIndex(plain, bytes);
-    parts.push(bytes.subarray(4, end));
+    // The run's elements only: without its length and its terminator.
+    const elements = calculateObjectSize(plain) - 5;
+    segments.push({ kind: 'plain', fields: plain, size: elements });
+    size += elements;
     plain = undefined;
   };
-  for (const [key, value] of entries) {
+  const keys = Array.isArray(doc) ? doc.map((_, index) => String(index)) : Object.keys(doc);
+  for (const key of keys) {
+    const value: unknown = (doc as Document)[key];
     if (!holdsRaw(value)) {
       plain ??= {};
       // defineProperty: a field named "__proto__" must stay a field.
@@ -79,24 +90,60 @@ export function encodeWithRaw(doc: Document | unknown[]): Uint8Array {
       continue;
     }
     flush();
-    const type = Array.isArray(value) ? ARRAY : EMBEDDED_DOCUMENT;
     const name = encoder.encode(key);
-    const head = new Uint8Array(name.length + 2);
-    head[0] = type;
-    head.set(name, 1);
-    parts.push(head);
-    parts.push(value instanceof RawDocument ? value.bytes : encodeWithRaw(value as Document));
+    const type = Array.isArray(value) ? ARRAY : EMBEDDED_DOCUMENT;
+    size += name.length + 2;
+    if (value instanceof RawDocument) {
+      segments.push({ kind: 'raw', name, type, bytes: value.bytes });
+      size += value.bytes.length;
+    } else {
+      const inner = plan(value as Document);
+      segments.push({ kind: 'nested', name, type, plan: inner });
+      size += inner.size;
+    }
   }
   flush();
-  let size = 5;
-  for (const part of parts) size += part.length;
-  const out = new Uint8Array(size);
-  new DataView(out.buffer).setInt32(0, size, true);
-  let at = 4;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
+  return { segments, size };
+}
+
+/** Writes a planned document at `at`; returns where it ends. */
+function write(planned: Plan, out: Buffer, at: number): number {
+  out.writeInt32LE(planned.size, at);
+  let to = at + 4;
+  for (const segment of planned.segments) {
+    if (segment.kind === 'plain') {
+      // bson writes a whole document: let its 4-byte length land on the 4 bytes before the
+      // elements (already written, so kept and put back) and its terminator where the next
+      // element (or this document's terminator) goes.
+      const kept = out.readInt32LE(to - 4);
+      serializeWithBufferAndIndex(segment.fields, out, { index: to - 4 });
+      out.writeInt32LE(kept, to - 4);
+      to += segment.size;
+      continue;
+    }
+    out[to] = segment.type;
+    out.set(segment.name, to + 1);
+    to += segment.name.length + 1;
+    out[to++] = 0;
+    if (segment.kind === 'raw') {
+      out.set(segment.bytes, to);
+      to += segment.bytes.length;
+    } else {
+      to = write(segment.plan, out, to);
+    }
   }
-  // out[size - 1] is already 0: the terminator.
+  out[to] = 0;
+  return to + 1;
+}
+
+/**
+ * `doc` (a plain document or an array) as BSON, with every RawDocument inside it copied in as
+ * an embedded document, written after `offset` bytes left for the caller (a message header) in
+ * one buffer of the exact size.
+ */
+export function encodeWithRaw(doc: Document | unknown[], offset = 0): Buffer {
+  const planned = plan(doc);
+  const out = Buffer.allocUnsafe(offset + planned.size);
+  write(planned, out, offset);
   return out;
 }
