@@ -25,7 +25,13 @@ import { ErrorCode, MongoCommandError } from '../errors.js';
 import { cloneDocument } from '../query/clone.js';
 import { isPlainDocument } from '../query/compare.js';
 import { filterQuery } from '../query/mingo-options.js';
-import { planPipeline, runStages, stageName, type PlannedPipeline } from '../query/pipeline.js';
+import {
+  planPipeline,
+  positiveInteger,
+  runStages,
+  stageName,
+  type PlannedPipeline,
+} from '../query/pipeline.js';
 import type { Namespace, ScanResult } from '../storage/contract.js';
 import { keyString, tupleKeyString } from '../storage/key-string.js';
 import { isDocument, typeName, validateCollectionName } from './args.js';
@@ -406,11 +412,8 @@ function nothingReads(as: string[], later: (LookupPlan | undefined)[]): boolean 
 function limitOnly(stages: Document[]): number | undefined {
   if (stages.length === 0) return Number.POSITIVE_INFINITY;
   const [only] = stages;
-  if (stages.length !== 1 || stageName(only!) !== '$limit' || Object.keys(only!).length !== 1) {
-    return undefined;
-  }
-  const limit: unknown = only!.$limit;
-  return typeof limit === 'number' && Number.isInteger(limit) && limit > 0 ? limit : undefined;
+  if (stages.length !== 1 || stageName(only!) !== '$limit') return undefined;
+  return positiveInteger(only!.$limit);
 }
 
 /** Per-command state of one executed `$lookup` stage. */
@@ -499,9 +502,9 @@ export class PipelineExecutor {
     let current = docs;
     let index = 0;
     for (; index < stages.length; index++) {
-      const limit: unknown = stages[index]!.$limit;
       if (Object.keys(stages[index]!).length !== 1) break;
-      if (typeof limit !== 'number' || !Number.isInteger(limit) || limit <= 0) break;
+      const limit = positiveInteger(stages[index]!.$limit);
+      if (limit === undefined) break;
       if (current.length > limit) current = current.slice(0, limit);
     }
     return runStages(current, index === 0 ? stages : stages.slice(index), this.resolve, variables);

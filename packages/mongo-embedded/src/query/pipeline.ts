@@ -24,7 +24,8 @@ export function stageName(stage: Document): string {
   return keys[0]!;
 }
 
-function positiveInteger(value: unknown): number | undefined {
+/** A `$limit`/`$skip` value this module acts on: a positive integer (else undefined). */
+export function positiveInteger(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
