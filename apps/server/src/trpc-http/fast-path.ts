@@ -36,10 +36,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * adapter untouched.
  *
  * Differences, all outside the protocol: the body goes out with a Content-Length instead of
- * chunked; `info.url` is built only when createContext reads it; and in a POST batch, a call
- * that fails without reading its input may report the parsed input to onError where the adapter
- * (still awaiting `req.text()`) reports undefined: tRPC's `call.result()` is "the input if it
- * was read already", a race in both.
+ * chunked; and in a POST batch, a call that fails without reading its input may report the
+ * parsed input to onError where the adapter (still awaiting `req.text()`) reports undefined:
+ * tRPC's `call.result()` is "the input if it was read already", a race in both.
  */
 
 /** The official adapter's options; the fast path reads router, maxBatchSize, createContext, onError. */
@@ -327,7 +326,6 @@ export async function answerFastPath<TRouter extends AnyTRPCRouter>(
   let ctx: unknown;
   try {
     if (infoError) throw infoError;
-    let url: URL | undefined;
     info = {
       isBatchCall: plan.isBatchCall,
       accept: null,
@@ -335,9 +333,10 @@ export async function answerFastPath<TRouter extends AnyTRPCRouter>(
       type: parsed.type,
       connectionParams: null,
       signal,
-      get url() {
-        return (url ??= requestURL(req));
-      },
+      // A data property like the adapter's, built eagerly: a lazy getter in this literal cost
+      // an old-space AccessorPair per request whose closure kept the whole request alive
+      // through every scavenge until the next mark-compact (bench/README.md, "GC").
+      url: requestURL(req),
     };
     let ctxError: TRPCError | undefined;
     try {

@@ -1,4 +1,5 @@
 import { initTRPC, lazy, TRPCError } from '@trpc/server';
+import type { TRPCRequestInfo } from '@trpc/server/http';
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -372,6 +373,60 @@ describe('tRPC fast path versus the official fastify adapter (small router)', ()
       }),
     ).rejects.toThrow(/responseMeta/);
     await app.close();
+  });
+});
+
+/** What createContext saw of `info`, in a form both transports can be compared by. */
+function describeInfo(info: TRPCRequestInfo) {
+  return {
+    // Every property a plain data property: a getter here was an old-space AccessorPair per
+    // request holding the request alive through every scavenge (bench/README.md, GC).
+    kinds: Object.entries(Object.getOwnPropertyDescriptors(info)).map(
+      ([key, descriptor]) => `${key}:${'value' in descriptor ? 'data' : 'accessor'}`,
+    ),
+    isBatchCall: info.isBatchCall,
+    accept: info.accept,
+    type: info.type,
+    connectionParams: info.connectionParams,
+    paths: info.calls.map((call) => call.path),
+    url: info.url?.href,
+    signal: info.signal instanceof AbortSignal && !info.signal.aborted,
+  };
+}
+
+describe('createContext info', () => {
+  it('is what the adapter hands it, every property a data property', async () => {
+    const seen = { adapter: [] as unknown[], fast: [] as unknown[] };
+    const build = async (fastPath: boolean) => {
+      const app = Fastify({ routerOptions: { maxParamLength: 5000 } });
+      await registerTrpcHttp(app, {
+        prefix: '/trpc',
+        fastPath,
+        trpcOptions: {
+          router,
+          createContext: ({ info }) => {
+            seen[fastPath ? 'fast' : 'adapter'].push(describeInfo(info));
+            return { user: null };
+          },
+        },
+      });
+      return app;
+    };
+    const apps = { adapter: await build(false), fast: await build(true) };
+    try {
+      for (const request of [
+        { method: 'GET', url: `/trpc/echo?input=${q({ at: AT, n: 1 })}` },
+        { method: 'GET', url: '/trpc/noInput,echo?batch=1', headers: { host: 'api.example:8443' } },
+        { method: 'POST', url: '/trpc/touch', headers: json, payload: '' },
+      ] satisfies InjectOptions[]) {
+        for (const app of Object.values(apps)) await app.inject(request);
+      }
+      expect(seen.fast).toHaveLength(3);
+      expect(seen.fast).toEqual(seen.adapter);
+    } finally {
+      await apps.adapter.close();
+      await apps.fast.close();
+    }
   });
 });
 
