@@ -81,7 +81,11 @@ interface ErrorCall {
   reqId: string;
 }
 
-async function buildTestApp(fastPath: boolean, errors: ErrorCall[]): Promise<FastifyInstance> {
+async function buildTestApp(
+  fastPath: boolean,
+  errors: ErrorCall[],
+  onInfo?: (info: TRPCRequestInfo) => void,
+): Promise<FastifyInstance> {
   const app = Fastify({ routerOptions: { maxParamLength: 5000 } });
   await registerTrpcHttp(app, {
     prefix: '/trpc',
@@ -89,7 +93,8 @@ async function buildTestApp(fastPath: boolean, errors: ErrorCall[]): Promise<Fas
     trpcOptions: {
       router,
       maxBatchSize: 3,
-      createContext: ({ req }) => {
+      createContext: ({ req, info }) => {
+        onInfo?.(info);
         if (req.headers['x-fail-context'] !== undefined) {
           throw new TRPCError({ code: 'UNAUTHORIZED', message: 'bad context' });
         }
@@ -397,21 +402,10 @@ function describeInfo(info: TRPCRequestInfo) {
 describe('createContext info', () => {
   it('is what the adapter hands it, every property a data property', async () => {
     const seen = { adapter: [] as unknown[], fast: [] as unknown[] };
-    const build = async (fastPath: boolean) => {
-      const app = Fastify({ routerOptions: { maxParamLength: 5000 } });
-      await registerTrpcHttp(app, {
-        prefix: '/trpc',
-        fastPath,
-        trpcOptions: {
-          router,
-          createContext: ({ info }) => {
-            seen[fastPath ? 'fast' : 'adapter'].push(describeInfo(info));
-            return { user: null };
-          },
-        },
-      });
-      return app;
-    };
+    const build = (fastPath: boolean) =>
+      buildTestApp(fastPath, [], (info) =>
+        seen[fastPath ? 'fast' : 'adapter'].push(describeInfo(info)),
+      );
     const apps = { adapter: await build(false), fast: await build(true) };
     try {
       for (const request of [
