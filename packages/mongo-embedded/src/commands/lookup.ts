@@ -25,6 +25,7 @@ import { ErrorCode, MongoCommandError } from '../errors.js';
 import { cloneDocument } from '../query/clone.js';
 import { isPlainDocument } from '../query/compare.js';
 import { filterQuery } from '../query/mingo-options.js';
+import { setField } from '../query/own-field.js';
 import {
   planPipeline,
   positiveInteger,
@@ -285,13 +286,7 @@ export function setPath(doc: Document, path: string[], value: unknown): Document
     const child = own(doc, head);
     next = setPath(isPlainDocument(child) ? child : {}, rest, value);
   }
-  // defineProperty: a field named "__proto__" must stay a field.
-  Object.defineProperty(out, head, {
-    value: next,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
+  setField(out, head, next);
   return out;
 }
 

@@ -11,6 +11,7 @@
  */
 import { ByteUtils, Long, NumberUtils, ObjectId, type Document } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors.js';
+import { setField } from '../query/own-field.js';
 import { decodeStored } from './documents.js';
 
 /** The top-level names to keep, as UTF-8 bytes grouped by length (compared without decoding). */
@@ -199,20 +200,6 @@ function directValue(bytes: Uint8Array, type: number, at: number, end: number): 
   }
 }
 
-/** Assigns as bson does (`__proto__` becomes an own property). */
-function assign(out: Document, name: string, value: unknown): void {
-  if (name === '__proto__') {
-    Object.defineProperty(out, name, {
-      value,
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    });
-  } else {
-    out[name] = value;
-  }
-}
-
 function remember(selector: FieldSelector, bytes: Uint8Array, decoded: Document): void {
   if (selector.scalarCount >= MAX_SCALARS) {
     selector.scalars = new WeakMap();
@@ -266,7 +253,7 @@ export function decodeFields(bytes: Uint8Array, selector: FieldSelector): Docume
     for (let i = 0, k = 0; i < names.length; i++, k += 4) {
       const type = kept[k + 3]!;
       if (!isScalarType(type)) scalars = false;
-      assign(out, names[i]!, directValue(bytes, type, kept[k + 1]!, kept[k + 2]!));
+      setField(out, names[i]!, directValue(bytes, type, kept[k + 1]!, kept[k + 2]!));
     }
     if (scalars) remember(selector, bytes, out);
     return out;

@@ -8,6 +8,7 @@
  */
 import { calculateObjectSize, serializeWithBufferAndIndex, type Document } from 'bson';
 import { isPlainDocument } from '../query/compare.js';
+import { setField } from '../query/own-field.js';
 
 export class RawDocument {
   /** `bytes`: one whole BSON document, never written to. */
@@ -85,8 +86,7 @@ function plan(doc: Document | unknown[]): Plan {
     const value: unknown = (doc as Document)[key];
     if (!holdsRaw(value)) {
       plain ??= {};
-      // defineProperty: a field named "__proto__" must stay a field.
-      Object.defineProperty(plain, key, { value, enumerable: true, writable: true });
+      setField(plain, key, value);
       continue;
     }
     flush();
