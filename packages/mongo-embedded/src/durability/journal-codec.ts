@@ -23,7 +23,7 @@ export class JournalFormatError extends Error {
 export function encodeOps(ops: readonly JournalOp[]): Buffer {
   const parts: Uint8Array[] = [];
   for (const op of ops) {
-    const encoded: Document = op.op === 'put' ? { ...op, doc: BSON.serialize(op.doc) } : op;
+    const encoded: Document = op.op === 'put' ? { op: 'put', ns: op.ns, doc: putBytes(op) } : op;
     parts.push(BSON.serialize(encoded, { ignoreUndefined: true }));
   }
   return Buffer.concat(parts);
@@ -31,7 +31,12 @@ export function encodeOps(ops: readonly JournalOp[]): Buffer {
 
 /** Turns an op into its replay form (what decodeOps yields for it). */
 export function toReplayOp(op: JournalOp): ReplayOp {
-  return op.op === 'put' ? { op: 'put', ns: op.ns, doc: BSON.serialize(op.doc) } : op;
+  return op.op === 'put' ? { op: 'put', ns: op.ns, doc: putBytes(op) } : op;
+}
+
+/** A put's document as BSON: the stored bytes it carries, or its `doc` encoded. */
+function putBytes(op: Extract<JournalOp, { op: 'put' }>): Uint8Array {
+  return op.bytes ?? BSON.serialize(op.doc);
 }
 
 export function decodeOps(payload: Uint8Array, start: number): ReplayOp[] {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BSON, type Document } from 'bson';
-import type { RecoveredState } from '../storage/durability-contract.js';
+import type { JournalOp, RecoveredState } from '../storage/durability-contract.js';
 
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'durability-'));
@@ -39,4 +39,9 @@ export function uuidOf(n: number): Uint8Array {
   const bytes = new Uint8Array(16);
   bytes[15] = n;
   return bytes;
+}
+
+/** An op as tests compare it: a put's document read through `doc`, the bytes it carries left out. */
+export function describedOp(op: JournalOp): JournalOp {
+  return op.op === 'put' ? { op: 'put', ns: op.ns, doc: op.doc } : op;
 }

@@ -109,19 +109,26 @@ export function toBytes(doc: Document, kind: 'insert' | 'replace'): Uint8Array {
 }
 
 /**
- * A put op whose document is decoded only if durability asks for it. The stored BSON rides
- * along as a non-enumerable `bytes` so durability can journal it without re-encoding.
+ * A put op for a stored document: its BSON `bytes` exactly as stored, which the journal writes
+ * as they are; `doc` decodes them only if asked. A class, so the getter sits on the prototype:
+ * an object literal with a closure getter costs an old-space AccessorPair per op, whose closure
+ * keeps the op's bytes alive through scavenges (bench/README.md, "GC").
  */
+class StoredPut {
+  readonly op = 'put' as const;
+  #doc: Document | undefined;
+
+  constructor(
+    readonly ns: string,
+    readonly bytes: Uint8Array,
+  ) {}
+
+  get doc(): Document {
+    this.#doc ??= decodeStored(this.bytes);
+    return this.#doc;
+  }
+}
+
 export function putOp(ns: string, bytes: Uint8Array): JournalOp {
-  let decoded: Document | undefined;
-  const op = {
-    op: 'put' as const,
-    ns,
-    get doc(): Document {
-      decoded ??= decodeStored(bytes);
-      return decoded;
-    },
-  };
-  Object.defineProperty(op, 'bytes', { value: bytes, enumerable: false });
-  return op;
+  return new StoredPut(ns, bytes);
 }

@@ -9,7 +9,9 @@ import type { IndexSpec } from './contract.js';
 
 /** `ns` is `${db}.${coll}`. */
 export type JournalOp =
-  | { op: 'put'; ns: string; doc: Document } // insert or full replacement, keyed by doc._id
+  // Insert or full replacement, keyed by doc._id. `bytes`, when given, are the document's stored
+  // BSON (the engine's puts carry them): the journal writes them as they are, never re-encoded.
+  | { op: 'put'; ns: string; doc: Document; bytes?: Uint8Array }
   | { op: 'del'; ns: string; id: unknown }
   | { op: 'createCollection'; ns: string; options: Document; uuid: Uint8Array }
   | { op: 'dropCollection'; ns: string }

@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Decimal128, ObjectId, type Document } from 'bson';
+import { Decimal128, ObjectId, serialize, type Document } from 'bson';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFileDurability } from '../durability/index.js';
+import { describedOp } from '../durability/test-helpers.js';
 import type {
   CollectionSnapshot,
   Durability,
@@ -78,7 +79,11 @@ describe('journal ops', () => {
     await e.dropCollection({ db: 'app', coll: 'renamed' });
     await e.write((u) => u.insert({ db: 'other', coll: 'x' }, { _id: 1 }));
     await e.dropDatabase('other');
-    const flat = d.appended.map((ops) => ops.map((op) => ({ ...op })));
+    const flat = d.appended.map((ops) => ops.map(describedOp));
+    // Every put carries its document's stored BSON, which the journal writes as they are.
+    for (const op of d.appended.flat()) {
+      if (op.op === 'put') expect(op.bytes).toEqual(serialize(op.doc));
+    }
     expect(flat).toEqual([
       [
         {

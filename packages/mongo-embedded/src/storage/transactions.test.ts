@@ -1,5 +1,6 @@
 import type { Document } from 'bson';
 import { afterEach, describe, expect, it } from 'vitest';
+import { describedOp } from '../durability/test-helpers.js';
 import { MongoCommandError } from '../errors.js';
 import type { Durability, JournalOp } from './durability-contract.js';
 import { createStorageEngine, type Engine } from './index.js';
@@ -227,7 +228,7 @@ describe('durability of transactions', () => {
     await e.commitTransaction(t);
     expect(durability.records).toHaveLength(before + 1);
     const record = durability.records[before] ?? [];
-    expect(record.map((op) => ({ ...op }))).toEqual([
+    expect(record.map(describedOp)).toEqual([
       { op: 'put', ns: 'app.accounts', doc: { _id: 1, balance: 5 } },
       { op: 'del', ns: 'app.accounts', id: 2 },
       { op: 'put', ns: 'app.accounts', doc: { _id: 3 } },
