@@ -216,7 +216,11 @@ const stack = await startStack({
   cpuProfileDir: values['cpu-prof'] ? join(options.out, `${stamp}-cpuprofile`) : undefined,
 });
 const stackStartSeconds = Number(((performance.now() - stackStart) / 1000).toFixed(1));
-log(`stack up in ${stackStartSeconds} s`);
+const { phases } = stack;
+log(
+  `stack up in ${stackStartSeconds} s (bundles ${phases.bundles} s, Auth emulator ${phases.emulator} s, ` +
+    `database ready after ${phases.database} s, server ${phases.server} s)`,
+);
 let exitCode = 0;
 try {
   const db = createDb({ uri: stack.server.mongoUri, dbName });

@@ -19,7 +19,20 @@ export interface Stack {
   server: ServerReady;
   topology: Topology;
   pids: { server: number; mongo: number | null };
+  /** Seconds each start-up step took (the database and the emulator start side by side). */
+  phases: StackPhases;
   stop(): Promise<void>;
+}
+
+export interface StackPhases {
+  bundles: number;
+  emulator: number;
+  database: number;
+  server: number;
+}
+
+function secondsSince(start: number): number {
+  return Number(((performance.now() - start) / 1000).toFixed(1));
 }
 
 export interface StackOptions {
@@ -39,8 +52,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   };
   try {
+    const phases: StackPhases = { bundles: 0, emulator: 0, database: 0, server: 0 };
+    const bundling = performance.now();
     // The children run as bundles, like the production build (bundle.ts).
     const bundles = await bundleChildren();
+    phases.bundles = secondsSince(bundling);
     cleanups.push(() => bundles.remove());
     const uploadDir = await mkdtemp(join(tmpdir(), 'invoice-bench-uploads-'));
     cleanups.push(() => rm(uploadDir, { recursive: true, force: true }));
@@ -54,12 +70,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ? spawnBundle(bundles.mongo, {}, { quiet: !options.verbose, nodeArgs })
         : null;
     if (mongo) cleanups.push(() => mongo.stop());
+    const children = performance.now();
     const emulator = await startAuthEmulator({
       projectId: PROJECT_ID,
       ...(options.verbose && { onOutput: (line) => process.stderr.write(`[auth] ${line}\n`) }),
     });
     cleanups.push(() => emulator.stop());
+    phases.emulator = secondsSince(children);
     const mongoUri = options.externalMongoUri ?? (mongo ? (await mongo.ready).uri : undefined);
+    phases.database = secondsSince(children);
+    const serverStart = performance.now();
     const server = spawnBundle<ServerReady>(
       bundles.server,
       {
@@ -77,11 +97,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
     cleanups.push(() => server.stop());
     const ready = await server.ready;
+    phases.server = secondsSince(serverStart);
     return {
       emulator,
       server: ready,
       topology,
       pids: { server: server.pid, mongo: mongo?.pid ?? null },
+      phases,
       stop,
     };
   } catch (error) {
