@@ -73,6 +73,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const children = performance.now();
     const emulator = await startAuthEmulator({
       projectId: PROJECT_ID,
+      // It boots in ~13 s on an idle 2-core machine, most of the stack-up; under `pnpm check`'s
+      // parallel test load the whole stack-up once took 108 s, close to the default 120 s.
+      timeoutMs: 300_000,
       ...(options.verbose && { onOutput: (line) => process.stderr.write(`[auth] ${line}\n`) }),
     });
     cleanups.push(() => emulator.stop());
