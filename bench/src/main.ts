@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { constants as osConstants, cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb } from '@invoice/db';
@@ -219,8 +219,18 @@ const stackStartSeconds = Number(((performance.now() - stackStart) / 1000).toFix
 const { phases } = stack;
 log(
   `stack up in ${stackStartSeconds} s (bundles ${phases.bundles} s, Auth emulator ${phases.emulator} s, ` +
-    `database ready after ${phases.database} s, server ${phases.server} s)`,
+    `database ready after ${phases.database} s, server ${phases.server} s); ` +
+    `Auth emulator at ${stack.emulator.host}`,
 );
+// SIGTERM (a timeout, a supervisor) or SIGINT ends the run with the children stopped first.
+// Without this, the Auth emulator (which does not watch its parent) outlived a bench killed by
+// the smoke test's timeout.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the database, the server and the Auth emulator`);
+    void stack.stop().finally(() => process.exit(128 + osConstants.signals[signal]));
+  });
+}
 let exitCode = 0;
 try {
   const db = createDb({ uri: stack.server.mongoUri, dbName });

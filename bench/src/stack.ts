@@ -48,9 +48,12 @@ export interface StackOptions {
 /** Auth emulator, database and the server child; everything torn down by `stop`, even half-started. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const cleanups: (() => Promise<void>)[] = [];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  };
+  // Once: a signal handler and the run's own `finally` may both stop the stack.
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    })());
   try {
     const phases: StackPhases = { bundles: 0, emulator: 0, database: 0, server: 0 };
     const bundling = performance.now();
