@@ -25,6 +25,7 @@ import {
   resetDbDurations,
   waitForQuiet,
 } from './db-commands.js';
+import { secondsSince } from './elapsed.js';
 import { runLoad, type HttpRequest } from './load.js';
 import { renderConsole, renderMarkdown } from './markdown.js';
 import { measurePaired, type PairedRatio } from './paired.js';
@@ -215,7 +216,7 @@ const stack = await startStack({
   verbose: values.verbose,
   cpuProfileDir: values['cpu-prof'] ? join(options.out, `${stamp}-cpuprofile`) : undefined,
 });
-const stackStartSeconds = Number(((performance.now() - stackStart) / 1000).toFixed(1));
+const stackStartSeconds = secondsSince(stackStart);
 const { phases } = stack;
 log(
   `stack up in ${stackStartSeconds} s (bundles ${phases.bundles} s, Auth emulator ${phases.emulator} s, ` +
@@ -239,7 +240,7 @@ try {
     log(`seeding ${options.invoices} invoices...`);
     const seedStart = performance.now();
     const seeded = await seed(db, user, options.invoices, log);
-    const seedSeconds = Number(((performance.now() - seedStart) / 1000).toFixed(1));
+    const seedSeconds = secondsSince(seedStart);
     log(`seeded ${seeded.invoiceCount} invoices in ${seedSeconds} s`);
 
     const scenarios = buildScenarios({

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startAuthEmulator, type AuthEmulator } from '@invoice/server';
 import { PRODUCTION_NODE_OPTIONS } from '@invoice/server/bundle';
 import { bundleChildren } from './bundle.js';
+import { secondsSince } from './elapsed.js';
 import { spawnBundle, type ChildHandle } from './child.js';
 import { PROJECT_ID, type ServerReady } from './server-ready.js';
 
@@ -29,10 +30,6 @@ export interface StackPhases {
   emulator: number;
   database: number;
   server: number;
-}
-
-function secondsSince(start: number): number {
-  return Number(((performance.now() - start) / 1000).toFixed(1));
 }
 
 export interface StackOptions {
