@@ -206,6 +206,16 @@ const commit = gitCommit();
 const loadAverageAtStart = loadavg().map((n) => Number(n.toFixed(2)));
 const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
 const dbName = `bench_${startedAt.getTime()}`;
+// SIGTERM (a timeout, a supervisor) or SIGINT ends the run with the children stopped first,
+// during the start-up too. Without this, the Auth emulator (which does not watch its parent)
+// outlived a bench killed by the smoke test's timeout.
+let stopStack: () => Promise<void> = () => Promise.resolve();
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the database, the server and the Auth emulator`);
+    void stopStack().finally(() => process.exit(128 + osConstants.signals[signal]));
+  });
+}
 log(`starting the Auth emulator, the database and the server (${options.topology})...`);
 const stackStart = performance.now();
 const stack = await startStack({
@@ -215,6 +225,9 @@ const stack = await startStack({
   logLevel: options.logLevel,
   verbose: values.verbose,
   cpuProfileDir: values['cpu-prof'] ? join(options.out, `${stamp}-cpuprofile`) : undefined,
+  onStop: (stop) => (stopStack = stop),
+  onEmulatorSpawned: (emulator) =>
+    log(`Auth emulator starting at ${emulator.host} (pid ${emulator.pid ?? 'unknown'})`),
 });
 const stackStartSeconds = secondsSince(stackStart);
 const { phases } = stack;
@@ -223,15 +236,6 @@ log(
     `database ready after ${phases.database} s, server ${phases.server} s); ` +
     `Auth emulator at ${stack.emulator.host}`,
 );
-// SIGTERM (a timeout, a supervisor) or SIGINT ends the run with the children stopped first.
-// Without this, the Auth emulator (which does not watch its parent) outlived a bench killed by
-// the smoke test's timeout.
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping the database, the server and the Auth emulator`);
-    void stack.stop().finally(() => process.exit(128 + osConstants.signals[signal]));
-  });
-}
 let exitCode = 0;
 try {
   const db = createDb({ uri: stack.server.mongoUri, dbName });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAuthEmulator, type AuthEmulator } from '@invoice/server';
+import { spawnAuthEmulator, type AuthEmulator } from '@invoice/server';
 import { PRODUCTION_NODE_OPTIONS } from '@invoice/server/bundle';
 import { bundleChildren } from './bundle.js';
 import { secondsSince } from './elapsed.js';
@@ -40,6 +40,13 @@ export interface StackOptions {
   verbose: boolean;
   /** Writes a V8 CPU profile of the server child here when it exits. */
   cpuProfileDir?: string | undefined;
+  /**
+   * Receives `stop` before anything starts, so a signal during the start-up (~15 s, the Auth
+   * emulator most of it) can tear down what is already running.
+   */
+  onStop?: (stop: () => Promise<void>) => void;
+  /** The Auth emulator's process is running (it answers some seconds later). */
+  onEmulatorSpawned?: (emulator: AuthEmulator) => void;
 }
 
 /** Auth emulator, database and the server child; everything torn down by `stop`, even half-started. */
@@ -49,17 +56,29 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+      for (let cleanup = cleanups.pop(); cleanup; cleanup = cleanups.pop()) {
+        await cleanup().catch(() => undefined);
+      }
     })());
+  options.onStop?.(stop);
+  /** Registers a cleanup; once the stack is stopping, runs it at once and ends the start-up. */
+  const track = (cleanup: () => Promise<void>) => {
+    if (stopping === undefined) {
+      cleanups.push(cleanup);
+      return;
+    }
+    void cleanup().catch(() => undefined);
+    throw new Error('the stack was stopped during its start-up');
+  };
   try {
     const phases: StackPhases = { bundles: 0, emulator: 0, database: 0, server: 0 };
     const bundling = performance.now();
     // The children run as bundles, like the production build (bundle.ts).
     const bundles = await bundleChildren();
     phases.bundles = secondsSince(bundling);
-    cleanups.push(() => bundles.remove());
+    track(() => bundles.remove());
     const uploadDir = await mkdtemp(join(tmpdir(), 'invoice-bench-uploads-'));
-    cleanups.push(() => rm(uploadDir, { recursive: true, force: true }));
+    track(() => rm(uploadDir, { recursive: true, force: true }));
     const topology: Topology = options.externalMongoUri ? 'external' : options.topology;
     // --cpu-prof: each child writes its own profile (CPU.<date>.<time>.<pid>...cpuprofile).
     const nodeArgs = options.cpuProfileDir
@@ -69,16 +88,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       topology === 'split'
         ? spawnBundle(bundles.mongo, {}, { quiet: !options.verbose, nodeArgs })
         : null;
-    if (mongo) cleanups.push(() => mongo.stop());
+    if (mongo) track(() => mongo.stop());
     const children = performance.now();
-    const emulator = await startAuthEmulator({
+    const emulator = await spawnAuthEmulator({
       projectId: PROJECT_ID,
       // It boots in ~13 s on an idle 2-core machine, most of the stack-up; under `pnpm check`'s
       // parallel test load the whole stack-up once took 108 s, close to the default 120 s.
       timeoutMs: 300_000,
       ...(options.verbose && { onOutput: (line) => process.stderr.write(`[auth] ${line}\n`) }),
     });
-    cleanups.push(() => emulator.stop());
+    // Tracked before it answers: it does not watch its parent, so nothing else would stop it.
+    track(() => emulator.stop());
+    options.onEmulatorSpawned?.(emulator);
+    await emulator.ready;
     phases.emulator = secondsSince(children);
     const mongoUri = options.externalMongoUri ?? (mongo ? (await mongo.ready).uri : undefined);
     phases.database = secondsSince(children);
@@ -98,7 +120,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         nodeArgs: [...nodeArgs, ...PRODUCTION_NODE_OPTIONS],
       },
     );
-    cleanups.push(() => server.stop());
+    track(() => server.stop());
     const ready = await server.ready;
     phases.server = secondsSince(serverStart);
     return {

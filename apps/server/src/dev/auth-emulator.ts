@@ -9,6 +9,8 @@ export interface AuthEmulator {
   /** `127.0.0.1:PORT`, the value for FIREBASE_AUTH_EMULATOR_HOST. */
   host: string;
   projectId: string;
+  /** The emulator's process (firebase-tools), undefined if it could not be spawned. */
+  pid: number | undefined;
   /** Resolves once the emulator answers; rejects if it exits or times out first. */
   ready: Promise<void>;
   stop(): Promise<void>;
@@ -121,5 +123,5 @@ export async function spawnAuthEmulator(options: StartAuthEmulatorOptions): Prom
     Date.now() + (options.timeoutMs ?? 120_000),
   );
   ready.catch(() => undefined); // observed by the caller; never an unhandled rejection
-  return { host: `127.0.0.1:${port}`, projectId: options.projectId, ready, stop };
+  return { host: `127.0.0.1:${port}`, projectId: options.projectId, pid: child.pid, ready, stop };
 }
