@@ -439,7 +439,7 @@ describe('restore refuses bad backups and occupied targets, writing nothing', ()
       env,
     });
     expect(dropped.code).toBe(0);
-    expect(dropped.out).toContain('dropped first: customers');
+    expect(dropped.out).toContain('replaced: customers');
     const after = await snapshotDb(target);
     const { unrelated, ...restored } = after;
     expect(restored).toEqual(sourceSnapshot);

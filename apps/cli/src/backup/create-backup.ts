@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rmdir, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, realpath, rename, rmdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Binary, BSON, type Db, type Document, type MongoClient } from 'mongodb';
 import { CommandFailure } from '../cli/command.js';
@@ -197,7 +197,7 @@ async function writeBackup(
     gzip: options.gzip,
     consistency: 'snapshot-transaction',
     collections,
-    uploads: { files: uploads.files, bytes: uploadBytes },
+    uploads: { included: options.uploadDir !== null, files: uploads.files, bytes: uploadBytes },
   };
   const collectionBytes = collections.reduce((s, c) => s + c.data.bytes + c.metadata.bytes, 0);
   return {
@@ -223,6 +223,32 @@ async function writeBackup(
 }
 
 /**
+ * Opens `relative` under `root` for reading only if it is still a regular file reached without
+ * any symlink: the walk saw a file, but whoever can write the upload directory may have swapped
+ * it (or a directory above it) for a link since. The handle closes when its stream ends.
+ */
+async function openRegularFile(
+  root: string,
+  relative: string,
+): Promise<FileHandle | 'vanished' | 'not a regular file'> {
+  const path = join(root, relative);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'vanished';
+    if (code === 'ELOOP') return 'not a regular file';
+    throw error;
+  }
+  const regular =
+    (await handle.stat()).isFile() && (await realpath(dirname(path))) === dirname(path);
+  if (regular) return handle;
+  await handle.close();
+  return 'not a regular file';
+}
+
+/**
  * Copies the upload directory (dot-entries such as the server's `.tmp` excluded). A file deleted
  * while we copy is reported as vanished; symlinks and odd names are skipped and reported.
  */
@@ -231,7 +257,8 @@ async function copyUploads(
   staging: string,
   progress: Progress,
 ): Promise<{ files: FileEntry[]; skipped: string[]; vanished: string[] }> {
-  const walked = await walkFiles(uploadDir, { skipDotEntries: true });
+  const root = await realpath(uploadDir);
+  const walked = await walkFiles(root, { skipDotEntries: true });
   const skipped = [...walked.skipped];
   const vanished: string[] = [];
   const files: FileEntry[] = [];
@@ -243,17 +270,16 @@ async function copyUploads(
       continue;
     }
     const target = `${UPLOADS_DIR}/${file.path}`;
-    await mkdir(dirname(join(staging, target)), { recursive: true });
-    try {
-      const written = await writeNewFile(
-        join(staging, target),
-        createReadStream(join(uploadDir, file.path)),
-      );
-      files.push({ path: target, ...written });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      await rm(join(staging, target), { force: true });
+    const source = await openRegularFile(root, file.path);
+    if (source === 'vanished') {
       vanished.push(file.path);
+    } else if (source === 'not a regular file') {
+      skipped.push(file.path);
+    } else {
+      const written = await mkdir(dirname(join(staging, target)), { recursive: true })
+        .then(() => writeNewFile(join(staging, target), source.createReadStream()))
+        .finally(() => source.close().catch(() => undefined));
+      files.push({ path: target, ...written });
     }
     progress.update(`backup uploads: ${done}/${walked.files.length} files`);
   }

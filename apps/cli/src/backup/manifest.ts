@@ -51,6 +51,12 @@ export const manifestSchema = z
     consistency: z.literal('snapshot-transaction'),
     collections: z.array(collectionEntrySchema).max(10_000),
     uploads: z.strictObject({
+      /**
+       * False for a database-only backup (`--skip-uploads`): it says nothing about the files, so a
+       * restore leaves the upload directory alone. Manifests written before this field existed
+       * read as true (their file list is taken as the whole upload directory, as before).
+       */
+      included: z.boolean().default(true),
       files: z.array(fileEntrySchema).max(5_000_000),
       bytes: z.number().int().min(0),
     }),
@@ -79,6 +85,13 @@ export const manifestSchema = z
       }
       seen.add(c.name);
     });
+    if (!manifest.uploads.included && manifest.uploads.files.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['uploads', 'files'],
+        message: 'Must be empty when uploads are not included',
+      });
+    }
     const files = new Set<string>();
     manifest.uploads.files.forEach((f, i) => {
       if (!f.path.startsWith(`${UPLOADS_DIR}/`) || files.has(f.path)) {

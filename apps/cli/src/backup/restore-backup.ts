@@ -1,26 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { lstat, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { BSON, type Db, type Document } from 'mongodb';
 import { CommandFailure } from '../cli/command.js';
 import type { Progress } from '../cli/progress.js';
 import { decodeExact, splitBsonDocuments } from './bson-stream.js';
-import {
-  isEmptyDir,
-  measureFile,
-  readContent,
-  readSmallContent,
-  walkFiles,
-  writeNewFile,
-} from './files.js';
+import { isEmptyDir, measureFile, readContent, readSmallContent, walkFiles } from './files.js';
+import { restoreUploads, type UploadsReport } from './restore-uploads.js';
 import {
   dumpMetadataSchema,
   MANIFEST_FILE,
   manifestFiles,
   manifestSchema,
   MAX_MANIFEST_BYTES,
-  UPLOADS_DIR,
   type DumpMetadata,
   type Manifest,
 } from './manifest.js';
@@ -30,7 +22,10 @@ export interface RestoreOptions {
   from: string;
   /** Where the files go (the server's UPLOAD_DIR), or null to restore the database only. */
   uploadDir: string | null;
-  /** Replace non-empty targets: drop the backed-up collections, empty the upload directory. */
+  /**
+   * Replace non-empty targets: the backed-up collections, and the upload directory's files the
+   * backup does not hold (removed once its own files are in place).
+   */
   drop: boolean;
   progress: Progress;
 }
@@ -41,9 +36,13 @@ export interface RestoreReport {
   database: string;
   createdAt: string;
   verifiedFiles: number;
+  /** Collections that existed in the target and were replaced by the backup's. */
   dropped: string[];
   collections: { name: string; documents: number; indexes: number }[];
-  uploads: { files: number; bytes: number; removedBefore: number } | null;
+  /** Null when not restored: `--skip-uploads`, or a database-only backup. */
+  uploads: UploadsReport | null;
+  /** The backup was made with `--skip-uploads`: the upload directory was left as it was. */
+  uploadsNotInBackup: boolean;
 }
 
 /** Metadata files are small JSON; documents are capped by the BSON splitter. */
@@ -163,16 +162,18 @@ function indexSpec(index: DumpMetadata['indexes'][number]): Document {
   return spec;
 }
 
+/** Creates `into` with the backup's options, inserts the documents and builds the indexes. */
 async function restoreCollection(
   db: Db,
+  into: string,
   from: string,
   gzip: boolean,
   entry: Manifest['collections'][number],
   meta: DumpMetadata,
   progress: Progress,
 ): Promise<{ documents: number; indexes: number }> {
-  await db.createCollection(entry.name, meta.options ?? {});
-  const collection = db.collection(entry.name);
+  await db.createCollection(into, meta.options ?? {});
+  const collection = db.collection(into);
   let batch: Document[] = [];
   let batchBytes = 0;
   let documents = 0;
@@ -191,53 +192,93 @@ async function restoreCollection(
   }
   await flush();
   const specs = meta.indexes.filter((index) => index.name !== '_id_').map(indexSpec);
-  if (specs.length > 0) await db.command({ createIndexes: entry.name, indexes: specs });
+  if (specs.length > 0) await db.command({ createIndexes: into, indexes: specs });
   return { documents, indexes: specs.length + 1 };
 }
 
-/** Copies each file through a temp name in its final directory, re-checking its SHA-256. */
-async function restoreUploads(
+/** Drops collections, ignoring failures (a clean-up on the way out of a failed restore). */
+async function dropQuietly(db: Db, names: readonly string[]): Promise<void> {
+  for (const name of names)
+    await db
+      .collection(name)
+      .drop()
+      .catch(() => undefined);
+}
+
+function causeOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Every backed-up collection, restored under a staging name beside its target (documents and
+ * indexes). Returns the staging names; on any failure drops what it staged and reports that the
+ * database is unchanged.
+ */
+async function stageCollections(
+  db: Db,
   from: string,
   manifest: Manifest,
-  uploadDir: string,
-  drop: boolean,
+  metadata: ReadonlyMap<string, DumpMetadata>,
   progress: Progress,
-): Promise<{ files: number; bytes: number; removedBefore: number }> {
-  let removedBefore = 0;
-  await mkdir(uploadDir, { recursive: true });
-  if (drop) {
-    for (const name of await readdir(uploadDir)) {
-      if (name.startsWith('.')) continue;
-      await rm(join(uploadDir, name), { recursive: true, force: true });
-      removedBefore += 1;
+): Promise<{ staged: Map<string, string>; collections: RestoreReport['collections'] }> {
+  const token = randomBytes(4).toString('hex');
+  const staged = new Map<string, string>();
+  const collections: RestoreReport['collections'] = [];
+  for (const entry of manifest.collections) {
+    const into = `restore-${token}.${entry.name}`;
+    staged.set(entry.name, into);
+    try {
+      const restored = await restoreCollection(
+        db,
+        into,
+        from,
+        manifest.gzip,
+        entry,
+        metadata.get(entry.name)!,
+        progress,
+      );
+      collections.push({ name: entry.name, ...restored });
+    } catch (error) {
+      await dropQuietly(db, [...staged.values()]);
+      throw new CommandFailure(
+        `restore failed, the database is unchanged: collection ${entry.name}: ${causeOf(error)}`,
+        { failedAt: entry.name },
+      );
     }
   }
-  let done = 0;
-  for (const entry of manifest.uploads.files) {
-    const relative = entry.path.slice(UPLOADS_DIR.length + 1);
-    const target = join(uploadDir, relative);
-    await mkdir(dirname(target), { recursive: true });
-    const temp = join(
-      dirname(target),
-      `.${basename(target)}.restore-${randomBytes(6).toString('hex')}`,
-    );
-    const written = await writeNewFile(temp, createReadStream(join(from, entry.path)));
-    if (written.sha256 !== entry.sha256) {
-      await rm(temp, { force: true });
-      throw new CommandFailure(`${entry.path} changed during the restore; rerun it`);
+  return { staged, collections };
+}
+
+/**
+ * Renames each staged collection over its target (`dropTarget`: MongoDB drops the old one in the
+ * same command). Only a failure here (the database going away mid-way) leaves a mix; the error
+ * names what was replaced and where the rest waits.
+ */
+async function swapIn(db: Db, staged: ReadonlyMap<string, string>): Promise<void> {
+  const replaced: string[] = [];
+  for (const [name, into] of staged) {
+    try {
+      await db.renameCollection(into, name, { dropTarget: true });
+    } catch (error) {
+      const waiting = [...staged].filter(([n]) => !replaced.includes(n)).map(([, s]) => s);
+      throw new CommandFailure(
+        `restore failed part-way while swapping the restored collections in: ${causeOf(error)}. ` +
+          `Replaced: ${replaced.join(', ') || 'none'}; still staged (restored, not swapped in): ` +
+          `${waiting.join(', ')}. Rerun the restore with --drop.`,
+        { replaced, staged: waiting },
+      );
     }
-    await rename(temp, target);
-    done += 1;
-    progress.update(`restore uploads: ${done}/${manifest.uploads.files.length} files`);
+    replaced.push(name);
   }
-  return { files: done, bytes: manifest.uploads.bytes, removedBefore };
 }
 
 /**
  * Restores a backup made by `createBackup` (or a mongodump directory with our manifest):
  * verifies every checksum and parses every document first, refuses non-empty targets unless
- * `drop`, then inserts the documents exactly as stored, recreates the indexes and copies the
- * files. Nothing is written until every check has passed.
+ * `drop`, then restores each collection under a staging name (documents exactly as stored,
+ * indexes recreated), copies the files, and only then renames the staged collections over their
+ * targets. A failure before that last step leaves the database as it was; the upload directory
+ * keeps every file it had (files the backup holds may already be in place).
  */
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreReport> {
   const { db, progress } = options;
@@ -250,48 +291,41 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
   if (occupied.length > 0 && !options.drop) {
     refuse(
       `database ${db.databaseName} is not empty (${occupied.join(', ')}); pass --drop to replace`,
-      {
-        nonEmpty: occupied,
-      },
+      { nonEmpty: occupied },
     );
   }
-  const restoreFiles = options.uploadDir !== null;
+  // A database-only backup says nothing about the files: the upload directory stays as it is.
+  const uploadDir = manifest.uploads.included ? options.uploadDir : null;
   if (
-    restoreFiles &&
+    uploadDir !== null &&
     manifest.uploads.files.length > 0 &&
     !options.drop &&
-    !(await isEmptyDir(options.uploadDir!, true))
+    !(await isEmptyDir(uploadDir, true))
   ) {
-    refuse(`upload directory ${options.uploadDir} is not empty; pass --drop to replace`);
+    refuse(`upload directory ${uploadDir} is not empty; pass --drop to replace`);
   }
 
-  // Backed-up collections that exist are dropped first: with --drop, or when empty (a server that
+  // Backed-up collections that exist are replaced: with --drop, or when empty (a server that
   // booted on the empty database created them with its indexes); the backup's options and
   // indexes replace theirs.
-  const dropped: string[] = [];
   const existing = new Set(
     (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
   );
-  for (const entry of manifest.collections) {
-    if (!existing.has(entry.name)) continue;
-    await db.collection(entry.name).drop();
-    dropped.push(entry.name);
+  const dropped = manifest.collections.map((c) => c.name).filter((name) => existing.has(name));
+  const { staged, collections } = await stageCollections(db, from, manifest, metadata, progress);
+  let uploads: UploadsReport | null = null;
+  if (uploadDir !== null) {
+    try {
+      uploads = await restoreUploads(from, manifest, uploadDir, options.drop, progress);
+    } catch (error) {
+      await dropQuietly(db, [...staged.values()]);
+      throw new CommandFailure(
+        `restore failed while copying files, the database is unchanged: ${causeOf(error)}`,
+        error instanceof CommandFailure ? error.data : {},
+      );
+    }
   }
-  const collections: RestoreReport['collections'] = [];
-  for (const entry of manifest.collections) {
-    const restored = await restoreCollection(
-      db,
-      from,
-      manifest.gzip,
-      entry,
-      metadata.get(entry.name)!,
-      progress,
-    );
-    collections.push({ name: entry.name, ...restored });
-  }
-  const uploads = restoreFiles
-    ? await restoreUploads(from, manifest, options.uploadDir!, options.drop, progress)
-    : null;
+  await swapIn(db, staged);
   return {
     from,
     sourceDatabase: manifest.database,
@@ -301,5 +335,6 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
     dropped,
     collections,
     uploads,
+    uploadsNotInBackup: !manifest.uploads.included,
   };
 }

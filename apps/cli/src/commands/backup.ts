@@ -102,7 +102,11 @@ export const restoreCommand = defineCommand({
   details: [
     'Every checksum is verified and every document parsed before anything is written; a mismatch,',
     'a missing or unexpected file, or a non-empty target (without --drop) refuses the restore.',
-    '--drop drops the backed-up collections and empties the upload directory first.',
+    'Collections are restored under staging names (restore-<token>.<name>), then the files are',
+    'copied, then each staged collection is renamed over its target: a failure before the renames',
+    'leaves the database unchanged. --drop replaces the backed-up collections and, once the',
+    "backup's files are in place, removes the files the backup does not hold. A backup made with",
+    '--skip-uploads leaves the upload directory alone.',
   ].join('\n'),
   options: {
     from: {
@@ -128,13 +132,15 @@ export const restoreCommand = defineCommand({
     const documents = report.collections.reduce((s, c) => s + c.documents, 0);
     const text = [
       `verified ${report.verifiedFiles} files of the ${report.createdAt} backup of ${report.sourceDatabase}`,
-      ...(report.dropped.length ? [`dropped first: ${report.dropped.join(', ')}`] : []),
+      ...(report.dropped.length ? [`replaced: ${report.dropped.join(', ')}`] : []),
       ...report.collections.map(
         (c) => `  ${c.name}: ${c.documents} documents, ${c.indexes} indexes`,
       ),
       report.uploads
-        ? `  uploads: ${report.uploads.files} files, ${human(report.uploads.bytes)}${report.uploads.removedBefore ? ` (${report.uploads.removedBefore} entries removed first)` : ''}`
-        : '  uploads: skipped',
+        ? `  uploads: ${report.uploads.files} files, ${human(report.uploads.bytes)}${report.uploads.removed ? ` (${report.uploads.removed} entries not in the backup removed)` : ''}`
+        : report.uploadsNotInBackup
+          ? '  uploads: not in this backup (made with --skip-uploads); the upload directory was left as it was'
+          : '  uploads: skipped',
       `restored ${report.collections.length} collections, ${documents} documents into ${report.database}`,
     ];
     return { data: report, text };

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { CommandFailure } from '../cli/command.js';
+import type { Progress } from '../cli/progress.js';
+import { writeNewFile } from './files.js';
+import { UPLOADS_DIR, type Manifest } from './manifest.js';
+
+export interface UploadsReport {
+  files: number;
+  bytes: number;
+  /** With `drop`: entries of the upload directory the backup does not hold, removed at the end. */
+  removed: number;
+}
+
+/**
+ * Creates `relative` (a safe path of plain segments) under `root` one directory at a time and
+ * refuses when any of them is not a real directory: a symlink planted in the upload directory
+ * (by whoever can write it) never makes the restore write somewhere else.
+ */
+async function realDirectory(root: string, relative: string): Promise<string> {
+  let path = root;
+  for (const segment of relative.split('/')) {
+    path = join(path, segment);
+    await mkdir(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+    const info = await lstat(path);
+    if (!info.isDirectory()) {
+      throw new CommandFailure(
+        `restore stopped: ${path} is not a directory (a symlink?); nothing is written through it`,
+        { path },
+      );
+    }
+  }
+  return path;
+}
+
+/**
+ * Removes what the upload directory holds beyond `keep` (relative file paths): files, symlinks
+ * (the link, never its target) and directories left empty. Dot-entries at the top (the server's
+ * `.tmp`, readiness probes) stay. Returns how many entries went.
+ */
+async function removeOthers(uploadDir: string, keep: ReadonlySet<string>): Promise<number> {
+  let removed = 0;
+  async function visit(relative: string): Promise<boolean> {
+    const dir = relative ? join(uploadDir, relative) : uploadDir;
+    let left = 0;
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      if (!relative && entry.name.startsWith('.')) {
+        left += 1;
+      } else if (entry.isDirectory()) {
+        if (await visit(path)) {
+          await rmdir(join(uploadDir, path));
+          removed += 1;
+        } else left += 1;
+      } else if (entry.isFile() && keep.has(path)) {
+        left += 1;
+      } else {
+        await rm(join(uploadDir, path), { force: true });
+        removed += 1;
+      }
+    }
+    return left === 0;
+  }
+  await visit('');
+  return removed;
+}
+
+/**
+ * Copies the backup's files into the upload directory, each through a temp name in its final
+ * directory and re-checking its SHA-256. Only once every file is in place does `drop` remove the
+ * entries the backup does not hold, so a restore that fails part-way (a full disk) leaves every
+ * file that was there before.
+ */
+export async function restoreUploads(
+  from: string,
+  manifest: Manifest,
+  uploadDir: string,
+  drop: boolean,
+  progress: Progress,
+): Promise<UploadsReport> {
+  await mkdir(uploadDir, { recursive: true });
+  const restored = new Set<string>();
+  for (const entry of manifest.uploads.files) {
+    const relative = entry.path.slice(UPLOADS_DIR.length + 1);
+    const segments = relative.split('/');
+    const name = segments.pop()!;
+    const dir =
+      segments.length > 0 ? await realDirectory(uploadDir, segments.join('/')) : uploadDir;
+    const temp = join(dir, `.${basename(name)}.restore-${randomBytes(6).toString('hex')}`);
+    const written = await writeNewFile(temp, createReadStream(join(from, entry.path)));
+    if (written.sha256 !== entry.sha256) {
+      await rm(temp, { force: true });
+      throw new CommandFailure(`${entry.path} changed during the restore; rerun it`);
+    }
+    await rename(temp, join(dir, name));
+    restored.add(relative);
+    progress.update(`restore uploads: ${restored.size}/${manifest.uploads.files.length} files`);
+  }
+  const removed = drop ? await removeOthers(uploadDir, restored) : 0;
+  return { files: restored.size, bytes: manifest.uploads.bytes, removed };
+}

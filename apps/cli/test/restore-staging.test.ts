@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDb, type Database } from '@invoice/db';
+import { testDatabaseName } from '@invoice/vitest-config/database-name';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { cli } from './cli-io.js';
+
+const uri = inject('mongoUri');
+let work: string;
+const opened: Database[] = [];
+const envFor = (dbName: string) => ({ MONGODB_URI: uri, MONGODB_DB: dbName });
+function database(name: string): Database {
+  const db = createDb({ uri, dbName: name });
+  opened.push(db);
+  return db;
+}
+
+let backup: string;
+let sourceName: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'restore-staging-'));
+  const source = database(testDatabaseName('restore-staging-src'));
+  sourceName = source.db.databaseName;
+  await source.db.collection('a_first').insertMany([{ n: 1 }, { n: 2 }]);
+  await source.db.collection('z_last').insertMany([{ n: 1 }, { n: 2 }]);
+  backup = join(work, 'backup');
+  const r = await cli(['backup', '--out', backup, '--skip-uploads'], { env: envFor(sourceName) });
+  expect(r.code).toBe(0);
+  // Tamper: the last collection's file holds one document twice (same _id); the manifest is
+  // rewritten to match (count, size, SHA-256), as anyone who can write the directory can do.
+  const rel = `${sourceName}/z_last.bson`;
+  const bytes = await readFile(join(backup, rel));
+  const firstLength = bytes.readInt32LE(0);
+  const tampered = Buffer.concat([bytes, bytes.subarray(0, firstLength)]);
+  await writeFile(join(backup, rel), tampered);
+  const manifestPath = join(backup, 'manifest.json');
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
+    collections: { name: string; documents: number; data: { bytes: number; sha256: string } }[];
+  };
+  const entry = manifest.collections.find((c) => c.name === 'z_last')!;
+  entry.documents = 3;
+  entry.data.bytes = tampered.length;
+  entry.data.sha256 = createHash('sha256').update(tampered).digest('hex');
+  await writeFile(manifestPath, JSON.stringify(manifest));
+});
+
+afterAll(async () => {
+  for (const db of opened) {
+    await db.db.dropDatabase().catch(() => undefined);
+    await db.close();
+  }
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('a restore that fails after every check passed', () => {
+  it('leaves a fresh database empty and says so', async () => {
+    const target = database(testDatabaseName('restore-staging-fresh'));
+    const r = await cli(['restore', '--from', backup, '--skip-uploads'], {
+      env: envFor(target.db.databaseName),
+    });
+    expect(r.code).toBe(1);
+    const names = (await target.db.listCollections({}, { nameOnly: true }).toArray()).map(
+      (c) => c.name,
+    );
+    // a_first was staged and z_last failed half-way: both staging collections are gone.
+    expect(r.err).toMatch(/restore failed, the database is unchanged: collection z_last: .*E11000/);
+    expect(names).toEqual([]);
+  });
+
+  it('with --drop, keeps every live collection as it was', async () => {
+    const target = database(testDatabaseName('restore-staging-drop'));
+    await target.db.collection('a_first').insertOne({ live: 'a' });
+    await target.db.collection('z_last').insertOne({ live: 'z' });
+    const r = await cli(['restore', '--from', backup, '--skip-uploads', '--drop', '--json'], {
+      env: envFor(target.db.databaseName),
+    });
+    expect(r.code).toBe(1);
+    const error = JSON.parse(r.err) as { error: Record<string, unknown> };
+    expect(error.error.message).toMatch(/the database is unchanged/);
+    expect(error.error.failedAt).toBe('z_last');
+    const live = async (name: string) =>
+      await target.db
+        .collection(name)
+        .find({}, { projection: { _id: 0 } })
+        .toArray();
+    expect({ a: await live('a_first'), z: await live('z_last') }).toEqual({
+      a: [{ live: 'a' }],
+      z: [{ live: 'z' }],
+    });
+    const names = (await target.db.listCollections({}, { nameOnly: true }).toArray())
+      .map((c) => c.name)
+      .sort();
+    expect(names).toEqual(['a_first', 'z_last']);
+  });
+});
+
+it('leaves the upload directory alone when the backup was made with --skip-uploads, even with --drop', async () => {
+  const live = database(testDatabaseName('restore-staging-db-only'));
+  const env = envFor(live.db.databaseName);
+  await live.db.collection('attachments').insertOne({ orgId: 'org1', fileId: 'file1' });
+  const uploads = join(work, 'db-only-uploads');
+  await mkdir(join(uploads, 'org1'), { recursive: true });
+  await writeFile(join(uploads, 'org1', 'file1'), 'the only copy of a customer attachment');
+
+  // A database-only backup (files are covered by volume snapshots, or too big to copy daily).
+  const out = join(work, 'db-only');
+  const backup = await cli(['backup', '--out', out, '--skip-uploads'], { env });
+  expect(backup.code).toBe(0);
+
+  // Roll the database back over the live one, as the runbook allows ("--drop").
+  const restore = await cli(
+    ['restore', '--from', out, '--drop', '--upload-dir', uploads, '--json'],
+    {
+      env,
+    },
+  );
+  expect(restore.code).toBe(0);
+  const report = JSON.parse(restore.out) as { uploads: unknown; uploadsNotInBackup: boolean };
+  expect(report).toMatchObject({ uploads: null, uploadsNotInBackup: true });
+  // The backup holds no files at all (it was taken with --skip-uploads), so it has nothing to
+  // replace them with: the attachment the restored database points to must still be there.
+  expect(await readdir(join(uploads, 'org1')).catch(() => 'directory deleted')).toEqual(['file1']);
+});
