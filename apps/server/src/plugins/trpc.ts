@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { InvalidTokenError, type TokenVerifier } from '../auth/token-verifier.js';
 import type { Config } from '../env.js';
 import { registerTrpcHttp } from '../trpc-http/plugin.js';
+import { guardTrpcInput } from './trpc-input-guard.js';
 import { createDiskAttachmentStore } from '../uploads/disk-store.js';
 
 export interface TrpcPluginOptions {
@@ -80,6 +81,13 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (
   await registerTrpcHttp(app, {
     prefix: '/trpc',
     fastPath: options.config.TRPC_FAST_PATH,
+    scopeHooks: guardTrpcInput,
+    // The rate limit (plugins/security.ts) refuses before any procedure runs: tRPC clients get
+    // it as TOO_MANY_REQUESTS (429, Retry-After kept), not as Fastify's error body.
+    hookErrorAsTrpc: (error) =>
+      error.statusCode === 429
+        ? new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message })
+        : null,
     trpcOptions: {
       router: appRouter,
       maxBatchSize: options.config.TRPC_MAX_BATCH,

@@ -4,7 +4,8 @@ import {
   fastifyTRPCPlugin,
   type FastifyTRPCPluginOptions,
 } from '@trpc/server/adapters/fastify';
-import type { FastifyInstance } from 'fastify';
+import type { TRPCError } from '@trpc/server';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { answerFastPath, fastPathPlan, unsupportedFastPathOptions } from './fast-path.js';
 
 export interface TrpcHttpOptions<TRouter extends AnyTRPCRouter> {
@@ -13,28 +14,57 @@ export interface TrpcHttpOptions<TRouter extends AnyTRPCRouter> {
   trpcOptions: FastifyTRPCPluginOptions<TRouter>['trpcOptions'];
   /** false: every request goes through the official adapter (`fastifyTRPCPlugin` itself). */
   fastPath: boolean;
+  /**
+   * Adds hooks to the scope that holds only the tRPC route, before the route: they run for
+   * every request the router sends there, however its URL was spelled.
+   */
+  scopeHooks?: (scope: FastifyInstance) => void;
+  /**
+   * For an error thrown before the route's handler (a hook such as the rate limit): the tRPC
+   * error to answer it with, in tRPC's own shape (single or batch, status from its code), or
+   * null to leave it to the app's error handler.
+   */
+  hookErrorAsTrpc?: (error: FastifyError) => TRPCError | null;
 }
 
 /**
- * Serves a router over HTTP at `prefix`. With `fastPath`, one route (the same `/:path` route
- * and body parsers `fastifyTRPCPlugin` registers, so hooks, metrics labels and limits are the
- * same) answers ordinary JSON queries and mutations itself and passes everything else to the
- * official adapter's `fastifyRequestHandler` with the same options.
+ * Serves a router over HTTP at `prefix`, in its own encapsulated scope. With `fastPath`, one
+ * route (the same `/:path` route and body parsers `fastifyTRPCPlugin` registers, so hooks,
+ * metrics labels and limits are the same) answers ordinary JSON queries and mutations itself and
+ * passes everything else to the official adapter's `fastifyRequestHandler` with the same options.
  */
 export async function registerTrpcHttp<TRouter extends AnyTRPCRouter>(
   app: FastifyInstance,
-  { prefix, trpcOptions, fastPath }: TrpcHttpOptions<TRouter>,
+  { prefix, trpcOptions, fastPath, scopeHooks, hookErrorAsTrpc }: TrpcHttpOptions<TRouter>,
 ): Promise<void> {
-  if (!fastPath) {
-    await app.register(fastifyTRPCPlugin<TRouter>, { prefix, trpcOptions });
-    return;
-  }
-  const unsupported = unsupportedFastPathOptions(trpcOptions);
+  const unsupported = fastPath ? unsupportedFastPathOptions(trpcOptions) : [];
   if (unsupported.length > 0) {
     throw new Error(`The tRPC fast path does not support ${unsupported.join(', ')}`);
   }
   await app.register(
     async (scope) => {
+      scopeHooks?.(scope);
+      if (hookErrorAsTrpc) {
+        // The official adapter answers it, with a context that fails with this error: the body,
+        // status and onError call are the ones tRPC gives any call refused that way.
+        scope.setErrorHandler(async (error: FastifyError, req, reply) => {
+          const trpcError = reply.sent ? null : hookErrorAsTrpc(error);
+          if (trpcError === null) throw error; // to the app's error handler
+          const path = (req.params as { path?: string }).path ?? '';
+          const failing = {
+            ...trpcOptions,
+            createContext: (): never => {
+              throw trpcError;
+            },
+          } as typeof trpcOptions;
+          await fastifyRequestHandler({ ...failing, req, res: reply, path });
+          return reply;
+        });
+      }
+      if (!fastPath) {
+        await scope.register(fastifyTRPCPlugin<TRouter>, { trpcOptions });
+        return;
+      }
       // Exactly fastifyTRPCPlugin's parsers: the raw JSON text, and form data left unread.
       scope.removeContentTypeParser('application/json');
       scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {

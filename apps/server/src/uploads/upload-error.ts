@@ -32,6 +32,10 @@ export function uploadError(error: unknown): unknown {
   if (e.code === 'FST_REQ_FILE_TOO_LARGE' || e.statusCode === 413) {
     return new HttpError('PAYLOAD_TOO_LARGE', 'The file is larger than the upload limit');
   }
+  // The rate limit (plugins/security.ts) refuses before the route runs; Retry-After is set.
+  if (e.statusCode === 429) {
+    return new HttpError('TOO_MANY_REQUESTS', e.message ?? 'Rate limit exceeded');
+  }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new HttpError('BAD_REQUEST', e.message ?? 'Malformed multipart body');
   }

@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+
+/** Keys that reach an object's prototype once a parsed body is copied (superjson copies it). */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Cheap screen: without one of these words or a \u escape, a text has no such key. */
+const PROTOTYPE_SCREEN = /__proto__|constructor|prototype|\\u/;
+
+/**
+ * True when a JSON text has a `__proto__`, `constructor` or `prototype` key at any depth
+ * (however spelled), the way secure-json-parse refuses them in Fastify's own JSON parser,
+ * which the tRPC adapter replaces. Values may contain the words. Not JSON: false (tRPC
+ * answers the parse error itself).
+ */
+export function hasPrototypeKey(text: string): boolean {
+  if (!PROTOTYPE_SCREEN.test(text)) return false;
+  let found = false;
+  try {
+    JSON.parse(text, (key, value: unknown) => {
+      if (PROTOTYPE_KEYS.has(key)) found = true;
+      return value;
+    });
+  } catch {
+    return false;
+  }
+  return found;
+}
+
+function queryTexts(query: unknown): string[] {
+  if (typeof query !== 'object' || query === null) return [];
+  return Object.values(query).flatMap((v: unknown) =>
+    typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x) => typeof x === 'string') : [],
+  );
+}
+
+/**
+ * Hooks for the tRPC routes' own scope (registered there, not app-wide by URL prefix: the router
+ * also serves `/%74rpc/...`, which a `req.url.startsWith('/trpc/')` test let through unguarded).
+ * The tRPC mount reads JSON itself, so its input gets the checks Fastify's parser would do:
+ * prototype keys in the body or in `?input=` (single or batched) are refused with 400 before
+ * any procedure runs; multipart bodies, which the adapter passes through unread and then fails
+ * on (500), are refused with 415 before a byte is read — no procedure takes form data.
+ */
+export function guardTrpcInput(scope: FastifyInstance): void {
+  // Synchronous hooks (done callback): an async hook costs a promise on every request.
+  scope.addHook('onRequest', (req, reply, done) => {
+    if (/^multipart\//i.test(req.headers['content-type'] ?? '')) {
+      void reply
+        .code(415)
+        .send({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send JSON' });
+      return;
+    }
+    done();
+  });
+  scope.addHook('preValidation', (req, reply, done) => {
+    const texts = queryTexts(req.query);
+    if (typeof req.body === 'string') texts.push(req.body);
+    if (texts.some(hasPrototypeKey)) {
+      void reply.code(400).send({
+        statusCode: 400,
+        code: 'BAD_REQUEST',
+        message: 'Input must not contain __proto__, constructor or prototype keys',
+      });
+      return;
+    }
+    done();
+  });
+}
