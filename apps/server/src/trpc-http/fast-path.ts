@@ -95,6 +95,8 @@ interface Call {
 /** What the fast path will answer: everything read from the request, nothing sent yet. */
 export interface FastPathPlan {
   method: 'GET' | 'POST';
+  /** The request's URL as the adapter builds it (`info.url`). */
+  url: URL;
   isBatchCall: boolean;
   /** The procedure paths, or the error getRequestInfo would have thrown. */
   calls: ResultTuple<{ calls: Call[]; type: ProcedureType | 'unknown' }>;
@@ -169,6 +171,14 @@ export async function fastPathPlan<TRouter extends AnyTRPCRouter>(
   if (!PLAIN_URL.test(rawUrl) || rawUrl.includes('#')) return null;
   const host = headers.host;
   if (host !== undefined && !PLAIN_HOST.test(host)) return null;
+  // A host that looks plain but does not make a URL (a port above 65535, 999.1.1.1): the
+  // adapter refuses it before any procedure runs (plugin.ts answers that error).
+  let url: URL;
+  try {
+    url = requestURL(req);
+  } catch {
+    return null;
+  }
 
   const query = rawUrl.indexOf('?');
   const searchParams = new URLSearchParams(query === -1 ? '' : rawUrl.slice(query + 1));
@@ -184,7 +194,12 @@ export async function fastPathPlan<TRouter extends AnyTRPCRouter>(
   const path = urlPathToProcedurePath(decoded, config.pathSeparator);
   const isBatchCall = searchParams.get('batch') === '1';
   const paths = isBatchCall ? path.split(',') : [path];
-  const plan = (calls: FastPathPlan['calls']): FastPathPlan => ({ method, isBatchCall, calls });
+  const plan = (calls: FastPathPlan['calls']): FastPathPlan => ({
+    method,
+    url,
+    isBatchCall,
+    calls,
+  });
 
   const maxBatchSize = options.maxBatchSize;
   if (isBatchCall && typeof maxBatchSize === 'number' && paths.length > maxBatchSize) {
@@ -336,7 +351,7 @@ export async function answerFastPath<TRouter extends AnyTRPCRouter>(
       // A data property like the adapter's, built eagerly: a lazy getter in this literal cost
       // an old-space AccessorPair per request whose closure kept the whole request alive
       // through every scavenge until the next mark-compact (bench/README.md, "GC").
-      url: requestURL(req),
+      url: plan.url,
     };
     let ctxError: TRPCError | undefined;
     try {

@@ -4,7 +4,8 @@ import {
   fastifyTRPCPlugin,
   type FastifyTRPCPluginOptions,
 } from '@trpc/server/adapters/fastify';
-import type { TRPCError } from '@trpc/server';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { answerFastPath, fastPathPlan, unsupportedFastPathOptions } from './fast-path.js';
 
@@ -44,23 +45,31 @@ export async function registerTrpcHttp<TRouter extends AnyTRPCRouter>(
   await app.register(
     async (scope) => {
       scopeHooks?.(scope);
-      if (hookErrorAsTrpc) {
+      scope.setErrorHandler(async (error: FastifyError, req, reply) => {
+        // Thrown by the official adapter before it resolves any call (a Host header it cannot
+        // make a URL of): a refusal of the request, answered with its status, not a 500.
+        if (error instanceof TRPCError) {
+          const status = getHTTPStatusCodeFromError(error);
+          if (status >= 500) throw error;
+          req.log.info({ err: error }, 'request refused');
+          return reply
+            .code(status)
+            .send({ statusCode: status, code: error.code, message: error.message });
+        }
+        const trpcError = reply.sent ? null : (hookErrorAsTrpc?.(error) ?? null);
+        if (trpcError === null) throw error; // to the app's error handler
         // The official adapter answers it, with a context that fails with this error: the body,
         // status and onError call are the ones tRPC gives any call refused that way.
-        scope.setErrorHandler(async (error: FastifyError, req, reply) => {
-          const trpcError = reply.sent ? null : hookErrorAsTrpc(error);
-          if (trpcError === null) throw error; // to the app's error handler
-          const path = (req.params as { path?: string }).path ?? '';
-          const failing = {
-            ...trpcOptions,
-            createContext: (): never => {
-              throw trpcError;
-            },
-          } as typeof trpcOptions;
-          await fastifyRequestHandler({ ...failing, req, res: reply, path });
-          return reply;
-        });
-      }
+        const path = (req.params as { path?: string }).path ?? '';
+        const failing = {
+          ...trpcOptions,
+          createContext: (): never => {
+            throw trpcError;
+          },
+        } as typeof trpcOptions;
+        await fastifyRequestHandler({ ...failing, req, res: reply, path });
+        return reply;
+      });
       if (!fastPath) {
         await scope.register(fastifyTRPCPlugin<TRouter>, { trpcOptions });
         return;
