@@ -334,7 +334,7 @@ describe('restore refuses bad backups and occupied targets, writing nothing', ()
     await expect(readdir(files)).rejects.toThrow();
   }
 
-  it('refuses a tampered file (checksum mismatch)', async () => {
+  it('refuses a tampered file (checksum or size mismatch)', async () => {
     const dir = await copyOfGood();
     const path = join(dir, source.db.databaseName, 'invoices.bson');
     const bytes = await readFile(path);
@@ -346,7 +346,11 @@ describe('restore refuses bad backups and occupied targets, writing nothing', ()
       uploads: { files: { path: string }[] };
     };
     await appendFile(join(upload, manifest.uploads.files[0]!.path), 'x');
-    await expectRefused(upload, /checksum mismatch for uploads\//);
+    // Refused by its size, before any file is read (a huge sparse file costs nothing to check).
+    await expectRefused(upload, /size mismatch for uploads\//);
+    const sparse = await copyOfGood();
+    await truncate(join(sparse, manifest.uploads.files[0]!.path), 64 * 1024 ** 3);
+    await expectRefused(sparse, /size mismatch for uploads\//);
   });
 
   it('refuses a missing, unreadable, oversized or hostile manifest', async () => {

@@ -87,6 +87,13 @@ async function verifyFiles(from: string, manifest: Manifest, progress: Progress)
   const expected = new Set(listed.map((f) => f.path));
   for (const path of present) if (!expected.has(path)) refuse(`unexpected file ${path}`);
   for (const path of expected) if (!present.has(path)) refuse(`missing file ${path}`);
+  // Sizes first, from the walk: a file of the wrong size is refused without reading it.
+  const sizes = new Map(walked.files.map((f) => [f.path, f.bytes]));
+  for (const entry of listed) {
+    if (sizes.get(entry.path) !== entry.bytes) {
+      refuse(`size mismatch for ${entry.path}`, { path: entry.path });
+    }
+  }
   let done = 0;
   for (const entry of listed) {
     const actual = await measureFile(join(from, entry.path));
