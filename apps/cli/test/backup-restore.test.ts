@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seedDemo } from '@invoice/api';
-import { createDb, reconcileIndexes, type Database } from '@invoice/db';
+import { reconcileIndexes, type Database } from '@invoice/db';
 import { testDatabaseName } from '@invoice/vitest-config/database-name';
 import {
   Binary,
@@ -34,24 +34,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createBackup } from '../src/backup/create-backup.js';
 import { silentProgress } from '../src/cli/progress.js';
+import { testDatabases } from './databases.js';
 import { cli, json } from './cli-io.js';
 
 const uri = inject('mongoUri');
+const { open: database, envFor, dropAll } = testDatabases(uri);
 let work: string;
 let source: Database;
 let uploadDir: string;
-const opened: Database[] = [];
-
-function database(name: string): Database {
-  const db = createDb({ uri, dbName: name });
-  opened.push(db);
-  return db;
-}
-
-function envFor(dbName: string) {
-  return { MONGODB_URI: uri, MONGODB_DB: dbName };
-}
-
 /** Every collection's documents as the server returns their bytes (by _id), and its indexes. */
 async function snapshotDb(db: Database) {
   const names = (await db.db.listCollections({}, { nameOnly: true }).toArray())
@@ -152,10 +142,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const db of opened) {
-    await db.db.dropDatabase().catch(() => undefined);
-    await db.close();
-  }
+  await dropAll();
   await rm(work, { recursive: true, force: true });
 });
 

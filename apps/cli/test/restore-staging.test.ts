@@ -2,21 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDb, type Database } from '@invoice/db';
 import { testDatabaseName } from '@invoice/vitest-config/database-name';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { testDatabases } from './databases.js';
 import { cli } from './cli-io.js';
 
 const uri = inject('mongoUri');
+const { open: database, envFor, dropAll } = testDatabases(uri);
 let work: string;
-const opened: Database[] = [];
-const envFor = (dbName: string) => ({ MONGODB_URI: uri, MONGODB_DB: dbName });
-function database(name: string): Database {
-  const db = createDb({ uri, dbName: name });
-  opened.push(db);
-  return db;
-}
-
 let backup: string;
 let sourceName: string;
 
@@ -48,10 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const db of opened) {
-    await db.db.dropDatabase().catch(() => undefined);
-    await db.close();
-  }
+  await dropAll();
   await rm(work, { recursive: true, force: true });
 });
 

@@ -2,12 +2,13 @@ import { rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDb, type Database } from '@invoice/db';
+import type { Database } from '@invoice/db';
 import { testDatabaseName } from '@invoice/vitest-config/database-name';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createBackup } from '../src/backup/create-backup.js';
 import { restoreBackup } from '../src/backup/restore-backup.js';
 import type { Progress } from '../src/cli/progress.js';
+import { testDatabases } from './databases.js';
 import { cli } from './cli-io.js';
 
 /**
@@ -16,25 +17,45 @@ import { cli } from './cli-io.js';
  * followed: these tests swap at a fixed point through the progress callback.
  */
 const uri = inject('mongoUri');
+const { open: database, envFor, dropAll } = testDatabases(uri);
 let work: string;
-const opened: Database[] = [];
-const envFor = (dbName: string) => ({ MONGODB_URI: uri, MONGODB_DB: dbName });
-function database(name: string): Database {
-  const db = createDb({ uri, dbName: name });
-  opened.push(db);
-  return db;
-}
-
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'upload-symlinks-'));
 });
 afterAll(async () => {
-  for (const db of opened) {
-    await db.db.dropDatabase().catch(() => undefined);
-    await db.close();
-  }
+  await dropAll();
   await rm(work, { recursive: true, force: true });
 });
+
+/** Backs `uploads` up, calling `swap` once, right after the first file is copied. */
+async function backupSwappingAfterFirstFile(
+  db: Database,
+  uploads: string,
+  out: string,
+  swap: () => void,
+) {
+  let swapped = false;
+  const progress: Progress = {
+    update(text) {
+      if (!swapped && text.startsWith('backup uploads: 1/')) {
+        swap();
+        swapped = true;
+      }
+    },
+    done: () => undefined,
+  };
+  const report = await createBackup({
+    client: db.client,
+    db: db.db,
+    out,
+    uploadDir: uploads,
+    gzip: false,
+    progress,
+    now: new Date(),
+  });
+  expect(swapped).toBe(true);
+  return report;
+}
 
 it('never copies the target of a symlink that replaces an upload after the directory walk', async () => {
   const db = database(testDatabaseName('upload-symlinks-backup'));
@@ -49,28 +70,11 @@ it('never copies the target of a symlink that replaces an upload after the direc
 
   // The service user swaps org1/b for a symlink once the walk is over (here: right after the
   // first file is copied; in production, any time during a long copy).
-  let swapped = false;
-  const progress: Progress = {
-    update(text) {
-      if (!swapped && text.startsWith('backup uploads: 1/')) {
-        unlinkSync(join(uploads, 'org1', 'b'));
-        symlinkSync(secret, join(uploads, 'org1', 'b'));
-        swapped = true;
-      }
-    },
-    done: () => undefined,
-  };
   const out = join(work, 'backup-swapped');
-  const report = await createBackup({
-    client: db.client,
-    db: db.db,
-    out,
-    uploadDir: uploads,
-    gzip: false,
-    progress,
-    now: new Date(),
+  const report = await backupSwappingAfterFirstFile(db, uploads, out, () => {
+    unlinkSync(join(uploads, 'org1', 'b'));
+    symlinkSync(secret, join(uploads, 'org1', 'b'));
   });
-  expect(swapped).toBe(true);
   expect(report.uploads).toMatchObject({ files: 1, skipped: ['org1/b'] });
   expect(await readdir(join(out, 'uploads', 'org1'))).toEqual(['a']);
 });
@@ -86,28 +90,11 @@ it('never copies through a directory swapped for a symlink after the walk', asyn
   const elsewhere = join(work, 'elsewhere');
   await mkdir(elsewhere);
   await writeFile(join(elsewhere, 'b'), 'not an upload');
-  let swapped = false;
-  const progress: Progress = {
-    update(text) {
-      if (!swapped && text.startsWith('backup uploads: 1/')) {
-        rmSync(join(uploads, 'org2'), { recursive: true });
-        symlinkSync(elsewhere, join(uploads, 'org2'));
-        swapped = true;
-      }
-    },
-    done: () => undefined,
-  };
   const out = join(work, 'backup-dir-swapped');
-  const report = await createBackup({
-    client: db.client,
-    db: db.db,
-    out,
-    uploadDir: uploads,
-    gzip: false,
-    progress,
-    now: new Date(),
+  const report = await backupSwappingAfterFirstFile(db, uploads, out, () => {
+    rmSync(join(uploads, 'org2'), { recursive: true });
+    symlinkSync(elsewhere, join(uploads, 'org2'));
   });
-  expect(swapped).toBe(true);
   expect(report.uploads).toMatchObject({ files: 1, skipped: ['org2/b'] });
   expect(await readdir(join(out, 'uploads'))).toEqual(['org1']);
 });
