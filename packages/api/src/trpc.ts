@@ -5,6 +5,7 @@ import { z, ZodError } from 'zod';
 import type { Database } from '@invoice/db';
 import type { Document } from 'mongodb';
 import type { AuthUser, Context, OrgContext } from './context.js';
+import { isDomainError } from './domain/errors.js';
 import { hasRole } from './domain/roles.js';
 import { toTRPCError } from './middleware/map-errors.js';
 import { operatorMembership } from './operator-access.js';
@@ -32,13 +33,29 @@ const t = initTRPC
       // message, a TypeError from corrupt data): onError logs it with the request id.
       const { stack: _stack, ...data } = shape.data;
       const internal = error.code === 'INTERNAL_SERVER_ERROR';
+      const hidden = zodError !== null || internal || isUnreadableInput(error);
       return {
         ...shape,
-        message: zodError ? 'Invalid input' : internal ? 'Internal server error' : shape.message,
+        message: hidden ? (internal ? 'Internal server error' : 'Invalid input') : shape.message,
         data: { ...data, zodError: zodError ? z.flattenError(zodError) : null },
       };
     },
   });
+
+/**
+ * A BAD_REQUEST tRPC raised because the raw input could not be read: it wraps whatever the
+ * JSON parse or the transformer threw and reuses that error's text, e.g. superjson's TypeError
+ * "Cannot destructure property 'json' of 'payload' as it is null." for `?input=null`. Our own
+ * BAD_REQUESTs carry no cause (the shape guard, tRPC's batch checks) or a DomainError, and
+ * zod's are a ZodError; JSON.parse's SyntaxError ("... is not valid JSON") only describes the
+ * client's own text and stays. Anything else is an internal message and is not sent.
+ */
+function isUnreadableInput(error: TRPCError): boolean {
+  const cause: unknown = error.cause;
+  if (error.code !== 'BAD_REQUEST' || cause === undefined) return false;
+  if (cause instanceof ZodError || cause instanceof TRPCError || isDomainError(cause)) return false;
+  return !(cause instanceof SyntaxError && /\bJSON\b/.test(cause.message));
+}
 
 export const router = t.router;
 export const mergeRouters = t.mergeRouters;
@@ -138,7 +155,7 @@ async function authorizeOrg<TDoc extends Document = never>(
   const now = ctx.clock.now();
   const found = ctx.operator
     ? await operatorMembership(ctx.db, orgId, user, now, query)
-    : await findActiveMembership(ctx.db, orgId, user, now, query);
+    : await findActiveMembership(ctx.db, orgId, user, now, query, ctx.requestId);
   if (!found) throw new TRPCError({ code: 'NOT_FOUND', message: 'Organization not found' });
   if (!hasRole(found.membership.role, minRole)) {
     throw new TRPCError({

@@ -56,6 +56,31 @@ describe('customer router', () => {
     });
   });
 
+  it('renames the customer on its drafts for invoice.list search; issued invoices keep their snapshot', async () => {
+    const acc = h.caller(org.users.accountant);
+    const view = h.caller(org.users.viewer);
+    const customer = await acc.customer.create({ orgId: org.orgId, name: 'Oldname Ltd' });
+    const lines = [{ description: 'Work', quantity: 1, unitPrice: 1000, taxRates: [] }];
+    const create = () => acc.invoice.create({ orgId: org.orgId, customerId: customer.id, lines });
+    const draft = await create();
+    const issued = await acc.invoice.issue({ orgId: org.orgId, invoiceId: (await create()).id });
+    const unrelated = await acc.customer.create({ orgId: org.orgId, name: 'Oldname Other' });
+    const otherDraft = await acc.invoice.create({
+      orgId: org.orgId,
+      customerId: unrelated.id,
+      lines,
+    });
+
+    await acc.customer.update({ orgId: org.orgId, customerId: customer.id, name: 'Newname Ltd' });
+
+    const search = async (term: string) =>
+      (await view.invoice.list({ orgId: org.orgId, search: term })).items.map((i) => i.id).sort();
+    expect(await search('newname')).toEqual([draft.id]);
+    expect(await search('oldname')).toEqual([issued.id, otherDraft.id].sort());
+    const shown = await view.invoice.byId({ orgId: org.orgId, invoiceId: issued.id });
+    expect(shown.customer.name).toBe('Oldname Ltd');
+  });
+
   it('archives once, hides archived customers from lists and refuses to edit them', async () => {
     const acc = h.caller(org.users.accountant);
     const c = await acc.customer.create({ orgId: org.orgId, name: 'Zeta Archived' });

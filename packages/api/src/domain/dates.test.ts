@@ -133,6 +133,8 @@ describe('daysBetween and addDays', () => {
   it('computes due dates from payment terms', () => {
     expect(dueDateFromTerms('2026-01-31', 30)).toBe('2026-03-02');
     expect(dueDateFromTerms('2026-01-31', 0)).toBe('2026-01-31');
+    expect(dueDateFromTerms('2999-12-01', 30)).toBe('2999-12-31');
+    expect(dueDateFromTerms('2999-12-20', 30)).toBeNull();
   });
 });
 

@@ -95,8 +95,19 @@ export function addDays(date: CalendarDate, days: number): CalendarDate {
   return fromEpochDay(toEpochDay(date) + days);
 }
 
-/** Due date from payment terms: issue date plus the org's paymentTermsDays. */
-export function dueDateFromTerms(issueDate: CalendarDate, paymentTermsDays: number): CalendarDate {
+/** The last calendar date inputs accept (validators: years 1900-2999). */
+export const LAST_SUPPORTED_DATE: CalendarDate = '2999-12-31';
+
+/**
+ * Due date from payment terms: issue date plus the org's paymentTermsDays, or null when that
+ * falls after the last supported date (an issue date late in 2999 is valid input, so the caller
+ * must answer it as a 4xx, not let addDays' RangeError become a 500).
+ */
+export function dueDateFromTerms(
+  issueDate: CalendarDate,
+  paymentTermsDays: number,
+): CalendarDate | null {
+  if (daysBetween(issueDate, LAST_SUPPORTED_DATE) < paymentTermsDays) return null;
   return addDays(issueDate, paymentTermsDays);
 }
 

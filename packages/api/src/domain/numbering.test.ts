@@ -1,7 +1,7 @@
 import { numberingSchema, type NumberingInput } from '@invoice/validators';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatDocumentNumber, numberingSeriesKey } from './numbering.js';
+import { formatDocumentNumber, numberingSeriesKey, parseDocumentNumber } from './numbering.js';
 
 const settings = (input: NumberingInput = {}) => numberingSchema.parse(input);
 
@@ -93,6 +93,60 @@ describe('numberingSeriesKey', () => {
     );
     expect(numberingSeriesKey('creditNote', settings({ resetYearly: true }), '2027-01-01')).toBe(
       'creditNote:2027',
+    );
+  });
+});
+
+describe('parseDocumentNumber', () => {
+  it.each<
+    [
+      NumberingInput,
+      'invoice' | 'creditNote',
+      string,
+      { year: string | null; sequence: number } | null,
+    ]
+  >([
+    [{}, 'invoice', 'INV-2026-00042', { year: '2026', sequence: 42 }],
+    [{}, 'creditNote', 'CN-2025-00007', { year: '2025', sequence: 7 }],
+    [{}, 'invoice', 'INV-2026-123456', { year: '2026', sequence: 123456 }],
+    [{ includeYear: false }, 'invoice', 'INV-00042', { year: null, sequence: 42 }],
+    [{ separator: '' }, 'invoice', 'INV-202600001', { year: '2026', sequence: 1 }],
+    // Another padding, prefix, series or form never prints this string.
+    [{ padding: 3 }, 'invoice', 'INV-2026-00042', null],
+    [{}, 'invoice', 'CN-2026-00042', null],
+    [{ includeYear: false }, 'invoice', 'INV-2026-00042', null],
+    [{}, 'invoice', 'INV-00042', null],
+    [{}, 'invoice', 'INV-2026-00000', null],
+    [{}, 'invoice', 'INV-2026-99999999999999999', null],
+  ])('%j %s %s → %j', (numbering, series, number, expected) => {
+    expect(parseDocumentNumber(series, settings(numbering), number)).toEqual(expected);
+  });
+
+  it('reads back every number formatDocumentNumber prints', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          includeYear: fc.boolean(),
+          separator: fc.constantFrom('-', '/', '.', '_', ''),
+          padding: fc.integer({ min: 1, max: 12 }),
+        }),
+        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        fc.integer({ min: 1900, max: 2999 }),
+        (input, sequence, year) => {
+          const numbering = settings(input);
+          const issueDate = `${year}-06-30`;
+          const number = formatDocumentNumber({
+            series: 'invoice',
+            numbering,
+            sequence,
+            issueDate,
+          });
+          expect(parseDocumentNumber('invoice', numbering, number)).toEqual({
+            year: numbering.includeYear ? String(year) : null,
+            sequence,
+          });
+        },
+      ),
     );
   });
 });

@@ -115,6 +115,15 @@ export const customerRouter = router({
           { session, returnDocument: 'after' },
         );
         if (!after) throw notFound('Customer');
+        if (after.name !== before.name) {
+          // Drafts show the customer live and invoice.list searches their copy of its name, so
+          // that copy follows a rename; issued invoices keep the name frozen at issue.
+          await ctx.db.collections.invoices.updateMany(
+            { orgId: ctx.org._id, customerId: after._id, status: 'draft' },
+            { $set: { customerName: after.name, customerNameLower: after.nameLower } },
+            { session },
+          );
+        }
         await audit(ctx, session, 'customer.update', before, after);
         return toCustomer(after);
       });

@@ -46,6 +46,52 @@ describe('member router', () => {
     });
   });
 
+  it('audits each invite binding in the same transaction, by the invitee, exactly once', async () => {
+    const { owner, org } = await orgWithOwner();
+    const { owner: otherOwner, org: other } = await orgWithOwner();
+    const invitee = makeUser('invitee');
+    const invites = [
+      await h.caller(owner).member.add({ orgId: org.id, email: invitee.email!, role: 'viewer' }),
+      await h
+        .caller(otherOwner)
+        .member.add({ orgId: other.id, email: invitee.email!, role: 'admin' }),
+    ];
+    const bindingsOf = async (orgId: string, membershipId: string) =>
+      (
+        await h.caller(orgId === org.id ? owner : otherOwner).audit.list({
+          orgId,
+          entityType: 'member',
+          entityId: membershipId,
+        })
+      ).items;
+
+    // The org-scoped access check binds only that org's invite...
+    await h.caller(invitee).organization.byId({ orgId: org.id });
+    const first = await bindingsOf(org.id, invites[0]!.id);
+    expect(first.map((e) => e.action)).toEqual(['member.acceptInvite', 'member.add']);
+    expect(first[0]).toMatchObject({
+      actor: { userId: invitee.uid, email: invitee.email },
+      before: { status: 'pending', role: 'viewer' },
+      after: { status: 'active', role: 'viewer', userId: invitee.uid },
+    });
+    expect((await bindingsOf(other.id, invites[1]!.id)).map((e) => e.action)).toEqual([
+      'member.add',
+    ]);
+
+    // ...organization.list binds the rest; bound invites are never bound (or audited) again.
+    await h.caller(invitee).organization.list();
+    await h.caller(invitee).organization.list();
+    await h.caller(invitee).organization.byId({ orgId: org.id });
+    expect((await bindingsOf(org.id, invites[0]!.id)).map((e) => e.action)).toEqual([
+      'member.acceptInvite',
+      'member.add',
+    ]);
+    expect((await bindingsOf(other.id, invites[1]!.id)).map((e) => e.action)).toEqual([
+      'member.acceptInvite',
+      'member.add',
+    ]);
+  });
+
   it('refuses a duplicate invite with CONFLICT', async () => {
     const { owner, org } = await orgWithOwner();
     await h.caller(owner).member.add({ orgId: org.id, email: 'dup@example.test', role: 'viewer' });

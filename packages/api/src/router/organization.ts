@@ -14,6 +14,7 @@ import { recordAudit } from '../services/audit.js';
 import { runIdempotent } from '../services/idempotency.js';
 import { auditChange, runOrgMutation } from '../services/org-mutation.js';
 import { bindPendingInvites } from '../services/membership-lookup.js';
+import { continueSeriesAfterResetChange } from '../services/numbering-change.js';
 import { authedProcedure, orgProcedure, router } from '../trpc.js';
 import { checkedOutput } from '../output.js';
 
@@ -82,7 +83,7 @@ export const organizationRouter = router({
 
   /** The organizations the caller belongs to, with the caller's role. Binds verified pending invites first. */
   list: authedProcedure.output(checkedOutput(organizationListOutput)).query(async ({ ctx }) => {
-    await bindPendingInvites(ctx.db, ctx.user, ctx.clock.now());
+    await bindPendingInvites(ctx.db, ctx.user, ctx.clock.now(), { requestId: ctx.requestId });
     const memberships = await ctx.db.collections.memberships
       .find({ uid: ctx.user.uid, status: 'active' })
       .limit(1000)
@@ -130,6 +131,7 @@ export const organizationRouter = router({
           { session, returnDocument: 'after' },
         );
         if (!before || !after) throw new Error('organization vanished during update');
+        await continueSeriesAfterResetChange(ctx, before, after, session);
         await auditChange(
           ctx,
           session,

@@ -1,23 +1,72 @@
-import { aggregateAll, type Database, type MembershipDoc, type OrganizationDoc } from '@invoice/db';
+import {
+  aggregateAll,
+  withTransaction,
+  type Database,
+  type MembershipDoc,
+  type OrganizationDoc,
+} from '@invoice/db';
 import type { Collection, Document, Filter, ObjectId } from 'mongodb';
 import type { AuthUser } from '../context.js';
+import { recordAudit } from './audit.js';
+
+/** At most this many invites are bound per request (one per org; a user rarely has more). */
+const MAX_INVITES_BOUND = 100;
+
+export interface BindInvitesOptions {
+  /** Only the invite to this org (the org-scoped access check); every org when absent. */
+  orgId?: ObjectId | undefined;
+  requestId?: string | null | undefined;
+}
 
 /**
  * Binds pending invites addressed to the user's email — only when Firebase says the email
- * is verified, so nobody claims an invite with an address they do not control.
+ * is verified, so nobody claims an invite with an address they do not control. Each invite is
+ * bound in its own transaction together with its audit event (`member.acceptInvite`, by the
+ * invitee); an invite removed or bound meanwhile is skipped. Returns how many were bound.
  */
 export async function bindPendingInvites(
   db: Database,
   user: AuthUser,
   now: Date,
-  orgId?: ObjectId,
+  { orgId, requestId = null }: BindInvitesOptions = {},
 ): Promise<number> {
   if (!user.emailVerified || !user.email) return 0;
-  const result = await db.collections.memberships.updateMany(
-    { email: user.email.toLowerCase(), status: 'pending', uid: null, ...(orgId ? { orgId } : {}) },
-    { $set: { uid: user.uid, status: 'active', updatedAt: now } },
-  );
-  return result.modifiedCount;
+  const pendingFilter = { status: 'pending' as const, uid: null };
+  const invites = await db.collections.memberships
+    .find(
+      { email: user.email.toLowerCase(), ...pendingFilter, ...(orgId ? { orgId } : {}) },
+      { projection: { _id: 1 } },
+    )
+    .limit(MAX_INVITES_BOUND)
+    .toArray();
+  let bound = 0;
+  for (const { _id } of invites) {
+    const accepted = await withTransaction(db.client, async (session) => {
+      const invite = await db.collections.memberships.findOneAndUpdate(
+        { _id, ...pendingFilter },
+        { $set: { uid: user.uid, status: 'active', updatedAt: now } },
+        { session, returnDocument: 'before' },
+      );
+      if (!invite) return false;
+      await recordAudit(
+        db,
+        {
+          orgId: invite.orgId,
+          actor: user,
+          action: 'member.acceptInvite',
+          entity: { type: 'membership', id: invite._id },
+          before: { status: invite.status, role: invite.role, email: invite.email },
+          after: { status: 'active', role: invite.role, email: invite.email, userId: user.uid },
+          at: now,
+          requestId,
+        },
+        { session },
+      );
+      return true;
+    });
+    if (accepted) bound += 1;
+  }
+  return bound;
 }
 
 /**
@@ -93,9 +142,11 @@ export async function findActiveMembership<TDoc extends Document = never>(
   user: AuthUser,
   now: Date,
   subject?: SubjectQuery<TDoc>,
+  requestId: string | null = null,
 ): Promise<OrgAccess<TDoc> | null> {
   const found = await readAccess(db, orgId, user.uid, subject);
   if (found !== undefined) return found;
-  if ((await bindPendingInvites(db, user, now, orgId)) === 0) return null;
+  // Only a caller with no membership pays for binding: the hot path stays one aggregate.
+  if ((await bindPendingInvites(db, user, now, { orgId, requestId })) === 0) return null;
   return (await readAccess(db, orgId, user.uid, subject)) ?? null;
 }

@@ -219,6 +219,22 @@ describe('invoice lifecycle', () => {
     );
   });
 
+  it('refuses (never a 500) to derive a due date past 2999-12-31, and leaves the draft as it was', async () => {
+    // Issue dates up to 2999-12-31 are valid input; issue date + 30 days of terms is not a date.
+    const late = await createDraft(fx, customerId, { issueDate: '2999-12-20' });
+    const message = await expectCode(
+      fx.acct.invoice.issue({ orgId: fx.orgId, invoiceId: late.id }),
+      'PRECONDITION_FAILED',
+    );
+    expect(message).toMatch(/after 2999-12-31; set a due date/);
+    const after = await fx.view.invoice.byId({ orgId: fx.orgId, invoiceId: late.id });
+    expect(after).toMatchObject({ status: 'draft', number: null, dueDate: null });
+    // With an explicit due date the same draft issues.
+    await fx.acct.invoice.update({ orgId: fx.orgId, invoiceId: late.id, dueDate: '2999-12-31' });
+    const issued = await fx.acct.invoice.issue({ orgId: fx.orgId, invoiceId: late.id });
+    expect([issued.issueDate, issued.dueDate]).toEqual(['2999-12-20', '2999-12-31']);
+  });
+
   it('derives overdue from the due date and today in the org timezone', async () => {
     h.clock.set('2026-03-15T10:00:00Z');
     const draft = await createDraft(fx, customerId, {

@@ -1,7 +1,14 @@
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../harness.js';
-import { addCustomer, createDraft, expectCode, setupOrg, type OrgFixture } from './fixtures.js';
+import {
+  addCustomer,
+  createDraft,
+  createIssued,
+  expectCode,
+  setupOrg,
+  type OrgFixture,
+} from './fixtures.js';
 
 const CONCURRENT_ISSUES = 500;
 
@@ -162,5 +169,89 @@ describe('gapless invoice numbering', () => {
     const draft = await createDraft(fx, customerId);
     const issued = await fx.acct.invoice.issue({ orgId: fx.orgId, invoiceId: draft.id });
     expect(issued.number).toBe('A-0001');
+  });
+  for (const [from, to] of [
+    [false, true],
+    [true, false],
+  ] as const) {
+    it(`continues both series after the numbers already printed when resetYearly goes ${from} → ${to}`, async () => {
+      const fx = await setupOrg(h, { numbering: { resetYearly: from } });
+      const customerId = await addCustomer(h, fx.orgId);
+      const first = await createIssued(fx, customerId);
+      const second = await createIssued(fx, customerId);
+      expect([first.number, second.number]).toEqual(['INV-2026-00001', 'INV-2026-00002']);
+      const note = await fx.acct.creditNote.create({
+        orgId: fx.orgId,
+        invoiceId: first.id,
+        amount: 100,
+        reason: 'Goodwill',
+      });
+      expect(note.number).toBe('CN-2026-00001');
+
+      await h.caller(fx.owner).organization.update({
+        orgId: fx.orgId,
+        numbering: { resetYearly: to },
+      });
+
+      // Before the fix the new counter started at 1 and every issue of the year hit the unique index.
+      expect((await createIssued(fx, customerId)).number).toBe('INV-2026-00003');
+      expect((await createIssued(fx, customerId)).number).toBe('INV-2026-00004');
+      const nextNote = await fx.acct.creditNote.create({
+        orgId: fx.orgId,
+        invoiceId: second.id,
+        amount: 100,
+        reason: 'Goodwill',
+      });
+      expect(nextNote.number).toBe('CN-2026-00002');
+      const year = to ? ':2026' : '';
+      expect(await counterValue(fx, `invoice${year}`)).toBe(4);
+      expect(await counterValue(fx, `creditNote${year}`)).toBe(2);
+    });
+  }
+
+  it('seeds every year already printed, so backdated drafts keep unique numbers across toggles', async () => {
+    const fx = await setupOrg(h, { timezone: 'UTC', numbering: { resetYearly: true } });
+    const customerId = await addCustomer(h, fx.orgId);
+    const issueDated = async (issueDate: string) =>
+      (
+        await fx.acct.invoice.issue({
+          orgId: fx.orgId,
+          invoiceId: (await createDraft(fx, customerId, { issueDate })).id,
+        })
+      ).number;
+    const setResetYearly = (resetYearly: boolean) =>
+      h.caller(fx.owner).organization.update({ orgId: fx.orgId, numbering: { resetYearly } });
+
+    for (let i = 0; i < 3; i += 1) await issueDated('2025-12-01');
+    expect(await issueDated('2026-01-10')).toBe('INV-2026-00001');
+
+    // The single counter prints into every year: it continues after the highest of them.
+    await setResetYearly(false);
+    expect(await issueDated('2026-02-01')).toBe('INV-2026-00004');
+    expect(await issueDated('2025-12-31')).toBe('INV-2025-00005');
+
+    // Back to yearly counters: each year continues after its own highest number.
+    await setResetYearly(true);
+    expect(await issueDated('2026-03-01')).toBe('INV-2026-00005');
+    expect(await issueDated('2025-12-31')).toBe('INV-2025-00006');
+
+    const numbers = await h.db.collections.invoices.distinct('number', {
+      orgId: new ObjectId(fx.orgId),
+    });
+    expect(numbers).toHaveLength(8);
+  });
+
+  it('leaves the counters alone when resetYearly does not change', async () => {
+    const fx = await setupOrg(h);
+    const customerId = await addCustomer(h, fx.orgId);
+    await createIssued(fx, customerId);
+    await h.caller(fx.owner).organization.update({
+      orgId: fx.orgId,
+      numbering: { prefix: 'F-', resetYearly: false },
+    });
+    expect((await createIssued(fx, customerId)).number).toBe('F-2026-00002');
+    expect(await h.db.collections.counters.countDocuments({ orgId: new ObjectId(fx.orgId) })).toBe(
+      1,
+    );
   });
 });

@@ -1,6 +1,10 @@
 import type { InvoiceDoc } from '@invoice/db';
 import type { ClientSession, ObjectId } from 'mongodb';
-import { calendarDateInTimeZone, dueDateFromTerms } from '../../domain/dates.js';
+import {
+  calendarDateInTimeZone,
+  dueDateFromTerms,
+  LAST_SUPPORTED_DATE,
+} from '../../domain/dates.js';
 import { preconditionFailed } from '../../domain/errors.js';
 import { assertDraft, statusAfterBalanceChange, transition } from '../../domain/lifecycle.js';
 import { auditStatusChange } from './balance.js';
@@ -27,6 +31,12 @@ export async function issueInvoice(
   const now = ctx.clock.now();
   const issueDate = draft.issueDate ?? calendarDateInTimeZone(now, ctx.org.timezone);
   const dueDate = draft.dueDate ?? dueDateFromTerms(issueDate, ctx.org.paymentTermsDays);
+  if (dueDate === null) {
+    throw preconditionFailed(
+      `Cannot issue: the due date from the payment terms (${issueDate} + ${ctx.org.paymentTermsDays} days) is after ${LAST_SUPPORTED_DATE}; set a due date on the draft`,
+      { issueDate, paymentTermsDays: ctx.org.paymentTermsDays },
+    );
+  }
   if (dueDate < issueDate) {
     throw preconditionFailed(
       `Cannot issue: the due date ${dueDate} is before the issue date ${issueDate}`,
