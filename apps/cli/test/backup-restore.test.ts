@@ -416,8 +416,9 @@ describe('restore refuses bad backups and occupied targets, writing nothing', ()
   it('refuses a non-empty target without --drop, replaces it with --drop', async () => {
     const target = database(testDatabaseName('cli-occupied'));
     const files = nextDir('occupied-uploads');
-    await mkdir(files);
-    await writeFile(join(files, 'stale'), 'old');
+    const staleOrg = join(files, new ObjectId().toHexString());
+    await mkdir(staleOrg, { recursive: true });
+    await writeFile(join(staleOrg, new ObjectId().toHexString()), 'old');
     await target.db.collection('customers').insertOne({ name: 'stale' });
     await target.db.collection('unrelated').insertOne({ keep: true });
     const env = envFor(target.db.databaseName);
@@ -436,5 +437,23 @@ describe('restore refuses bad backups and occupied targets, writing nothing', ()
     expect(restored).toEqual(sourceSnapshot);
     expect(unrelated?.docs).toHaveLength(1);
     expect(await snapshotFiles(files)).toEqual(sourceFiles);
+  });
+
+  it('refuses --drop into a directory that does not look like an upload directory', async () => {
+    const target = database(testDatabaseName('cli-mistyped-uploads'));
+    const home = nextDir('service-home');
+    await mkdir(join(home, 'data'), { recursive: true });
+    await writeFile(join(home, 'config.env'), 'MONGODB_URI=...');
+    const r = await cli(['restore', '--from', good, '--upload-dir', home, '--drop'], {
+      env: envFor(target.db.databaseName),
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      'nothing written: ' +
+        home +
+        ' does not look like an upload directory (it holds config.env, data',
+    );
+    expect((await readdir(home)).sort()).toEqual(['config.env', 'data']);
+    expect(await target.db.listCollections().toArray()).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { CommandFailure } from '../cli/command.js';
 import type { Progress } from '../cli/progress.js';
 import { decodeExact, splitBsonDocuments } from './bson-stream.js';
 import { isEmptyDir, measureFile, readContent, readSmallContent, walkFiles } from './files.js';
-import { restoreUploads, type UploadsReport } from './restore-uploads.js';
+import { foreignUploadEntries, restoreUploads, type UploadsReport } from './restore-uploads.js';
 import {
   dumpMetadataSchema,
   MANIFEST_FILE,
@@ -310,6 +310,16 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
     !(await isEmptyDir(uploadDir, true))
   ) {
     refuse(`upload directory ${uploadDir} is not empty; pass --drop to replace`);
+  }
+  if (uploadDir !== null && options.drop) {
+    const foreign = await foreignUploadEntries(uploadDir);
+    if (foreign.length > 0) {
+      refuse(
+        `${uploadDir} does not look like an upload directory (it holds ${foreign.join(', ')}, ` +
+          'which --drop would delete); check --upload-dir',
+        { foreign },
+      );
+    }
   }
 
   // Backed-up collections that exist are replaced: with --drop, or when empty (a server that

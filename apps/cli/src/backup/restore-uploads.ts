@@ -69,6 +69,29 @@ async function removeOthers(uploadDir: string, keep: ReadonlySet<string>): Promi
   return removed;
 }
 
+/** The server stores files as `<orgId>/<fileId>` (ObjectId hex) beside dot-entries (`.tmp`). */
+const ORG_DIRECTORY = /^[0-9a-f]{24}$/;
+
+/**
+ * What `--drop` would remove at the top of `uploadDir` that an upload directory never holds
+ * (anything but dot-entries and `<orgId>` directories), at most 5 names; empty when it looks
+ * like one, or does not exist. A mistyped `--upload-dir` (the service's home, a data directory)
+ * is refused instead of emptied.
+ */
+export async function foreignUploadEntries(uploadDir: string): Promise<string[]> {
+  const entries = await readdir(uploadDir, { withFileTypes: true }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    },
+  );
+  return entries
+    .filter((e) => !e.name.startsWith('.') && !(e.isDirectory() && ORG_DIRECTORY.test(e.name)))
+    .map((e) => e.name)
+    .sort()
+    .slice(0, 5);
+}
+
 /**
  * Copies the backup's files into the upload directory, each through a temp name in its final
  * directory and re-checking its SHA-256. Only once every file is in place does `drop` remove the
