@@ -44,8 +44,8 @@ export interface ConnectionInfo {
   readonly remoteAddress: string;
   readonly localAddress: string;
   readonly localPort: number;
-  /** Resolves when this connection closes. */
-  readonly closed: Promise<void>;
+  /** Aborted when this connection closes or the server stops (an awaitable hello's wait ends). */
+  readonly closing: AbortSignal;
   clientMetadata: Document | undefined;
 }
 

@@ -33,7 +33,7 @@ export async function hello(
     isDocument(topologyVersion) &&
     String(topologyVersion.processId) === server.processId.toHexString()
   ) {
-    await waitFor(maxAwaitTimeMS, connection.closed, server.stopping);
+    await waitFor(maxAwaitTimeMS, connection.closing);
   }
   const host = advertisedHost(ctx);
   const now = server.clock.now();
@@ -84,14 +84,19 @@ function advertisedHost(ctx: CommandContext): string {
   return `${host}:${connection.localPort}`;
 }
 
-function waitFor(ms: number, ...cancel: Promise<void>[]): Promise<void> {
+/**
+ * Waits `ms`, or less if `cancel` aborts. The abort listener goes away with the timer: a
+ * monitoring connection waits every ~10 s for days, and nothing may pile up per wait.
+ */
+function waitFor(ms: number, cancel: AbortSignal): Promise<void> {
+  if (cancel.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, Math.max(0, ms));
-    for (const promise of cancel) {
-      void promise.then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    }
+    const done = () => {
+      clearTimeout(timer);
+      cancel.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    cancel.addEventListener('abort', done, { once: true });
   });
 }

@@ -44,7 +44,7 @@ beforeAll(async () => {
     remoteAddress: '127.0.0.1',
     localAddress: '127.0.0.1',
     localPort: 0,
-    closed: new Promise<void>(() => undefined),
+    closing: new AbortController().signal,
     clientMetadata: undefined,
   };
   ctx = { server, connection, db: 'app', session: undefined, txn: undefined };

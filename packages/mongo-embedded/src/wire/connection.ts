@@ -33,7 +33,7 @@ export class Connection {
   private readonly queue: Buffer[] = [];
   private processing = false;
   private serverStopping = false;
-  private closedResolve!: () => void;
+  private readonly closing = new AbortController();
   readonly info: ConnectionInfo;
 
   constructor(
@@ -41,26 +41,24 @@ export class Connection {
     private readonly server: ServerContext,
     id: number,
   ) {
-    const closed = new Promise<void>((resolve) => {
-      this.closedResolve = resolve;
-    });
     this.info = {
       id,
       remoteAddress: `${socket.remoteAddress ?? 'unknown'}:${socket.remotePort ?? 0}`,
       localAddress: socket.localAddress ?? '127.0.0.1',
       localPort: socket.localPort ?? 0,
-      closed,
+      closing: this.closing.signal,
       clientMetadata: undefined,
     };
     void server.stopping.then(() => {
       this.serverStopping = true;
+      this.closing.abort();
     });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (error) =>
       server.log.debug({ err: error, connectionId: id }, 'connection error'),
     );
-    socket.on('close', () => this.closedResolve());
+    socket.on('close', () => this.closing.abort());
   }
 
   private onData(chunk: Buffer): void {
@@ -156,15 +154,26 @@ export class Connection {
    * `maxAwaitTimeMS`, replying to the previous reply — until the connection closes. Drivers
    * treat a reply without `moreToCome` on such a stream as a broken connection.
    */
+  /**
+   * An exhaust hello: the first reply answers the command as sent (at once when its
+   * topologyVersion is stale, e.g. from before a restart); every later round asks with the
+   * topologyVersion of the previous reply, as MongoDB does, so it waits maxAwaitTimeMS. Never a
+   * tight loop: a stale processId re-sent as is would answer at once forever, starving every
+   * other client of the event loop.
+   */
   private async streamHello(command: Document, requestId: number): Promise<void> {
     let responseTo = requestId;
+    let round = command;
     while (!this.socket.destroyed && !this.serverStopping) {
-      const reply = await runCommand(this.server, this.info, command);
+      const reply = await runCommand(this.server, this.info, round);
       if (this.socket.destroyed) return;
       const id = nextRequestId++;
       this.write(encodeOpMsg(reply, id, responseTo, reply.ok === 1 ? MsgFlag.moreToCome : 0));
       if (reply.ok !== 1) return;
       responseTo = id;
+      round = { ...command, topologyVersion: reply.topologyVersion as unknown };
+      // Let other connections' I/O run between rounds whatever the wait turned out to be.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
