@@ -46,7 +46,17 @@ export function validateNamespace(ns: Namespace): void {
       `Invalid collection name: '${String(ns.coll)}'`,
     );
   }
+  const full = `${ns.db}.${ns.coll}`;
+  if (Buffer.byteLength(full) > MAX_NAMESPACE_BYTES) {
+    throw new MongoCommandError(
+      ErrorCode.InvalidNamespace,
+      `Fully qualified namespace is too long. Namespace: ${full.slice(0, 300)} Max: ${MAX_NAMESPACE_BYTES}`,
+    );
+  }
 }
+
+/** MongoDB's limit on `<db>.<collection>` (unsharded collections, since 4.4). */
+export const MAX_NAMESPACE_BYTES = 255;
 
 export function nsString(ns: Namespace): string {
   return `${ns.db}.${ns.coll}`;
