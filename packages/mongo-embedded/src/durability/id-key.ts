@@ -12,8 +12,12 @@ export function idKey(id: unknown): string {
   if (id instanceof ObjectId) return `o${id.toHexString()}`;
   if (id instanceof Long) return `n${id.toString()}`;
   if (id instanceof Decimal128) {
-    const asNumber = Number(id.toString());
-    return Number.isFinite(asNumber) ? numberKey(asNumber) : `d${id.toString()}`;
+    // Integers exactly (as the engine keys them: Decimal128('9007199254740993') and
+    // NumberLong(9007199254740993) are one _id, ...992 another), others through their double.
+    const text = id.toString();
+    if (/^-?\d+$/.test(text)) return `n${BigInt(text)}`;
+    const asNumber = Number(text);
+    return Number.isFinite(asNumber) ? numberKey(asNumber) : `d${text}`;
   }
   if (id === null || id === undefined) return 'z';
   if (typeof id === 'boolean') return id ? 'T' : 'F';
