@@ -249,7 +249,7 @@ describe('backup consistency and refusals', () => {
     await source.db.collection('zz_late').drop();
   });
 
-  it('refuses a backup into a non-empty directory and a missing upload directory', async () => {
+  it('refuses a backup into a non-empty directory, a missing upload directory and an empty database', async () => {
     const env = envFor(source.db.databaseName);
     const occupied = nextDir('occupied');
     await mkdir(occupied);
@@ -263,6 +263,14 @@ describe('backup consistency and refusals', () => {
     });
     expect(r2.code).toBe(1);
     expect(r2.err).toContain('--skip-uploads');
+    // A mistyped --db: an empty database, whose backup would have looked complete.
+    const out = nextDir('typo');
+    const r3 = await cli(['backup', '--out', out, '--skip-uploads', '--db', 'invoicess_typo'], {
+      env,
+    });
+    expect(r3.code).toBe(1);
+    expect(r3.err).toContain('database invoicess_typo has no collections; check --db');
+    await expect(readdir(out)).rejects.toThrow();
   });
 
   it('shows progress on a terminal, never with --json', async () => {

@@ -142,6 +142,13 @@ async function writeBackup(
   const database = db.databaseName;
   const suffix = options.gzip ? '.gz' : '';
   const plans = await planCollections(db);
+  if (plans.length === 0) {
+    // The server creates its collections at boot: an empty database is a mistyped --db (or
+    // MONGODB_DB), and a backup of it would look complete.
+    throw new CommandFailure(
+      `database ${database} has no collections; check --db (or MONGODB_DB), nothing written`,
+    );
+  }
   await mkdir(join(staging, database));
 
   const collections: CollectionEntry[] = [];
