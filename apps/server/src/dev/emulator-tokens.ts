@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Gets real ID tokens from the Firebase Auth emulator through its REST API (the same
  * endpoints a frontend's Firebase SDK calls). Emulator tokens are unsigned (`alg: none`)
@@ -98,4 +100,13 @@ export async function emulatorEnsureUser(
     if (!exists) throw error;
   }
   return emulatorSignIn(emulatorHost, projectId, account.email);
+}
+
+/**
+ * The uid `pnpm id-token <email>` gives a zero-config user: derived from the email, so the
+ * emulator (which forgets its accounts on restart) recreates the same user, and their
+ * organizations are theirs again, after a restart on the same data directory.
+ */
+export function devUserUid(email: string): string {
+  return `dev-${createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 24)}`;
 }
