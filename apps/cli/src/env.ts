@@ -26,6 +26,10 @@ export interface CliEnv {
   MONGODB_DB: string;
   /** `UPLOAD_DIR`, else `$DATA_DIR/uploads` like the server. */
   UPLOAD_DIR: string;
+  /** `DATA_DIR` as set, undefined when it is not. */
+  DATA_DIR: string | undefined;
+  /** Whether UPLOAD_DIR was set (else it derives from DATA_DIR). */
+  uploadDirSet: boolean;
 }
 
 export function parseCliEnv(env: Readonly<Record<string, string | undefined>>): CliEnv {
@@ -42,6 +46,8 @@ export function parseCliEnv(env: Readonly<Record<string, string | undefined>>): 
     MONGODB_URI: parsed.MONGODB_URI,
     MONGODB_DB: parsed.MONGODB_DB,
     UPLOAD_DIR: parsed.UPLOAD_DIR ?? `${parsed.DATA_DIR}/uploads`,
+    DATA_DIR: 'DATA_DIR' in present ? parsed.DATA_DIR : undefined,
+    uploadDirSet: 'UPLOAD_DIR' in present,
   };
 }
 

@@ -109,10 +109,12 @@ describe('invoice-admin command line', () => {
   });
 
   it('says where the database is missing and keeps errors JSON with --json', async () => {
-    const missing = await cli(['org', 'list']);
+    // A DATA_DIR without a zero-config server's dev-session.json: no database anywhere.
+    const none = { DATA_DIR: '/nonexistent/invoice-data' };
+    const missing = await cli(['org', 'list'], { env: none });
     expect(missing.code).toBe(2);
-    expect(missing.err).toContain('set MONGODB_URI or pass --uri');
-    const asJson = await cli(['org', 'list', '--json']);
+    expect(missing.err).toContain('set MONGODB_URI, pass --uri');
+    const asJson = await cli(['org', 'list', '--json'], { env: none });
     expect(asJson.code).toBe(2);
     expect(JSON.parse(asJson.err)).toMatchObject({ error: { exitCode: 2 } });
     expect(asJson.out).toBe('');

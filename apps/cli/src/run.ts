@@ -13,6 +13,7 @@ import {
 import { GLOBAL_OPTIONS, renderCommandHelp, renderGroupHelp, renderMainHelp } from './cli/help.js';
 import { createProgress } from './cli/progress.js';
 import { COMMANDS } from './commands/index.js';
+import { readDevSession } from './dev-session.js';
 import { dbNameSchema, mongoUriSchema, parseCliEnv, redactUri } from './env.js';
 
 export interface CliIo {
@@ -157,6 +158,14 @@ async function runCommand(
     }
     env = parseCliEnv(io.env ?? {});
     globals = { uri: g.data.uri ?? env.MONGODB_URI, db: g.data.db ?? env.MONGODB_DB };
+    if (globals.uri === undefined) {
+      // No database named: the zero-config server's, if one is running (pnpm start).
+      const dev = await readDevSession(env.DATA_DIR);
+      if (dev) {
+        globals = { ...globals, uri: dev.mongoUri };
+        if (!env.uploadDirSet) env = { ...env, UPLOAD_DIR: dev.uploadDir };
+      }
+    }
     values = Object.fromEntries(
       Object.entries(raw).filter(([k]) => !Object.hasOwn(GLOBAL_OPTIONS, k)),
     );
@@ -175,7 +184,9 @@ async function runCommand(
     async database() {
       if (database) return database;
       if (!globals.uri) {
-        throw new UsageError('no database: set MONGODB_URI or pass --uri mongodb://…');
+        throw new UsageError(
+          'no database: set MONGODB_URI, pass --uri mongodb://…, or start the zero-config server (pnpm start)',
+        );
       }
       database = createDb({
         uri: globals.uri,

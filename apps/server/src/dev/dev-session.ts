@@ -1,11 +1,18 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** What the zero-config server writes so `pnpm id-token <email>` can reach the same emulator. */
+/**
+ * What the zero-config server writes so `pnpm id-token <email>` can reach the same emulator, and
+ * `invoice-admin` (without MONGODB_URI) the same embedded database and upload directory.
+ */
 export interface DevSession {
   apiUrl: string;
   authEmulatorHost: string;
   projectId: string;
+  /** The embedded database's URI (its port changes with every start). */
+  mongoUri?: string;
+  /** Absolute. */
+  uploadDir?: string;
 }
 
 const FILE = 'dev-session.json';

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +81,13 @@ describe('zero-config first run', () => {
       expect(first.ready.tokenCommand).toBe(
         `DATA_DIR=${dataDir} npx pnpm@10.34.9 -s id-token demo@example.com`,
       );
+      // What `invoice-admin` (without MONGODB_URI) and `pnpm id-token` read to find this server.
+      const session = JSON.parse(await readFile(join(dataDir, 'dev-session.json'), 'utf8')) as {
+        mongoUri?: string;
+        uploadDir?: string;
+      };
+      expect(session.mongoUri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+/);
+      expect(session.uploadDir).toBe(join(dataDir, 'uploads'));
       const demo = await emulatorSignIn(emulatorHost, 'demo-invoices', DEMO_USER.email);
       expect(demo.uid).toBe(DEMO_USER.uid);
       const orgs = await organizationList(first.ready.url, demo.idToken);

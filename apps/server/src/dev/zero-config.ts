@@ -98,12 +98,16 @@ export async function announceZeroConfig(options: AnnounceOptions): Promise<void
       'embedded MongoDB-compatible server',
     );
   if (!emulatorHost) return;
-  if (services.emulator) {
+  if (services.emulator || services.mongoUri) {
     await writeDevSession(config.DATA_DIR, {
       apiUrl: `${address}/trpc`,
-      authEmulatorHost: services.emulator.host,
+      authEmulatorHost: emulatorHost,
       projectId: config.FIREBASE_PROJECT_ID,
+      ...(services.mongoUri && { mongoUri: services.mongoUri }),
+      uploadDir: resolve(config.UPLOAD_DIR),
     });
+  }
+  if (services.emulator) {
     try {
       await services.emulator.ready;
     } catch (error) {
