@@ -123,12 +123,19 @@ describe('invoice-admin command line', () => {
     expect(badEnv.err).toContain('MONGODB_URI');
   });
 
-  it('reports an unreachable database as a failure (exit 1) without the password', async () => {
-    const r = await cli(['db', 'migrate', 'status'], {
-      env: { MONGODB_URI: 'mongodb://admin:s3cret@127.0.0.1:1/?serverSelectionTimeoutMS=200' },
-    });
-    expect(r.code).toBe(1);
-    expect(r.err).toContain('cannot reach MongoDB at mongodb://***@127.0.0.1:1');
-    expect(r.err).not.toContain('s3cret');
-  });
+  it.each([
+    ['db', 'migrate', 'status'],
+    // Through the router (createCaller), whose SERVICE_UNAVAILABLE carries the driver's error.
+    ['org', 'list'],
+  ])(
+    'reports an unreachable database as a failure (exit 1) without the password: %s %s',
+    async (...argv) => {
+      const r = await cli(argv, {
+        env: { MONGODB_URI: 'mongodb://admin:s3cret@127.0.0.1:1/?serverSelectionTimeoutMS=200' },
+      });
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('cannot reach MongoDB at mongodb://***@127.0.0.1:1');
+      expect(r.err).not.toContain('s3cret');
+    },
+  );
 });

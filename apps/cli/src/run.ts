@@ -224,7 +224,14 @@ const trpcErrorShape = z.object({ name: z.literal('TRPCError'), code: z.string()
 function describeFailure(error: unknown, uri: string | undefined): string {
   const message = error instanceof Error ? error.message : String(error);
   const trpc = trpcErrorShape.safeParse(error);
-  if (trpc.success) return `${trpc.data.code}: ${message}`;
+  if (trpc.success) {
+    // A dependency's failure behind the router's generic answer: the operator needs the cause.
+    const cause = (error as { cause?: unknown }).cause;
+    if (trpc.data.code === 'SERVICE_UNAVAILABLE' && cause instanceof Error) {
+      return describeFailure(cause, uri);
+    }
+    return `${trpc.data.code}: ${message}`;
+  }
   if (error instanceof Error && error.name === 'MongoServerSelectionError') {
     return `cannot reach MongoDB at ${uri ? redactUri(uri) : '(no URI)'}: ${message}`;
   }
