@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { statfs, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from '@invoice/db';
@@ -117,8 +118,10 @@ const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app, option
       }, timeout),
       timed(async () => {
         // A real write, not access(): root passes permission checks, and a file is not a dir.
-        const probe = join(options.uploadDir, `.ready-probe-${process.pid}`);
-        await writeFile(probe, '');
+        // One name per probe: overlapping probes (balancer and blackbox exporter) sharing a name
+        // deleted each other's file, and a healthy instance answered 503 (ENOENT).
+        const probe = join(options.uploadDir, `.ready-probe-${process.pid}-${randomUUID()}`);
+        await writeFile(probe, '', { flag: 'wx' });
         await unlink(probe);
         return undefined;
       }, timeout),
