@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
@@ -84,6 +84,10 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
   });
 
   app.setErrorHandler(async (error, req, reply: FastifyReply) => {
+    // An error answer is JSON, whatever a download had set before it failed.
+    for (const header of ['content-type', 'content-length', 'content-disposition']) {
+      reply.removeHeader(header);
+    }
     const mapped = uploadError(error);
     if (mapped instanceof HttpError) {
       req.log.info({ code: mapped.code }, mapped.message);
@@ -223,12 +227,21 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
       const doc = await db.collections.attachments.findOne({ _id: attachmentId, orgId });
       if (!doc) throw new HttpError('NOT_FOUND', 'Attachment not found');
       const path = storagePath(uploadDir, doc.storageKey);
+      // Opened before any header is set: once open, an attachment.delete racing this download
+      // may unlink the file and the download still completes; gone before, it is a 404.
+      let file: FileHandle;
       let size: number;
       try {
-        size = (await stat(path)).size;
+        file = await open(path, 'r');
       } catch {
-        req.log.error({ attachmentId: doc._id.toHexString() }, 'attachment file is missing');
+        req.log.warn({ attachmentId: doc._id.toHexString() }, 'attachment file is missing');
         throw new HttpError('NOT_FOUND', 'Attachment not found');
+      }
+      try {
+        size = (await file.stat()).size;
+      } catch (error) {
+        await file.close();
+        throw error;
       }
       return reply
         .header('content-type', doc.contentType)
@@ -236,7 +249,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
         .header('content-disposition', contentDisposition(doc.filename))
         .header('x-content-type-options', 'nosniff')
         .header('cache-control', 'private, no-store')
-        .send(createReadStream(path));
+        .send(file.createReadStream());
     },
   );
 };
