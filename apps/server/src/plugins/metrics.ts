@@ -145,8 +145,13 @@ const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, { db
 
   app.decorate('metrics', {
     registry,
+    // One call's path (a batch reports each call on its own): a procedure or `unknown`, never
+    // `batch`, even for a single call to a made-up path with a comma in it.
     trpcError: (path: string | undefined, code: TRPC_ERROR_CODE_KEY) =>
-      trpcErrors.inc({ procedure: procedureLabel(path), code }),
+      trpcErrors.inc({
+        procedure: path !== undefined && PROCEDURES.has(path) ? path : 'unknown',
+        code,
+      }),
     upload: {
       stored: (bytes: number, seconds: number) => {
         uploadBytes.inc(bytes);
