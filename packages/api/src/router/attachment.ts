@@ -9,7 +9,8 @@ import { ObjectId, type Filter } from 'mongodb';
 import { notFound } from '../domain/errors.js';
 import { toAttachment } from '../mappers/attachment.js';
 import { afterCursorFilter, decodeCursor, toPage } from '../services/cursor.js';
-import { auditChange, runOrgMutation } from '../services/org-mutation.js';
+import { auditAttachmentDelete, removeAttachmentFiles } from '../services/attachments.js';
+import { runOrgMutation } from '../services/org-mutation.js';
 import { orgProcedure, router } from '../trpc.js';
 import { checkedOutput } from '../output.js';
 
@@ -40,10 +41,8 @@ export const attachmentRouter = router({
     }),
 
   /**
-   * Removes the metadata and writes the audit event in one transaction, then the file. The
-   * file goes last and outside the transaction (which may be retried): once the metadata is
-   * gone nobody can download it, and a file that fails to go is only an orphan, logged for
-   * the sweeper rather than failing a change that is already committed.
+   * Removes the metadata and writes the audit event in one transaction, then the file
+   * (removeAttachmentFiles: outside the transaction, an orphan at worst).
    */
   delete: orgProcedure('accountant')
     .input(attachmentDeleteInput)
@@ -57,35 +56,13 @@ export const attachmentRouter = router({
           { session },
         );
         if (!doc) throw notFound('Attachment');
-        await auditChange(
-          ctx,
-          session,
-          'attachment.delete',
-          { type: 'attachment', id: doc._id },
-          {
-            invoiceId: doc.invoiceId.toHexString(),
-            filename: doc.filename,
-            contentType: doc.contentType,
-            size: doc.size,
-            sha256: doc.sha256,
-          },
-          null,
-        );
+        await auditAttachmentDelete(ctx, session, doc);
         removedKey = doc.storageKey;
         return { deleted: true as const, id: doc._id.toHexString() };
       });
       // A replayed idempotent call did not run `work`, so there is nothing left to remove.
       const storageKey: string | null = removedKey;
-      if (storageKey !== null && ctx.attachmentStore !== null) {
-        try {
-          await ctx.attachmentStore.remove(storageKey);
-        } catch (error) {
-          ctx.log.error(
-            { err: error, attachmentId: input.attachmentId, storageKey },
-            'attachment file could not be removed; left as an orphan',
-          );
-        }
-      }
+      await removeAttachmentFiles(ctx, storageKey === null ? [] : [storageKey]);
       return result;
     }),
 });

@@ -19,6 +19,7 @@ import { badRequest, notFound, preconditionFailed } from '../domain/errors.js';
 import { assertDraft, transition } from '../domain/lifecycle.js';
 import { toInvoice } from '../mappers/invoice.js';
 import { escapeRegExp } from '../services/regex.js';
+import { deleteInvoiceAttachments, removeAttachmentFiles } from '../services/attachments.js';
 import { auditStatusChange } from '../services/invoices/balance.js';
 import { computeInvoiceContent } from '../services/invoices/compute.js';
 import { afterCursorFilter, decodeCursor, toPage, type SortValue } from '../services/cursor.js';
@@ -214,14 +215,19 @@ export const invoiceRouter = router({
   deleteDraft: orgProcedure('accountant')
     .input(invoiceDeleteDraftInput)
     .output(checkedOutput(z.strictObject({ deleted: z.literal(true) })))
-    .mutation(({ ctx, input }) =>
-      runOrgMutation(ctx, 'invoice.deleteDraft', input, async (session) => {
+    .mutation(async ({ ctx, input }) => {
+      // The draft's attachments go with it (audited in the same transaction), their files after
+      // the commit, as attachment.delete does: left behind they stayed downloadable by id with
+      // no invoice to list them under.
+      let storageKeys: string[] = [];
+      const result = await runOrgMutation(ctx, 'invoice.deleteDraft', input, async (session) => {
         const current = await loadInvoice(ctx, input.invoiceId, session);
         assertDraft(current.status, 'delete');
         await ctx.db.collections.invoices.deleteOne(
           { _id: current._id, orgId: ctx.org._id, status: 'draft' },
           { session },
         );
+        storageKeys = await deleteInvoiceAttachments(ctx, current._id, session);
         await auditChange(
           ctx,
           session,
@@ -231,8 +237,10 @@ export const invoiceRouter = router({
           null,
         );
         return { deleted: true as const };
-      }),
-    ),
+      });
+      await removeAttachmentFiles(ctx, storageKeys);
+      return result;
+    }),
 
   issue: orgProcedure('accountant')
     .input(invoiceIssueInput)

@@ -1,0 +1,70 @@
+import type { AttachmentDoc } from '@invoice/db';
+import type { ClientSession, ObjectId } from 'mongodb';
+import type { OrgCallContext } from '../context.js';
+import { auditChange } from './org-mutation.js';
+
+/** What an attachment's audit event keeps of it once it is gone. */
+function attachmentSummary(doc: AttachmentDoc) {
+  return {
+    invoiceId: doc.invoiceId.toHexString(),
+    filename: doc.filename,
+    contentType: doc.contentType,
+    size: doc.size,
+    sha256: doc.sha256,
+  };
+}
+
+/** Audits the deletion of one attachment, inside the transaction that deleted it. */
+export async function auditAttachmentDelete(
+  ctx: OrgCallContext,
+  session: ClientSession,
+  doc: AttachmentDoc,
+): Promise<void> {
+  await auditChange(
+    ctx,
+    session,
+    'attachment.delete',
+    { type: 'attachment', id: doc._id },
+    attachmentSummary(doc),
+    null,
+  );
+}
+
+/**
+ * Deletes every attachment of an invoice inside the caller's transaction, each audited; returns
+ * their files' storage keys, to remove once the transaction committed (removeAttachmentFiles).
+ */
+export async function deleteInvoiceAttachments(
+  ctx: OrgCallContext,
+  invoiceId: ObjectId,
+  session: ClientSession,
+): Promise<string[]> {
+  const filter = { orgId: ctx.org._id, invoiceId };
+  const docs = await ctx.db.collections.attachments.find(filter, { session }).toArray();
+  if (docs.length === 0) return [];
+  await ctx.db.collections.attachments.deleteMany(filter, { session });
+  for (const doc of docs) await auditAttachmentDelete(ctx, session, doc);
+  return docs.map((doc) => doc.storageKey);
+}
+
+/**
+ * Removes files whose metadata a committed transaction deleted. Outside the transaction (which
+ * may be retried): once the metadata is gone nobody can download a file, and one that fails to
+ * go is only an orphan, logged for the sweeper rather than failing a committed change.
+ */
+export async function removeAttachmentFiles(
+  ctx: OrgCallContext,
+  storageKeys: readonly string[],
+): Promise<void> {
+  if (ctx.attachmentStore === null) return;
+  for (const storageKey of storageKeys) {
+    try {
+      await ctx.attachmentStore.remove(storageKey);
+    } catch (error) {
+      ctx.log.error(
+        { err: error, storageKey },
+        'attachment file could not be removed; left as an orphan',
+      );
+    }
+  }
+}
