@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './server.js';
-import { createOrgOverHttp, must, trpc, TRPC_TRANSPORTS } from './security/http.js';
+import {
+  createOrgOverHttp,
+  draftInvoiceOverHttp,
+  must,
+  trpc,
+  TRPC_TRANSPORTS,
+} from './security/http.js';
 import { injectUpload, PNG } from './uploads.js';
 
 /**
@@ -27,36 +33,19 @@ describe.each(TRPC_TRANSPORTS)('attachments of a deleted draft (%s)', (name, env
   afterAll(() => s.close());
 
   it('go with the draft: no longer downloadable, no file left on the volume', async () => {
-    const customer = await must<{ id: string }>(
-      s,
-      'mutation',
-      'customer.create',
-      { orgId, name: 'Globex' },
-      token,
-    );
-    const draft = await must<{ id: string }>(
-      s,
-      'mutation',
-      'invoice.create',
-      {
-        orgId,
-        customerId: customer.id,
-        lines: [{ description: 'Work', quantity: 1, unitPrice: 1000, taxRates: [] }],
-      },
-      token,
-    );
-    const uploaded = await injectUpload(s.app, { orgId, invoiceId: draft.id }, token, PNG);
+    const draft = await draftInvoiceOverHttp(s, token, orgId);
+    const uploaded = await injectUpload(s.app, { orgId, invoiceId: draft.invoiceId }, token, PNG);
     expect(uploaded.statusCode).toBe(201);
     const attachmentId = uploaded.json<{ id: string }>().id;
     const file = join(s.config.UPLOAD_DIR, orgId, attachmentId);
     expect(existsSync(file)).toBe(true);
 
-    await must(s, 'mutation', 'invoice.deleteDraft', { orgId, invoiceId: draft.id }, token);
+    await must(s, 'mutation', 'invoice.deleteDraft', { orgId, invoiceId: draft.invoiceId }, token);
     const listed = await trpc(
       s.app,
       'query',
       'attachment.list',
-      { orgId, invoiceId: draft.id },
+      { orgId, invoiceId: draft.invoiceId },
       token,
     );
     expect(listed.code).toBe('NOT_FOUND');
@@ -70,7 +59,7 @@ describe.each(TRPC_TRANSPORTS)('attachments of a deleted draft (%s)', (name, env
       download: download.statusCode,
       fileOnDisk: existsSync(file),
       metadata: await s.db.collections.attachments.countDocuments({
-        invoiceId: new ObjectId(draft.id),
+        invoiceId: new ObjectId(draft.invoiceId),
       }),
     }).toEqual({ download: 404, fileOnDisk: false, metadata: 0 });
   });

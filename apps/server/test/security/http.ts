@@ -250,8 +250,8 @@ export async function must<T>(
   return answer.data as T;
 }
 
-/** A customer and an issued (open) invoice of 100.00, created over HTTP. */
-export async function openInvoiceOverHttp(
+/** A customer and a draft invoice of 100.00, created over HTTP. */
+export async function draftInvoiceOverHttp(
   s: TestServer,
   token: string,
   orgId: string,
@@ -277,8 +277,18 @@ export async function openInvoiceOverHttp(
     },
     token,
   );
-  await must(s, 'mutation', 'invoice.issue', { orgId, invoiceId: draft.id }, token);
   return { customerId: customer.id, invoiceId: draft.id };
+}
+
+/** A customer and an issued (open) invoice of 100.00, created over HTTP. */
+export async function openInvoiceOverHttp(
+  s: TestServer,
+  token: string,
+  orgId: string,
+): Promise<{ customerId: string; invoiceId: string }> {
+  const created = await draftInvoiceOverHttp(s, token, orgId);
+  await must(s, 'mutation', 'invoice.issue', { orgId, invoiceId: created.invoiceId }, token);
+  return created;
 }
 
 /**
