@@ -97,6 +97,12 @@ describe('invoice-admin command line', () => {
     }
   });
 
+  it('names a required option that is missing', async () => {
+    const r = await cli(['backup', '--skip-uploads']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--out is required');
+  });
+
   it('refuses oversized and overlong command lines', async () => {
     const long = await cli(['backup', '--out', 'x'.repeat(5000)]);
     expect(long.code).toBe(2);

@@ -69,6 +69,10 @@ function describeIssues(error: z.ZodError): string {
     .map((issue) => {
       const key = issue.path[0];
       const option = typeof key === 'string' ? `--${kebab(key)}` : 'options';
+      // zod's wording for an option not given at all ("expected string, received undefined").
+      if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
+        return `${option} is required`;
+      }
       return `${option}: ${issue.message}`;
     })
     .join('; ');
