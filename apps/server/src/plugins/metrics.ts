@@ -59,9 +59,12 @@ const HTTP_METHODS: ReadonlySet<string> = new Set(METHODS);
  * whatever it carries), `unknown` for anything else (no such procedure, no path).
  */
 export function procedureLabel(path: string | undefined): string {
-  if (path === undefined) return 'unknown';
-  if (path.includes(',')) return 'batch';
-  return PROCEDURES.has(path) ? path : 'unknown';
+  return path?.includes(',') ? 'batch' : callLabel(path);
+}
+
+/** The `procedure` label of one call: a procedure of the router as is, else `unknown`. */
+function callLabel(path: string | undefined): string {
+  return path !== undefined && PROCEDURES.has(path) ? path : 'unknown';
 }
 
 /** Requests outside the tRPC route have an empty `procedure`. */
@@ -148,10 +151,7 @@ const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, { db
     // One call's path (a batch reports each call on its own): a procedure or `unknown`, never
     // `batch`, even for a single call to a made-up path with a comma in it.
     trpcError: (path: string | undefined, code: TRPC_ERROR_CODE_KEY) =>
-      trpcErrors.inc({
-        procedure: path !== undefined && PROCEDURES.has(path) ? path : 'unknown',
-        code,
-      }),
+      trpcErrors.inc({ procedure: callLabel(path), code }),
     upload: {
       stored: (bytes: number, seconds: number) => {
         uploadBytes.inc(bytes);
