@@ -180,8 +180,8 @@ export async function fastPathPlan<TRouter extends AnyTRPCRouter>(
     return null;
   }
 
-  const query = rawUrl.indexOf('?');
-  const searchParams = new URLSearchParams(query === -1 ? '' : rawUrl.slice(query + 1));
+  // The query as the adapter reads it (`url.searchParams`); the URL is parsed once.
+  const searchParams = url.searchParams;
   if (searchParams.has('connectionParams')) return null;
 
   let decoded: string;
