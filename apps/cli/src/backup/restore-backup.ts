@@ -139,7 +139,7 @@ async function validateContent(
         if (documents % 1000 === 0) progress.update(`check ${entry.name}: ${documents} documents`);
       }
     } catch (error) {
-      refuse(`${entry.data.path}: ${error instanceof Error ? error.message : String(error)}`);
+      refuse(`${entry.data.path}: ${causeOf(error)}`);
     }
     if (documents !== entry.documents) {
       refuse(
