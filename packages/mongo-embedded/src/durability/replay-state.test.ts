@@ -1,5 +1,6 @@
-import { BSON, Double, Int32, Long, ObjectId } from 'bson';
+import { BSON, Decimal128, Double, Int32, Long, ObjectId } from 'bson';
 import { describe, expect, it } from 'vitest';
+import { keyString } from '../storage/key-string.js';
 import { docIdKey, idKey } from './id-key.js';
 import { toReplayOp } from './journal-codec.js';
 import { RecoveredStateBuilder } from './replay-state.js';
@@ -102,5 +103,19 @@ describe('idKey', () => {
       expect(docIdKey(bytes)).toBe(idKey(BSON.deserialize(bytes)._id));
     }
     expect(idKey('1')).not.toBe(idKey(1));
+  });
+
+  it("keys every _id as the storage engine does, so replay folds exactly the engine's equals", () => {
+    const ids = [
+      Decimal128.fromString('9007199254740993'),
+      Long.fromString('9007199254740993'),
+      Decimal128.fromString('9007199254740992'),
+      { a: new Int32(1) },
+      { a: new Double(1) },
+    ];
+    for (const id of ids) {
+      expect(docIdKey(BSON.serialize({ _id: id }))).toBe(keyString(id));
+      expect(idKey(id)).toBe(keyString(id));
+    }
   });
 });
