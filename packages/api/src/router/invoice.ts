@@ -24,6 +24,7 @@ import { auditStatusChange } from '../services/invoices/balance.js';
 import { computeInvoiceContent } from '../services/invoices/compute.js';
 import { afterCursorFilter, decodeCursor, toPage, type SortValue } from '../services/cursor.js';
 import { issueInvoice } from '../services/invoices/issue.js';
+import { retryAfterNumberCollision } from '../services/number-collision.js';
 import { findBillableCustomer, loadInvoice } from '../services/invoices/load.js';
 import { serializePerKey } from '../services/invoices/serialize.js';
 import type { OrgCallContext } from '../context.js';
@@ -247,10 +248,12 @@ export const invoiceRouter = router({
     .output(checkedOutput(invoiceSchema))
     .mutation(({ ctx, input }) =>
       serializePerKey(ctx.db, `${ctx.org._id.toHexString()}:invoice-number`, () =>
-        runOrgMutation(ctx, 'invoice.issue', input, async (session) => {
-          const issued = await issueInvoice(ctx, new ObjectId(input.invoiceId), session);
-          return toInvoice(issued, { today: today(ctx), liveCustomer: null });
-        }),
+        retryAfterNumberCollision(ctx, 'invoice', (ctx) =>
+          runOrgMutation(ctx, 'invoice.issue', input, async (session) => {
+            const issued = await issueInvoice(ctx, new ObjectId(input.invoiceId), session);
+            return toInvoice(issued, { today: today(ctx), liveCustomer: null });
+          }),
+        ),
       ),
     ),
 

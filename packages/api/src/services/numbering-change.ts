@@ -35,20 +35,35 @@ export async function continueSeriesAfterResetChange(
 ): Promise<void> {
   if (before.numbering.resetYearly === after.numbering.resetYearly) return;
   for (const series of SERIES) {
-    const highest = await highestPrintedByCounter(ctx, series, after.numbering, session);
-    for (const [key, sequence] of highest) {
-      if (sequence >= Number.MAX_SAFE_INTEGER) {
-        throw preconditionFailed(
-          `Cannot change numbering: the ${series} series has no numbers left after ${sequence}`,
-          { series, key },
-        );
-      }
-      await ctx.db.collections.counters.updateOne(
-        { _id: counterId(ctx.org._id, key) },
-        { $max: { value: sequence }, $setOnInsert: { orgId: ctx.org._id, series: key } },
-        { upsert: true, session },
-      );
+    await raiseCountersToPrinted(ctx, series, after.numbering, session);
+  }
+}
+
+/**
+ * Raises (`$max`) each counter `numbering` draws from for `series` to the highest sequence
+ * already printed in exactly the form that counter prints, so its next number is unused. The
+ * toggle above applies it to both series; an issue whose number was already printed applies it
+ * to its own series (`retryAfterNumberCollision`).
+ */
+export async function raiseCountersToPrinted(
+  ctx: OrgCallContext,
+  series: DocumentSeries,
+  numbering: Numbering,
+  session: ClientSession,
+): Promise<void> {
+  const highest = await highestPrintedByCounter(ctx, series, numbering, session);
+  for (const [key, sequence] of highest) {
+    if (sequence >= Number.MAX_SAFE_INTEGER) {
+      throw preconditionFailed(`The ${series} series has no numbers left after ${sequence}`, {
+        series,
+        key,
+      });
     }
+    await ctx.db.collections.counters.updateOne(
+      { _id: counterId(ctx.org._id, key) },
+      { $max: { value: sequence }, $setOnInsert: { orgId: ctx.org._id, series: key } },
+      { upsert: true, session },
+    );
   }
 }
 

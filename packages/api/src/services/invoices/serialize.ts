@@ -8,7 +8,7 @@
  * budget). Queued, the process sends one issue per org at a time; other processes still
  * conflict with it and are resolved by the transaction retries.
  */
-const queues = new WeakMap<object, Map<string, Promise<void>>>();
+const queues = new WeakMap<object, Map<string, { tail: Promise<void>; pending: number }>>();
 
 export function serializePerKey<T>(owner: object, key: string, task: () => Promise<T>): Promise<T> {
   let byKey = queues.get(owner);
@@ -16,15 +16,23 @@ export function serializePerKey<T>(owner: object, key: string, task: () => Promi
     byKey = new Map();
     queues.set(owner, byKey);
   }
-  const previous = byKey.get(key) ?? Promise.resolve();
-  const run = previous.then(task);
+  const queue = byKey.get(key) ?? { tail: Promise.resolve(), pending: 0 };
+  const run = queue.tail.then(task);
   const tail = run.then(
     () => undefined,
     () => undefined,
   );
-  byKey.set(key, tail);
+  queue.tail = tail;
+  queue.pending += 1;
+  byKey.set(key, queue);
   void tail.then(() => {
-    if (byKey.get(key) === tail) byKey.delete(key);
+    queue.pending -= 1;
+    if (queue.pending === 0 && byKey.get(key) === queue) byKey.delete(key);
   });
   return run;
+}
+
+/** Tasks of `key` queued or running (for tests that must act while a task waits its turn). */
+export function pendingTasks(owner: object, key: string): number {
+  return queues.get(owner)?.get(key)?.pending ?? 0;
 }
