@@ -165,6 +165,19 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
           // The rename itself must survive a crash before the metadata points at it.
           await fsyncPath(dirname(finalPath));
           await withTransaction(db.client, async (session) => {
+            // The invoice was checked before the upload streamed, maybe seconds ago: a draft
+            // deleted meanwhile would get an attachment nobody can list. Writing the invoice here
+            // re-checks it in this transaction and conflicts with a deleteDraft committing at the
+            // same time (one of the two retries and sees the other), so the attachment is either
+            // refused or found and deleted with the draft.
+            const invoiceNow = await db.collections.invoices.updateOne(
+              { _id: invoiceId, orgId },
+              { $set: { updatedAt: now } },
+              { session },
+            );
+            if (invoiceNow.matchedCount === 0) {
+              throw new HttpError('NOT_FOUND', 'Invoice not found');
+            }
             await db.collections.attachments.insertOne(doc, { session });
             await recordAudit(
               db,
