@@ -164,23 +164,35 @@ const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, { db
     },
   });
 
-  // Synchronous (done callback): an async hook costs a promise on every answer.
-  app.addHook('onResponse', (req, reply, done) => {
+  /** One observation per request: at its answer, or when the client gave up before it. */
+  const observe = (req: FastifyRequest, statusClass: string, seconds: number) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    if (route === '/metrics') {
-      done();
-      return;
-    }
+    if (route === '/metrics') return;
     requestDuration.observe(
       {
         // Node only parses the methods it knows, but the label must not depend on that.
         method: HTTP_METHODS.has(req.method) ? req.method : 'other',
         route,
         procedure: procedureOf(req),
-        status_class: `${Math.floor(reply.statusCode / 100)}xx`,
+        status_class: statusClass,
       },
-      reply.elapsedTime / 1000,
+      seconds,
     );
+  };
+  // A client (or a load balancer's timeout) that closes the connection before the server has
+  // written its answer gets none, and Fastify runs onResponse only for a finished answer: such
+  // a request was missing from the latency and error ratios, though it is exactly their slow
+  // tail. It is counted when the connection closes, with how long it had run, as
+  // `status_class="aborted"` (the answer written later to the closed connection is not counted).
+  app.addHook('onRequest', (req, reply, done) => {
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableEnded) observe(req, 'aborted', reply.elapsedTime / 1000);
+    });
+    done();
+  });
+  // Synchronous (done callback): an async hook costs a promise on every answer.
+  app.addHook('onResponse', (req, reply, done) => {
+    observe(req, `${Math.floor(reply.statusCode / 100)}xx`, reply.elapsedTime / 1000);
     done();
   });
 
