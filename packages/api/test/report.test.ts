@@ -1,5 +1,6 @@
 import type { InvoiceDoc } from '@invoice/db';
 import type { CurrencySummary, ReportSummary } from '@invoice/validators';
+import { MAX_AMOUNT } from '@invoice/validators';
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './harness.js';
@@ -313,6 +314,57 @@ describe('report.summary', () => {
     const eurLate = late.currencies.find((c) => c.currency === 'EUR');
     expect(eurLate?.aging.days90plus).toBeGreaterThan(eurEarly?.aging.days90plus ?? 0);
     h.clock.set('2026-04-30T12:30:00Z');
+  });
+
+  it('refuses sums past 2^53 minor units with the reason instead of a rounded figure or a 500', async () => {
+    h.clock.set('2026-04-30T12:30:00Z');
+    const big = await seedOrg(h, { name: 'Zaibatsu', currency: 'JPY', timezone: 'Asia/Tokyo' });
+    const acc = h.caller(big.users.accountant);
+    const customer = await acc.customer.create({ orgId: big.orgId, name: 'Buyer' });
+    const draft = await acc.invoice.create({
+      orgId: big.orgId,
+      customerId: customer.id,
+      currency: 'JPY',
+      lines: [{ description: 'Plant', quantity: 1, unitPrice: MAX_AMOUNT }],
+    });
+    await acc.invoice.issue({ orgId: big.orgId, invoiceId: draft.id });
+    const issued = await h.db.collections.invoices.findOne({ _id: new ObjectId(draft.id) });
+    if (issued === null) throw new Error('issued invoice not found');
+    // 900 more like it (901 × 10^13 > 2^53 − 1), written directly with their own numbers.
+    await h.db.collections.invoices.insertMany(
+      Array.from({ length: 900 }, (_, i) => ({
+        ...issued,
+        _id: new ObjectId(),
+        number: `BIG-${i}`,
+        sequence: i + 2,
+      })),
+    );
+    // Before the fix: INTERNAL_SERVER_ERROR from the output check.
+    const refused = await h
+      .caller(big.users.viewer)
+      .report.summary({ orgId: big.orgId })
+      .then(
+        () => null,
+        (error: { code?: string; message?: string }) => error,
+      );
+    expect(refused?.code).toBe('PRECONDITION_FAILED');
+    expect(refused?.message).toContain('The JPY totals exceed 9007199254740991 minor units');
+    // A range holding none of them still sums every receivable (they are owed today): refused.
+    const ranged = h
+      .caller(big.users.viewer)
+      .report.summary({ orgId: big.orgId, from: '2030-01-01', to: '2030-12-31' });
+    await expect(ranged).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    // Below the limit every sum is exact.
+    await h.db.collections.invoices.deleteMany({
+      orgId: big.oid,
+      sequence: { $gte: 2, $lte: 201 },
+    });
+    const summary = await h.caller(big.users.viewer).report.summary({ orgId: big.orgId });
+    const jpy = summary.currencies.find((c) => c.currency === 'JPY');
+    const count = await h.db.collections.invoices.countDocuments({ orgId: big.oid });
+    expect(count).toBe(701);
+    expect(jpy?.invoiced).toBe(count * MAX_AMOUNT);
+    expect(jpy?.outstanding).toBe(count * MAX_AMOUNT);
   });
 
   it('refuses a reversed range and reports nothing for an org without invoices', async () => {

@@ -8,6 +8,7 @@ import {
 import type { Document, Filter, ObjectId } from 'mongodb';
 import { addDays, calendarDateInTimeZone } from '../domain/dates.js';
 import { emptyAging } from '../domain/aging.js';
+import { preconditionFailed } from '../domain/errors.js';
 
 /** Issued and not void: what counts as invoiced. Drafts have no number, void never happened. */
 const ISSUED_STATUSES = ['open', 'paid', 'uncollectible'] as const;
@@ -139,6 +140,29 @@ export async function reportSummary(db: Database, options: SummaryOptions): Prom
   );
   for (const summary of currencies) {
     summary.revenueByMonth.sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : 0));
+    assertExactSums(summary);
   }
   return { asOf: today, timezone: options.timezone, currencies };
+}
+
+/**
+ * Every amount is a whole number of minor units, exact while it stays a safe integer (2^53 − 1;
+ * all amounts are non-negative, so no partial sum exceeds the final one). A sum past it (over
+ * 900 invoices at the largest amount, 10^13) would be rounded: refused with the reason, rather
+ * than a rounded figure or the output check's bare 500.
+ */
+function assertExactSums(summary: CurrencySummary): void {
+  const sums = [
+    summary.invoiced,
+    summary.paid,
+    summary.outstanding,
+    summary.overdue,
+    ...Object.values(summary.aging),
+    ...summary.revenueByMonth.map((month) => month.invoiced),
+  ];
+  if (sums.every((sum) => Number.isSafeInteger(sum))) return;
+  throw preconditionFailed(
+    `The ${summary.currency} totals exceed ${Number.MAX_SAFE_INTEGER} minor units, the largest this report adds exactly; narrow the issue-date range with from/to (receivables are always summed in full)`,
+    { currency: summary.currency },
+  );
 }
