@@ -44,6 +44,13 @@ const envSchema = z
       .min(100)
       .max(60_000)
       .default(5_000),
+    /**
+     * Bound on opening a MongoDB connection and on each monitor check (the driver's own default
+     * is 30 s). A database that stops answering without closing its sockets (frozen, or packets
+     * dropped on the way) is noticed after this plus the driver's 10 s heartbeat wait; until
+     * then calls wait. With 30 s that was about 40 s per call.
+     */
+    MONGODB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     DATA_DIR: z.string().min(1).default('.data'),
     FIREBASE_PROJECT_ID: z
       .string()

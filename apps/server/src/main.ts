@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     dbName: config.MONGODB_DB,
     appName: 'invoice-server',
     serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+    connectTimeoutMS: config.MONGODB_CONNECT_TIMEOUT_MS,
     monitorCommands: true, // MongoDB command durations for /metrics
   });
   await reconcileIndexes(db.db);

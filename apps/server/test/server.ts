@@ -47,6 +47,7 @@ export async function startTestServer(
     uri: env.MONGODB_URI ?? inject('mongoUri'),
     dbName: testDatabaseName(suite),
     serverSelectionTimeoutMS: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+    connectTimeoutMS: config.MONGODB_CONNECT_TIMEOUT_MS,
     monitorCommands: true,
   });
   await reconcileIndexes(db.db);

@@ -9,6 +9,14 @@ export interface CreateDbOptions {
   /** Driver command monitoring (metrics). */
   monitorCommands?: boolean;
   serverSelectionTimeoutMS?: number;
+  /**
+   * Bound on opening a connection and on each server monitor check (the driver's default is
+   * 30 s). It decides how soon a database that stops answering without closing its sockets
+   * (frozen, or a network path that drops packets) is noticed: the monitor's check then fails
+   * after this plus the 10 s heartbeat wait, the pool is cleared and the operations waiting on
+   * it fail with a network error.
+   */
+  connectTimeoutMS?: number;
 }
 
 export interface Database {
@@ -38,6 +46,7 @@ export function createDb(options: CreateDbOptions): Database {
     retryWrites: true,
     monitorCommands: options.monitorCommands ?? false,
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
+    ...(options.connectTimeoutMS !== undefined && { connectTimeoutMS: options.connectTimeoutMS }),
   });
   const db = client.db(options.dbName);
   return { client, db, collections: getCollections(db), close: () => client.close() };
