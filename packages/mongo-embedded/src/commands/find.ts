@@ -123,7 +123,7 @@ export function getMore(ctx: CommandContext, command: Document): Document {
     id,
     ns,
     batchSize && batchSize > 0 ? batchSize : undefined,
-    ctx.session?.key,
+    { lsid: ctx.session?.key, txnId: ctx.txn?.id },
   );
   return { cursor: { nextBatch: batch, id: next, ns }, ok: 1 };
 }

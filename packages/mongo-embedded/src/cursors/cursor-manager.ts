@@ -92,7 +92,7 @@ export class CursorManager {
     id: bigint,
     ns: string,
     batchSize: number | undefined,
-    lsid: string | undefined,
+    caller: { lsid: string | undefined; txnId: string | undefined },
   ): { batch: Document[]; id: Long } {
     const cursor = this.cursors.get(id);
     if (!cursor) {
@@ -104,12 +104,7 @@ export class CursorManager {
         `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`,
       );
     }
-    if (cursor.lsid !== undefined && lsid !== undefined && cursor.lsid !== lsid) {
-      throw new MongoCommandError(
-        ErrorCode.CursorNotFound,
-        `Cursor session id does not match this command's session`,
-      );
-    }
+    assertSameSessionAndTransaction(cursor, caller);
     const taken = takeBatch(
       cursor.docs,
       cursor.position,
@@ -186,4 +181,51 @@ function takeBatch(
     if (bytes > MAX_BATCH_BYTES && i > start) break;
   }
   return docs.slice(start, i);
+}
+
+/** The txnNumber part of a transaction id (`${lsid}:${txnNumber}`), for messages. */
+function txnNumberOf(txnId: string): string {
+  return txnId.slice(txnId.lastIndexOf(':') + 1);
+}
+
+/**
+ * MongoDB's getMore checks (50736-50741): a cursor is read only in the session it was opened in,
+ * and only in the transaction it was opened in (or outside any, if it was). Without them any
+ * connection that learns a cursor id could drain another session's cursor, including one
+ * holding a transaction's snapshot after that transaction ended.
+ */
+function assertSameSessionAndTransaction(
+  cursor: OpenCursor,
+  caller: { lsid: string | undefined; txnId: string | undefined },
+): void {
+  const refuse = (code: number, message: string) => {
+    throw new MongoCommandError(code, `Cannot run getMore on cursor ${cursor.id}, ${message}`);
+  };
+  if (cursor.lsid === undefined && caller.lsid !== undefined) {
+    refuse(50736, `which was not created in a session, in session ${caller.lsid}`);
+  }
+  if (cursor.lsid !== undefined && caller.lsid === undefined) {
+    refuse(50737, `which was created in session ${cursor.lsid}, without an lsid`);
+  }
+  if (cursor.lsid !== undefined && caller.lsid !== undefined && cursor.lsid !== caller.lsid) {
+    refuse(50738, `which was created in session ${cursor.lsid}, in session ${caller.lsid}`);
+  }
+  if (cursor.txnId === undefined && caller.txnId !== undefined) {
+    refuse(
+      50739,
+      `which was not created in a transaction, in transaction ${txnNumberOf(caller.txnId)}`,
+    );
+  }
+  if (cursor.txnId !== undefined && caller.txnId === undefined) {
+    refuse(
+      50740,
+      `which was created in transaction ${txnNumberOf(cursor.txnId)}, without a txnNumber`,
+    );
+  }
+  if (cursor.txnId !== undefined && caller.txnId !== undefined && cursor.txnId !== caller.txnId) {
+    refuse(
+      50741,
+      `which was created in transaction ${txnNumberOf(cursor.txnId)}, in transaction ${txnNumberOf(caller.txnId)}`,
+    );
+  }
 }
