@@ -66,10 +66,11 @@ export class CursorManager {
     const transform = options.transform;
     const raw = options.raw === true;
     // batchSize 0 opens the cursor without returning anything yet, as in MongoDB.
-    const taken =
-      batchSize === 0 ? [] : takeBatch(docs, 0, batchSize ?? DEFAULT_FIRST_BATCH_SIZE, transform);
-    const batch = outgoing(taken, transform, raw);
-    if (taken.length >= docs.length || options.singleBatch === true) {
+    const { batch, taken } =
+      batchSize === 0
+        ? { batch: !transform && raw ? markRawBatch([]) : [], taken: 0 }
+        : takeBatch(docs, 0, batchSize ?? DEFAULT_FIRST_BATCH_SIZE, transform, raw);
+    if (taken >= docs.length || options.singleBatch === true) {
       return { batch, id: Long.ZERO };
     }
     const id = this.nextId++;
@@ -77,7 +78,7 @@ export class CursorManager {
       id,
       ns,
       docs,
-      position: taken.length,
+      position: taken,
       lsid: options.lsid,
       lastUsed: Date.now(),
       txnId: options.txnId,
@@ -105,14 +106,14 @@ export class CursorManager {
       );
     }
     assertSameSessionAndTransaction(cursor, caller);
-    const taken = takeBatch(
+    const { batch, taken } = takeBatch(
       cursor.docs,
       cursor.position,
       batchSize ?? Number.MAX_SAFE_INTEGER,
       cursor.transform,
+      cursor.raw,
     );
-    cursor.position += taken.length;
-    const batch = outgoing(taken, cursor.transform, cursor.raw);
+    cursor.position += taken;
     cursor.lastUsed = Date.now();
     if (cursor.position >= cursor.docs.length) {
       this.cursors.delete(id);
@@ -152,35 +153,32 @@ export class CursorManager {
   }
 }
 
-/** A batch as it goes out: projected, or marked when it may hold RawDocuments. */
-function outgoing(
-  taken: Document[],
-  transform: BatchTransform | undefined,
-  raw: boolean,
-): Document[] {
-  if (transform && taken.length > 0) return transform(taken);
-  return raw ? markRawBatch(taken) : taken;
-}
-
+/**
+ * The next batch from `start`: at most `batchSize` documents and, past the first, no more bytes
+ * than a reply may hold, measured on what goes out. A find projection may grow documents (since
+ * MongoDB 4.4 it takes aggregation expressions), so with one the documents are projected one by
+ * one and sized after: sized before, seven 2 MB documents projected to 8 MB went out as one
+ * 56 MB reply and the driver dropped the connection. `taken` counts the source documents used.
+ */
 function takeBatch(
   docs: Document[],
   start: number,
   batchSize: number,
   transform: BatchTransform | undefined,
-): Document[] {
+  raw: boolean,
+): { batch: Document[]; taken: number } {
   const limit = batchSize <= 0 ? Number.MAX_SAFE_INTEGER : batchSize;
   const end = Math.min(docs.length, start + limit);
-  // Sizes are measured before projection: a projection only shrinks documents.
-  void transform;
-  if (end - start <= 1) return docs.slice(start, end);
-  // Keep a batch below the BSON limit; the first document always goes out.
+  const batch: Document[] = [];
   let bytes = 0;
-  let i = start;
-  for (; i < end; i++) {
-    bytes += entrySize(docs[i]!);
+  for (let i = start; i < end; i++) {
+    const doc = transform ? transform([docs[i]!])[0]! : docs[i]!;
+    bytes += end - start === 1 ? 0 : entrySize(doc);
+    // The first document always goes out, whatever its size.
     if (bytes > MAX_BATCH_BYTES && i > start) break;
+    batch.push(doc);
   }
-  return docs.slice(start, i);
+  return { batch: !transform && raw ? markRawBatch(batch) : batch, taken: batch.length };
 }
 
 /** The txnNumber part of a transaction id (`${lsid}:${txnNumber}`), for messages. */
