@@ -23,6 +23,9 @@ function isAwaitableHello(command: Document): boolean {
 /** Commands the server still accepts over legacy OP_QUERY (MongoDB 7.0 keeps only the handshake). */
 const OP_QUERY_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
 
+/** Requests read from one connection and not yet handled before it stops reading. */
+const MAX_QUEUED_MESSAGES = 16;
+
 /**
  * One client connection: frames messages, runs them strictly in order (a client may
  * pipeline `moreToCome` writes) and writes each reply with a single socket.write.
@@ -73,6 +76,9 @@ export class Connection {
     if (messages.length === 0) return;
     this.server.network.numRequests += messages.length;
     for (const message of messages) this.queue.push(message);
+    // Requests are handled one at a time; past this many waiting, stop reading so the kernel's
+    // buffers (and TCP flow control) hold the rest instead of this process.
+    if (this.queue.length >= MAX_QUEUED_MESSAGES) this.socket.pause();
     if (!this.processing) void this.drain();
   }
 
@@ -81,7 +87,13 @@ export class Connection {
     try {
       while (this.queue.length > 0 && !this.socket.destroyed) {
         const message = this.queue.shift()!;
+        if (this.socket.isPaused() && this.queue.length < MAX_QUEUED_MESSAGES / 2) {
+          this.socket.resume();
+        }
         await this.handle(message);
+        // A client that does not read its replies: the next request waits until this reply has
+        // left, as MongoDB's blocking send makes it wait, so replies never pile up in memory.
+        if (this.socket.writableNeedDrain) await this.sent();
       }
     } catch (error) {
       this.fail(error);
@@ -175,6 +187,19 @@ export class Connection {
       // Let other connections' I/O run between rounds whatever the wait turned out to be.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** Resolves once the socket's buffered replies have been handed to the kernel, or it closed. */
+  private sent(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
   }
 
   private write(buffer: Buffer): void {
