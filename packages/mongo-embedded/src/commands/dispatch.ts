@@ -1,7 +1,11 @@
 import { BSONError, type Document } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import { translateMingoError } from '../query/mingo-errors.js';
-import { SessionManager, type ServerSession } from '../sessions/session-manager.js';
+import {
+  SessionManager,
+  withSessionCheckedOut,
+  type ServerSession,
+} from '../sessions/session-manager.js';
 import type { TransactionHandle } from '../storage/contract.js';
 import { toBigInt, validateDatabaseName } from './args.js';
 import type { CommandHandler, ConnectionInfo, ServerContext } from './context.js';
@@ -102,6 +106,20 @@ async function dispatch(
     return handler({ server, connection, db, session: undefined, txn: undefined }, command);
   }
   const session = server.sessions.acquire(sessionKey);
+  return withSessionCheckedOut(session, () =>
+    runInSession(server, connection, db, session, name, handler, command),
+  );
+}
+
+async function runInSession(
+  server: ServerContext,
+  connection: ConnectionInfo,
+  db: string,
+  session: ServerSession,
+  name: string,
+  handler: CommandHandler,
+  command: Document,
+): Promise<Document> {
   const txnNumber = command.txnNumber === undefined ? undefined : toBigInt(command.txnNumber);
   if (command.txnNumber !== undefined && txnNumber === undefined) {
     throw new MongoCommandError(ErrorCode.TypeMismatch, 'txnNumber must be a 64-bit integer');

@@ -17,6 +17,8 @@ export interface ServerSession {
    * retry of the same (lsid, txnNumber) replays instead of writing twice.
    */
   readonly retryReplies: Map<bigint, Promise<Document>>;
+  /** Settles when the command holding the session checks it back in; undefined when free. */
+  checkedOut: Promise<void> | undefined;
 }
 
 /** MongoDB's defaults: logicalSessionTimeoutMinutes 30, transactionLifetimeLimitSeconds 60. */
@@ -64,6 +66,7 @@ export class SessionManager {
         txn: undefined,
         txnStartedAt: 0,
         retryReplies: new Map(),
+        checkedOut: undefined,
       };
       this.sessions.set(key, session);
     }
@@ -121,5 +124,27 @@ export class SessionManager {
   close(): void {
     clearInterval(this.timer);
     this.end([...this.sessions.keys()]);
+  }
+}
+
+/**
+ * Runs one command with its session checked out, as MongoDB does: a command on a session that
+ * another connection's command holds waits until that one is done, so commands on one session
+ * never interleave. Without it, a commitTransaction awaiting the journal on one connection could
+ * finish by marking "committed" over the next transaction another connection had just started
+ * on the same lsid, whose commit was then acknowledged though its writes never were committed.
+ */
+export async function withSessionCheckedOut<T>(
+  session: ServerSession,
+  run: () => Promise<T>,
+): Promise<T> {
+  while (session.checkedOut !== undefined) await session.checkedOut;
+  let checkIn!: () => void;
+  session.checkedOut = new Promise<void>((resolve) => (checkIn = resolve));
+  try {
+    return await run();
+  } finally {
+    session.checkedOut = undefined;
+    checkIn();
   }
 }
