@@ -17,6 +17,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { ObjectId } from 'mongodb';
 import type { Config } from '../env.js';
 import { ContentInspector } from './content-inspector.js';
+import { withdrawIfInvoiceDeleted } from './deleted-invoice.js';
 import { discardTempFile, storagePath, tempDir } from './disk-store.js';
 import { contentDisposition, sanitizeFilename } from './filename.js';
 import { HttpError } from './http-error.js';
@@ -166,18 +167,13 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
           await fsyncPath(dirname(finalPath));
           await withTransaction(db.client, async (session) => {
             // The invoice was checked before the upload streamed, maybe seconds ago: a draft
-            // deleted meanwhile would get an attachment nobody can list. Writing the invoice here
-            // re-checks it in this transaction and conflicts with a deleteDraft committing at the
-            // same time (one of the two retries and sees the other), so the attachment is either
-            // refused or found and deleted with the draft.
-            const invoiceNow = await db.collections.invoices.updateOne(
+            // deleted meanwhile would get an attachment nobody can list. A deleteDraft
+            // committing while this runs is caught after the commit (withdrawIfInvoiceDeleted).
+            const invoiceNow = await db.collections.invoices.findOne(
               { _id: invoiceId, orgId },
-              { $set: { updatedAt: now } },
-              { session },
+              { projection: { _id: 1 }, session },
             );
-            if (invoiceNow.matchedCount === 0) {
-              throw new HttpError('NOT_FOUND', 'Invoice not found');
-            }
+            if (invoiceNow === null) throw new HttpError('NOT_FOUND', 'Invoice not found');
             await db.collections.attachments.insertOne(doc, { session });
             await recordAudit(
               db,
@@ -203,6 +199,17 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
           // Stored but not recorded: nobody could ever download it, so it goes.
           await rm(finalPath, { force: true });
           throw error;
+        }
+        // Stored and recorded: a failed re-check answers 201 (deleteDraft's sweep still runs).
+        const withdrawn = await withdrawIfInvoiceDeleted(db, doc, user, req.id).catch(
+          (error: unknown) => {
+            req.log.warn({ err: error }, 'could not re-check the invoice of a stored attachment');
+            return false;
+          },
+        );
+        if (withdrawn) {
+          await rm(finalPath, { force: true });
+          throw new HttpError('NOT_FOUND', 'Invoice not found');
         }
         const attachment = toAttachment(doc);
         app.metrics.upload.stored(size, reply.elapsedTime / 1000);

@@ -1,4 +1,4 @@
-import { findAll, type CustomerDoc, type InvoiceDoc } from '@invoice/db';
+import { findAll, withTransaction, type CustomerDoc, type InvoiceDoc } from '@invoice/db';
 import {
   invoiceByIdInput,
   invoiceCreateInput,
@@ -240,6 +240,13 @@ export const invoiceRouter = router({
         return { deleted: true as const };
       });
       await removeAttachmentFiles(ctx, storageKeys);
+      // An upload committing while the transaction above ran was not seen by it (snapshot
+      // reads): sweep once more now that the draft is gone. The upload checks again after its
+      // own commit too (apps/server withdrawIfInvoiceDeleted): whichever commits later sees it.
+      const late = await withTransaction(ctx.db.client, (session) =>
+        deleteInvoiceAttachments(ctx, new ObjectId(input.invoiceId), session),
+      );
+      await removeAttachmentFiles(ctx, late);
       return result;
     }),
 
