@@ -1,4 +1,4 @@
-import { findAll, withTransaction, type CustomerDoc, type InvoiceDoc } from '@invoice/db';
+import { findAll, type CustomerDoc, type InvoiceDoc } from '@invoice/db';
 import {
   invoiceByIdInput,
   invoiceCreateInput,
@@ -19,7 +19,11 @@ import { badRequest, notFound, preconditionFailed } from '../domain/errors.js';
 import { assertDraft, transition } from '../domain/lifecycle.js';
 import { toInvoice } from '../mappers/invoice.js';
 import { escapeRegExp } from '../services/regex.js';
-import { deleteInvoiceAttachments, removeAttachmentFiles } from '../services/attachments.js';
+import {
+  deleteInvoiceAttachments,
+  removeAttachmentFiles,
+  sweepAttachmentsOfDeletedDraft,
+} from '../services/attachments.js';
 import { auditStatusChange } from '../services/invoices/balance.js';
 import { computeInvoiceContent } from '../services/invoices/compute.js';
 import { afterCursorFilter, decodeCursor, toPage, type SortValue } from '../services/cursor.js';
@@ -240,13 +244,7 @@ export const invoiceRouter = router({
         return { deleted: true as const };
       });
       await removeAttachmentFiles(ctx, storageKeys);
-      // An upload committing while the transaction above ran was not seen by it (snapshot
-      // reads): sweep once more now that the draft is gone. The upload checks again after its
-      // own commit too (apps/server withdrawIfInvoiceDeleted): whichever commits later sees it.
-      const late = await withTransaction(ctx.db.client, (session) =>
-        deleteInvoiceAttachments(ctx, new ObjectId(input.invoiceId), session),
-      );
-      await removeAttachmentFiles(ctx, late);
+      await sweepAttachmentsOfDeletedDraft(ctx, new ObjectId(input.invoiceId));
       return result;
     }),
 

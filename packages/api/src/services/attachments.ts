@@ -1,4 +1,4 @@
-import type { AttachmentDoc } from '@invoice/db';
+import { withTransaction, type AttachmentDoc } from '@invoice/db';
 import type { ClientSession, ObjectId } from 'mongodb';
 import type { OrgCallContext } from '../context.js';
 import { auditChange } from './org-mutation.js';
@@ -66,5 +66,32 @@ export async function removeAttachmentFiles(
         'attachment file could not be removed; left as an orphan',
       );
     }
+  }
+}
+
+/**
+ * After `invoice.deleteDraft` committed: deletes (audited) and removes the attachments an upload
+ * committed while that transaction ran, which its snapshot could not see. The upload checks
+ * again after its own commit too (apps/server `withdrawIfInvoiceDeleted`), so whichever of the
+ * two commits later sees the other. Usually one indexed read finds nothing. A failure is logged,
+ * not thrown: the draft is already deleted, and the upload's own check may still catch it.
+ */
+export async function sweepAttachmentsOfDeletedDraft(
+  ctx: OrgCallContext,
+  invoiceId: ObjectId,
+): Promise<void> {
+  try {
+    const filter = { orgId: ctx.org._id, invoiceId };
+    const any = await ctx.db.collections.attachments.findOne(filter, { projection: { _id: 1 } });
+    if (any === null) return;
+    const storageKeys = await withTransaction(ctx.db.client, (session) =>
+      deleteInvoiceAttachments(ctx, invoiceId, session),
+    );
+    await removeAttachmentFiles(ctx, storageKeys);
+  } catch (error) {
+    ctx.log.error(
+      { err: error, invoiceId: invoiceId.toHexString() },
+      'attachments uploaded while their draft was deleted could not be swept',
+    );
   }
 }
