@@ -165,13 +165,12 @@ export class Connection {
    * is answered with `moreToCome` set, and the server keeps answering it — each reply after
    * `maxAwaitTimeMS`, replying to the previous reply — until the connection closes. Drivers
    * treat a reply without `moreToCome` on such a stream as a broken connection.
-   */
-  /**
-   * An exhaust hello: the first reply answers the command as sent (at once when its
-   * topologyVersion is stale, e.g. from before a restart); every later round asks with the
-   * topologyVersion of the previous reply, as MongoDB does, so it waits maxAwaitTimeMS. Never a
-   * tight loop: a stale processId re-sent as is would answer at once forever, starving every
-   * other client of the event loop.
+   *
+   * The first reply answers the command as sent (at once when its topologyVersion is stale,
+   * e.g. from before a restart); every later round asks with the topologyVersion of the
+   * previous reply, as MongoDB does, so it waits maxAwaitTimeMS. Never a tight loop: a stale
+   * processId re-sent as is would answer at once forever, starving every other client of the
+   * event loop.
    */
   private async streamHello(command: Document, requestId: number): Promise<void> {
     let responseTo = requestId;
