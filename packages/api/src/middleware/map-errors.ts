@@ -1,8 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import { isDomainError } from '../domain/errors.js';
-
-const DUPLICATE_KEY = 11000;
+import { isDuplicateKey } from '../services/duplicate-key.js';
 
 /**
  * The server-side codes of the SDAM spec's "not writable primary" and "node is recovering"
@@ -39,7 +38,7 @@ export function toTRPCError(error: unknown): unknown {
   if (isDomainError(error)) {
     return new TRPCError({ code: error.code, message: error.message, cause: error });
   }
-  if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) {
+  if (isDuplicateKey(error)) {
     return new TRPCError({
       code: 'CONFLICT',
       message: 'A record with the same unique value already exists',

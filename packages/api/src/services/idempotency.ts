@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { IDEMPOTENCY_RETENTION_MS, withTransaction, type Database } from '@invoice/db';
-import { MongoServerError, type ClientSession } from 'mongodb';
+import type { ClientSession } from 'mongodb';
 import superjson from 'superjson';
 import { conflict } from '../domain/errors.js';
-
-const DUPLICATE_KEY = 11000;
+import { isDuplicateKey } from './duplicate-key.js';
 
 /** Canonical JSON: object keys sorted, so the same input always hashes the same. */
 function canonical(value: unknown): string {
@@ -97,11 +96,7 @@ export async function runIdempotent<T>(run: IdempotentRun<T>): Promise<T> {
     });
   } catch (error) {
     // Another request committed the same key between our check and our insert.
-    if (
-      error instanceof MongoServerError &&
-      error.code === DUPLICATE_KEY &&
-      /idempotency_keys/.test(error.message)
-    ) {
+    if (isDuplicateKey(error) && /idempotency_keys/.test(error.message)) {
       const again = await replay<T>(run.db, id, fingerprint);
       if (again.found) return again.value;
     }

@@ -1,16 +1,13 @@
 import { withTransaction } from '@invoice/db';
-import { MongoServerError } from 'mongodb';
 import type { DocumentSeries } from '../domain/numbering.js';
 import type { OrgCallContext } from '../context.js';
+import { isDuplicateKey } from './duplicate-key.js';
 import { raiseCountersToPrinted } from './numbering-change.js';
-
-const DUPLICATE_KEY = 11000;
 
 /** The unique `(orgId, number)` index refused a number: it is already printed. */
 function isNumberCollision(error: unknown): boolean {
   return (
-    error instanceof MongoServerError &&
-    error.code === DUPLICATE_KEY &&
+    isDuplicateKey(error) &&
     typeof error.keyPattern === 'object' &&
     error.keyPattern !== null &&
     'number' in error.keyPattern
