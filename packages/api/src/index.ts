@@ -45,6 +45,7 @@ export { findActiveMembership } from './services/membership-lookup.js';
 export { hasRole } from './domain/roles.js';
 export { recordAudit } from './services/audit.js';
 export { toAttachment } from './mappers/attachment.js';
+export { attachmentSummary } from './services/attachments.js';
 export { isDatabaseUnavailable } from './middleware/map-errors.js';
 
 /** Demo data for zero-config first runs and `invoice-admin demo seed`. */

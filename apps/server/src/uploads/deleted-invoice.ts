@@ -1,4 +1,4 @@
-import { recordAudit, type AuthUser } from '@invoice/api';
+import { attachmentSummary, recordAudit, type AuthUser } from '@invoice/api';
 import { withTransaction, type AttachmentDoc, type Database } from '@invoice/db';
 
 /**
@@ -34,13 +34,7 @@ export async function withdrawIfInvoiceDeleted(
         actor,
         action: 'attachment.delete',
         entity: { type: 'attachment', id: doc._id },
-        before: {
-          invoiceId: doc.invoiceId.toHexString(),
-          filename: doc.filename,
-          contentType: doc.contentType,
-          size: doc.size,
-          sha256: doc.sha256,
-        },
+        before: attachmentSummary(doc),
         after: null,
         at: new Date(),
         requestId,

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import {
+  attachmentSummary,
   findActiveMembership,
   hasRole,
   recordAudit,
@@ -182,13 +183,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
                 actor: user,
                 action: 'attachment.upload',
                 entity: { type: 'attachment', id },
-                after: {
-                  invoiceId: invoiceId.toHexString(),
-                  filename: doc.filename,
-                  contentType,
-                  size,
-                  sha256,
-                },
+                after: attachmentSummary(doc),
                 at: now,
                 requestId: req.id,
               },

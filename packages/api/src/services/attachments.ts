@@ -3,8 +3,8 @@ import type { ClientSession, ObjectId } from 'mongodb';
 import type { OrgCallContext } from '../context.js';
 import { auditChange } from './org-mutation.js';
 
-/** What an attachment's audit event keeps of it once it is gone. */
-function attachmentSummary(doc: AttachmentDoc) {
+/** What an attachment's audit events keep of it (upload's `after`, delete's `before`). */
+export function attachmentSummary(doc: AttachmentDoc) {
   return {
     invoiceId: doc.invoiceId.toHexString(),
     filename: doc.filename,
