@@ -1,6 +1,6 @@
 import { Long, serialize, type Document } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors.js';
-import { projectDocuments } from '../query/projection.js';
+import { projector } from '../query/projection.js';
 import { sortBy, sortDocuments } from '../query/sort.js';
 import type { Namespace } from '../storage/contract.js';
 import { RawDocument } from '../wire/raw-document.js';
@@ -94,9 +94,7 @@ export function find(ctx: CommandContext, command: Document): Document {
     throw badValue('error processing query: tailable cursor requested on non capped collection');
   }
   const { ns, filter, projection, docs, batchSize, singleBatch } = executeFind(ctx, command);
-  const transform = projection
-    ? (batch: Document[]) => projectDocuments(batch, projection, filter)
-    : undefined;
+  const transform = projector(projection, filter);
   const { batch, id } = ctx.server.cursors.open(nsString(ns), docs, batchSize, {
     singleBatch,
     lsid: ctx.session?.key,

@@ -20,13 +20,13 @@ export interface OpenCursor {
   lastUsed: number;
   /** Transaction that opened the cursor, so getMore in another state can be refused. */
   txnId: string | undefined;
-  /** Applied to each batch as it goes out (projection), so unread results are never transformed. */
-  transform: BatchTransform | undefined;
+  /** Applied to each document as its batch goes out (projection): unread results never are. */
+  transform: DocumentTransform | undefined;
   /** The results may hold RawDocuments: every batch is marked for the raw encoder. */
   raw: boolean;
 }
 
-export type BatchTransform = (docs: Document[]) => Document[];
+export type DocumentTransform = (doc: Document) => Document;
 
 /**
  * Holds the unread remainder of query results between `find`/`aggregate` and their
@@ -59,7 +59,7 @@ export class CursorManager {
       singleBatch?: boolean | undefined;
       lsid?: string | undefined;
       txnId?: string | undefined;
-      transform?: BatchTransform | undefined;
+      transform?: DocumentTransform | undefined;
       raw?: boolean;
     } = {},
   ): { batch: Document[]; id: Long } {
@@ -164,7 +164,7 @@ function takeBatch(
   docs: Document[],
   start: number,
   batchSize: number,
-  transform: BatchTransform | undefined,
+  transform: DocumentTransform | undefined,
   raw: boolean,
 ): { batch: Document[]; taken: number } {
   const limit = batchSize <= 0 ? Number.MAX_SAFE_INTEGER : batchSize;
@@ -172,7 +172,7 @@ function takeBatch(
   const batch: Document[] = [];
   let bytes = 0;
   for (let i = start; i < end; i++) {
-    const doc = transform ? transform([docs[i]!])[0]! : docs[i]!;
+    const doc = transform ? transform(docs[i]!) : docs[i]!;
     bytes += end - start === 1 ? 0 : entrySize(doc);
     // The first document always goes out, whatever its size.
     if (bytes > MAX_BATCH_BYTES && i > start) break;

@@ -16,15 +16,27 @@ export function projectDocuments(
   projection: Document | undefined,
   filter: Document,
 ): Document[] {
-  if (!projection || Object.keys(projection).length === 0 || docs.length === 0) return docs;
+  const project = projector(projection, filter);
+  return project === undefined || docs.length === 0 ? docs : docs.map(project);
+}
+
+/**
+ * The projection of one document at a time, prepared once (its `$elemMatch` matchers compiled):
+ * a cursor projects its documents one by one as it sizes its batches. Undefined for no
+ * projection (none or `{}`).
+ */
+export function projector(
+  projection: Document | undefined,
+  filter: Document,
+): ((doc: Document) => Document) | undefined {
+  if (!projection || Object.keys(projection).length === 0) return undefined;
   const positional = Object.keys(projection).some((key) => key.endsWith('.$'));
   const { rest, elemMatches } = splitElemMatch(projection);
-  const out: Document[] = [];
-  for (const doc of docs) {
+  const hasRest = Object.keys(rest).length > 0;
+  return (doc) => {
     // The storage already matched the filter; mingo re-tests it only for positional projection.
     const query = positional ? new Query(filter, mingoOptions()) : emptyQuery;
-    const [projected] =
-      Object.keys(rest).length > 0 ? query.find<Document>([doc], rest).all() : [doc];
+    const [projected] = hasRest ? query.find<Document>([doc], rest).all() : [doc];
     const result = projected ? { ...projected } : {};
     for (const [field, matches] of elemMatches) {
       const value: unknown = doc[field];
@@ -32,9 +44,8 @@ export function projectDocuments(
       if (first === undefined) delete result[field];
       else result[field] = [first];
     }
-    out.push(inSourceOrder(result, doc));
-  }
-  return out;
+    return inSourceOrder(result, doc);
+  };
 }
 
 /**
