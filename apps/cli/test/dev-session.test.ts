@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +33,12 @@ it("uses the zero-config server's database and upload directory when MONGODB_URI
   await writeFile(join(orgDir, '89abcdef0123456789abcdef'), 'a file');
   await writeFile(
     join(dataDir, 'dev-session.json'),
-    JSON.stringify({ apiUrl: 'http://127.0.0.1:3000/trpc', mongoUri: uri, uploadDir }),
+    JSON.stringify({
+      apiUrl: 'http://127.0.0.1:3000/trpc',
+      mongoUri: uri,
+      uploadDir,
+      pid: process.pid, // a running server
+    }),
   );
   const env = { DATA_DIR: dataDir, MONGODB_DB: db.db.databaseName };
   const backup = await cli(['backup', '--out', join(dataDir, 'backup'), '--json'], { env });
@@ -46,4 +53,25 @@ it("uses the zero-config server's database and upload directory when MONGODB_URI
   });
   expect(explicit.code).toBe(1);
   expect(explicit.err).toContain('missing');
+});
+
+it('ignores the dev-session.json of a server that has exited (killed before its clean-up)', async () => {
+  // A process that has exited: its pid names no running process.
+  const child = spawn(process.execPath, ['-e', '']);
+  await once(child, 'exit');
+  const staleDir = join(dataDir, 'stale');
+  await mkdir(staleDir);
+  await writeFile(
+    join(staleDir, 'dev-session.json'),
+    JSON.stringify({
+      apiUrl: 'http://127.0.0.1:3000/trpc',
+      mongoUri: uri, // would answer: only the pid says this session is over
+      uploadDir: join(staleDir, 'uploads'),
+      pid: child.pid,
+    }),
+  );
+  const res = await cli(['org', 'list'], { env: { DATA_DIR: staleDir } });
+  expect(res.code).toBe(2);
+  expect(res.err).toContain('no database: set MONGODB_URI');
+  expect(res.err).toContain('start the zero-config server (pnpm start)');
 });

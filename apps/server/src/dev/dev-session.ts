@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -13,6 +13,8 @@ export interface DevSession {
   mongoUri?: string;
   /** Absolute. */
   uploadDir?: string;
+  /** The server's process: a session whose process is gone is stale (a killed server). */
+  pid?: number;
 }
 
 const FILE = 'dev-session.json';
@@ -21,11 +23,46 @@ export async function writeDevSession(dataDir: string, session: DevSession): Pro
   await writeFile(join(dataDir, FILE), `${JSON.stringify(session, null, 2)}\n`);
 }
 
+/** Whether `pid` names a running process (EPERM: running, as another user). */
+export function processRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function readDevSession(dataDir: string): Promise<DevSession> {
-  const text = await readFile(join(dataDir, FILE), 'utf8').catch(() => {
+  const path = join(dataDir, FILE);
+  const text = await readFile(path, 'utf8').catch(() => {
     throw new Error(
-      `No running zero-config server found (${join(dataDir, FILE)} is missing). Start it with "pnpm start".`,
+      `No running zero-config server found (${path} is missing). Start it with "pnpm start".`,
     );
   });
-  return JSON.parse(text) as DevSession;
+  const session = JSON.parse(text) as DevSession;
+  if (session.pid !== undefined && !processRunning(session.pid)) {
+    throw new Error(
+      `No running zero-config server found (${path} names process ${session.pid}, which has exited). Start it with "pnpm start".`,
+    );
+  }
+  return session;
+}
+
+/**
+ * On shutdown: removes the session file if this process wrote it, so the tools say "not
+ * running" instead of trying ports nobody listens on. A file another server wrote since (the
+ * same DATA_DIR started twice) is left alone.
+ */
+export async function removeDevSession(dataDir: string, pid: number): Promise<void> {
+  const path = join(dataDir, FILE);
+  const text = await readFile(path, 'utf8').catch(() => null);
+  if (text === null) return;
+  let owner: unknown;
+  try {
+    owner = (JSON.parse(text) as DevSession).pid;
+  } catch {
+    return;
+  }
+  if (owner === pid) await rm(path, { force: true });
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -85,7 +86,9 @@ describe('zero-config first run', () => {
       const session = JSON.parse(await readFile(join(dataDir, 'dev-session.json'), 'utf8')) as {
         mongoUri?: string;
         uploadDir?: string;
+        pid?: number;
       };
+      expect(session.pid).toBe(started[0]!.child.pid);
       expect(session.mongoUri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+/);
       expect(session.uploadDir).toBe(join(dataDir, 'uploads'));
       const demo = await emulatorSignIn(emulatorHost, 'demo-invoices', DEMO_USER.email);
@@ -93,6 +96,8 @@ describe('zero-config first run', () => {
       const orgs = await organizationList(first.ready.url, demo.idToken);
       expect(orgs.map((o) => o.name)).toEqual([DEMO_ORG_NAME]);
       expect(await first.stop()).toBe(0);
+      // A stopped server leaves no session behind for the tools to try.
+      expect(existsSync(join(dataDir, 'dev-session.json'))).toBe(false);
 
       // Second run on the same data directory: nothing is created again.
       const second = await startZeroConfig(dataDir, started);

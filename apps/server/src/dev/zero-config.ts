@@ -5,7 +5,7 @@ import { startEmbeddedMongo } from '@invoice/mongo-embedded';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../env.js';
 import { spawnAuthEmulator, type AuthEmulator } from './auth-emulator.js';
-import { writeDevSession } from './dev-session.js';
+import { removeDevSession, writeDevSession } from './dev-session.js';
 import { emulatorEnsureUser } from './emulator-tokens.js';
 
 /**
@@ -45,6 +45,7 @@ export async function startZeroConfigServices(config: Config): Promise<ZeroConfi
       mongoUri: mongo?.uri ?? null,
       emulator,
       stop: async () => {
+        await removeDevSession(config.DATA_DIR, process.pid).catch(() => undefined);
         await mongo?.stop().catch(() => undefined);
         await emulator?.stop().catch(() => undefined);
       },
@@ -105,6 +106,7 @@ export async function announceZeroConfig(options: AnnounceOptions): Promise<void
       projectId: config.FIREBASE_PROJECT_ID,
       ...(services.mongoUri && { mongoUri: services.mongoUri }),
       uploadDir: resolve(config.UPLOAD_DIR),
+      pid: process.pid,
     });
   }
   if (services.emulator) {
