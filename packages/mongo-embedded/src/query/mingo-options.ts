@@ -49,11 +49,20 @@ function usesExpressions(value: unknown, depth = 0): boolean {
 const QUERY_ONLY_OPTIONS: Partial<Options> = { ...mingoOptions(), context: MONGO_QUERY_CONTEXT };
 
 /**
+ * Options for a mingo call that evaluates only the query operators of `values` (filters,
+ * array filters, `$pull` conditions): the query operators' context alone unless one of them
+ * uses `$expr`, `$where`, `$jsonSchema` or `$function`.
+ */
+export function queryOnlyOptions(...values: unknown[]): Partial<Options> {
+  return values.some((value) => usesExpressions(value)) ? mingoOptions() : QUERY_ONLY_OPTIONS;
+}
+
+/**
  * A mingo Query that only tests documents against `filter`. mingo copies every operator table
  * of its context for each Query it builds (about 10 µs with all of them, most of the cost of a
  * small query); a filter without `$expr`, `$where`, `$jsonSchema` or `$function` only ever looks
  * up query operators, so it gets the context of those alone.
  */
 export function filterQuery(filter: Document): Query {
-  return new Query(filter, usesExpressions(filter) ? mingoOptions() : QUERY_ONLY_OPTIONS);
+  return new Query(filter, queryOnlyOptions(filter));
 }
