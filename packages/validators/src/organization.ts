@@ -24,28 +24,56 @@ const numberPrefixSchema = z
 
 export const NUMBER_SEPARATORS = ['-', '/', '.', '_', ''] as const;
 
+const numberingFields = {
+  prefix: numberPrefixSchema,
+  creditNotePrefix: numberPrefixSchema,
+  includeYear: z.boolean(),
+  separator: z.enum(NUMBER_SEPARATORS),
+  padding: z.int().min(1, 'Padding must be 1-12').max(12, 'Padding must be 1-12'),
+  resetYearly: z.boolean(),
+};
+
+type WholeNumbering = {
+  [K in keyof typeof numberingFields]: z.infer<(typeof numberingFields)[K]>;
+};
+
+/** The rules a whole numbering must keep, checked after defaults or a partial update. */
+function withNumberingRules<T extends z.ZodType<WholeNumbering>>(schema: T) {
+  return schema
+    .refine((n) => !n.resetYearly || n.includeYear, {
+      message: 'A yearly reset needs the year in the number, or numbers would repeat every year',
+      path: ['resetYearly'],
+    })
+    .refine((n) => n.prefix !== n.creditNotePrefix, {
+      message: 'Invoice and credit note prefixes must differ',
+      path: ['creditNotePrefix'],
+    });
+}
+
 /**
  * How document numbers are printed: `${prefix}${year}${separator}${sequence}`, e.g.
  * `INV-2026-00042`, or `${prefix}${sequence}` without the year. `resetYearly` starts a new
  * series (at 1) every calendar year of the issue date; otherwise one series runs forever.
  */
-export const numberingSchema = z
-  .strictObject({
-    prefix: numberPrefixSchema.default('INV-'),
-    creditNotePrefix: numberPrefixSchema.default('CN-'),
-    includeYear: z.boolean().default(true),
-    separator: z.enum(NUMBER_SEPARATORS).default('-'),
-    padding: z.int().min(1, 'Padding must be 1-12').max(12, 'Padding must be 1-12').default(5),
-    resetYearly: z.boolean().default(false),
-  })
-  .refine((n) => !n.resetYearly || n.includeYear, {
-    message: 'A yearly reset needs the year in the number, or numbers would repeat every year',
-    path: ['resetYearly'],
-  })
-  .refine((n) => n.prefix !== n.creditNotePrefix, {
-    message: 'Invoice and credit note prefixes must differ',
-    path: ['creditNotePrefix'],
-  });
+export const numberingSchema = withNumberingRules(
+  z.strictObject({
+    prefix: numberingFields.prefix.default('INV-'),
+    creditNotePrefix: numberingFields.creditNotePrefix.default('CN-'),
+    includeYear: numberingFields.includeYear.default(true),
+    separator: numberingFields.separator.default('-'),
+    padding: numberingFields.padding.default(5),
+    resetYearly: numberingFields.resetYearly.default(false),
+  }),
+);
+
+/**
+ * `organization.update`'s numbering: the fields to change, no defaults (a field left out keeps
+ * its stored value). The merged result must pass `completeNumbering`.
+ */
+export const numberingPatchSchema = z.strictObject(numberingFields).partial();
+
+/** A stored numbering with a patch applied, checked against the numbering rules. */
+export const completeNumbering = withNumberingRules(z.strictObject(numberingFields));
 
 export const paymentTermsDaysSchema = z
   .int('Must be a whole number of days')
@@ -73,7 +101,7 @@ export const organizationUpdateInput = z
     taxId: taxIdSchema.nullable().optional(),
     currency: currencyCodeSchema.optional(),
     timezone: timeZoneSchema.optional(),
-    numbering: numberingSchema.optional(),
+    numbering: numberingPatchSchema.optional(),
     paymentTermsDays: paymentTermsDaysSchema.optional(),
     defaultTaxRates: taxRatesSchema.optional(),
     idempotencyKey: idempotencyKeySchema.optional(),

@@ -1,5 +1,6 @@
 import type { OrganizationDoc } from '@invoice/db';
 import {
+  completeNumbering,
   DEFAULT_PAYMENT_TERMS_DAYS,
   numberingSchema,
   organizationByIdInput,
@@ -7,8 +8,10 @@ import {
   organizationListOutput,
   organizationSchema,
   organizationUpdateInput,
+  type OrganizationUpdateInput,
 } from '@invoice/validators';
 import { ObjectId } from 'mongodb';
+import { badRequest } from '../domain/errors.js';
 import { toOrganization } from '../mappers/organization.js';
 import { recordAudit } from '../services/audit.js';
 import { runIdempotent } from '../services/idempotency.js';
@@ -117,7 +120,6 @@ export const organizationRouter = router({
       if (changes.taxId !== undefined) set.taxId = changes.taxId;
       if (changes.currency !== undefined) set.currency = changes.currency;
       if (changes.timezone !== undefined) set.timezone = changes.timezone;
-      if (changes.numbering !== undefined) set.numbering = changes.numbering;
       if (changes.paymentTermsDays !== undefined) set.paymentTermsDays = changes.paymentTermsDays;
       if (changes.defaultTaxRates !== undefined) set.defaultTaxRates = changes.defaultTaxRates;
       return runOrgMutation(ctx, 'organization.update', input, async (session) => {
@@ -125,12 +127,17 @@ export const organizationRouter = router({
           { _id: ctx.org._id },
           { session },
         );
+        if (!before) throw new Error('organization vanished during update');
+        // A field of the numbering left out keeps its stored value (read in this transaction).
+        if (changes.numbering !== undefined) {
+          set.numbering = mergedNumbering(before.numbering, changes.numbering);
+        }
         const after = await ctx.db.collections.organizations.findOneAndUpdate(
           { _id: ctx.org._id },
           { $set: set },
           { session, returnDocument: 'after' },
         );
-        if (!before || !after) throw new Error('organization vanished during update');
+        if (!after) throw new Error('organization vanished during update');
         await continueSeriesAfterResetChange(ctx, before, after, session);
         await auditChange(
           ctx,
@@ -144,6 +151,20 @@ export const organizationRouter = router({
       });
     }),
 });
+
+function mergedNumbering(
+  stored: OrganizationDoc['numbering'],
+  patch: NonNullable<OrganizationUpdateInput['numbering']>,
+): OrganizationDoc['numbering'] {
+  const merged = completeNumbering.safeParse({ ...stored, ...patch });
+  if (!merged.success) {
+    const issue = merged.error.issues[0];
+    throw badRequest(issue?.message ?? 'Invalid numbering', {
+      field: ['numbering', ...(issue?.path ?? [])].join('.'),
+    });
+  }
+  return merged.data;
+}
 
 function pick(doc: OrganizationDoc, keys: string[]): Record<string, unknown> {
   const source = doc as unknown as Record<string, unknown>;
