@@ -271,6 +271,14 @@ export const invoiceRouter = router({
         const now = ctx.clock.now();
         const current = await loadInvoice(ctx, input.invoiceId, session);
         const status = transition(current.status, 'void');
+        // Money received stays on the books: a void invoice's payments could no longer be
+        // voided, and reports leave void invoices out.
+        if (current.amountPaid > 0) {
+          throw preconditionFailed(
+            'Cannot void: payments are recorded on this invoice; void them first',
+            { amountPaid: current.amountPaid, currency: current.currency },
+          );
+        }
         const voided: InvoiceDoc = {
           ...current,
           status,
