@@ -8,6 +8,7 @@ import {
 import type { Collection, Document, Filter, ObjectId } from 'mongodb';
 import type { AuthUser } from '../context.js';
 import { recordAudit } from './audit.js';
+import { isDuplicateKey } from './duplicate-key.js';
 
 /** At most this many invites are bound per request (one per org; a user rarely has more). */
 const MAX_INVITES_BOUND = 100;
@@ -22,7 +23,10 @@ export interface BindInvitesOptions {
  * Binds pending invites addressed to the user's email — only when Firebase says the email
  * is verified, so nobody claims an invite with an address they do not control. Each invite is
  * bound in its own transaction together with its audit event (`member.acceptInvite`, by the
- * invitee); an invite removed or bound meanwhile is skipped. Returns how many were bound.
+ * invitee); an invite removed or bound meanwhile is skipped. An invite to an org the user
+ * already belongs to (invited again after their email changed) stays pending for an admin to
+ * remove: one membership per user and org, the existing one's role kept. Returns how many
+ * were bound.
  */
 export async function bindPendingInvites(
   db: Database,
@@ -35,12 +39,22 @@ export async function bindPendingInvites(
   const invites = await db.collections.memberships
     .find(
       { email: user.email.toLowerCase(), ...pendingFilter, ...(orgId ? { orgId } : {}) },
-      { projection: { _id: 1 } },
+      { projection: { _id: 1, orgId: 1 } },
     )
     .limit(MAX_INVITES_BOUND)
     .toArray();
+  if (invites.length === 0) return 0;
+  const memberOf = new Set(
+    (
+      await db.collections.memberships
+        .find({ uid: user.uid, orgId: { $in: invites.map((i) => i.orgId) } })
+        .project<{ orgId: ObjectId }>({ _id: 0, orgId: 1 })
+        .toArray()
+    ).map((m) => m.orgId.toHexString()),
+  );
   let bound = 0;
-  for (const { _id } of invites) {
+  for (const { _id, orgId: inviteOrg } of invites) {
+    if (memberOf.has(inviteOrg.toHexString())) continue;
     const accepted = await withTransaction(db.client, async (session) => {
       const invite = await db.collections.memberships.findOneAndUpdate(
         { _id, ...pendingFilter },
@@ -63,6 +77,10 @@ export async function bindPendingInvites(
         { session },
       );
       return true;
+    }).catch((error: unknown) => {
+      // The unique (orgId, uid) index: a membership of that org bound meanwhile.
+      if (isDuplicateKey(error)) return false;
+      throw error;
     });
     if (accepted) bound += 1;
   }
