@@ -31,6 +31,9 @@ describe('text', () => {
   it.each([
     ['', 'Must not be empty'],
     ['   ', 'Must not be empty'],
+    ['\u200B', 'Must not be empty (only invisible characters)'],
+    [' \u200B \u2060 ', 'Must not be empty (only invisible characters)'],
+    ['\u200B\u200C\u200D\u00AD\uFEFF\u3164', 'Must not be empty (only invisible characters)'],
     ['x'.repeat(11), 'at most 10'],
     ['a\u0000b', 'NUL byte'],
     ['a\nb', 'control character U+000a'],
@@ -49,6 +52,12 @@ describe('text', () => {
 
   it('keeps emoji (valid surrogate pairs)', () => {
     expect(name.parse('Café 🚀')).toBe('Café 🚀');
+  });
+
+  it('keeps invisible characters inside visible text (joined emoji, soft hyphens)', () => {
+    expect(name.parse('👩\u200D💻')).toBe('👩\u200D💻');
+    expect(name.parse('Co\u00ADop')).toBe('Co\u00ADop');
+    expect(textSchema({ max: 10, min: 0 }).parse('\u200B')).toBe('\u200B');
   });
 });
 

@@ -64,6 +64,13 @@ export interface TextOptions {
   noLeadingDollar?: boolean | 'strict';
 }
 
+/**
+ * Text that prints as nothing: white space and default-ignorable code points (zero-width
+ * space and joiners, word joiner, soft hyphen, variation selectors, Hangul fillers...), which
+ * `trim` keeps. A required name or description made of them alone is blank.
+ */
+const INVISIBLE_ONLY = /^[\s\p{Default_Ignorable_Code_Point}]+$/u;
+
 /** A trimmed, bounded string of printable text. The building block of every free-text leaf. */
 export function textSchema({
   max,
@@ -77,6 +84,9 @@ export function textSchema({
     .min(min, min === 1 ? 'Must not be empty' : `Must be at least ${min} characters`)
     .max(max, `Must be at most ${max} characters`)
     .superRefine((value, ctx) => {
+      if (min >= 1 && value.length > 0 && INVISIBLE_ONLY.test(value)) {
+        ctx.addIssue({ code: 'custom', message: 'Must not be empty (only invisible characters)' });
+      }
       const bad = forbiddenCharacter(value, multiline);
       if (bad !== null) {
         ctx.addIssue({ code: 'custom', message: `Must not contain a ${bad}` });
