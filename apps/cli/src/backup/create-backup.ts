@@ -267,7 +267,7 @@ async function copyUploads(
   const root = await realpath(uploadDir);
   const walked = await walkFiles(root, { skipDotEntries: true });
   const skipped = [...walked.skipped];
-  const vanished: string[] = [];
+  const vanished = [...walked.vanished];
   const files: FileEntry[] = [];
   let done = 0;
   for (const file of walked.files) {

@@ -92,14 +92,25 @@ export interface WalkedFile {
 
 export interface WalkResult {
   files: WalkedFile[];
-  /** Symlinks, sockets and other non-regular entries: never followed or copied. */
+  /**
+   * Symlinks, sockets and other non-regular entries (never followed or copied), and names that
+   * are not UTF-8 (no path in a manifest can name them; shown with U+FFFD).
+   */
   skipped: string[];
+  /** Entries listed, then gone before they were looked at (deleted while walking). */
+  vanished: string[];
+}
+
+function isGone(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 /**
  * Lists regular files under `root` (relative paths, sorted), skipping dot-entries at any depth
  * when `skipDotEntries` (the server's `.tmp` and readiness probes). Symlinks are never
- * followed: they are reported in `skipped`.
+ * followed: they are reported in `skipped`. A file or directory deleted while the walk runs (a
+ * live upload directory) is reported in `vanished`, not an error.
  */
 export async function walkFiles(
   root: string,
@@ -107,21 +118,34 @@ export async function walkFiles(
 ): Promise<WalkResult> {
   const files: WalkedFile[] = [];
   const skipped: string[] = [];
+  const vanished: string[] = [];
   async function visit(relative: string): Promise<void> {
-    const entries = await readdir(join(root, relative), { withFileTypes: true });
+    let entries;
+    try {
+      entries = await readdir(join(root, relative), { withFileTypes: true, encoding: 'buffer' });
+    } catch (error) {
+      if (relative && isGone(error)) return void vanished.push(relative);
+      throw error;
+    }
     for (const entry of entries) {
-      if (options.skipDotEntries && entry.name.startsWith('.')) continue;
-      const path = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await visit(path);
+      const name = entry.name.toString('utf8');
+      if (options.skipDotEntries && name.startsWith('.')) continue;
+      const path = relative ? `${relative}/${name}` : name;
+      if (!Buffer.from(name, 'utf8').equals(entry.name)) skipped.push(path);
+      else if (entry.isDirectory()) await visit(path);
       else if (entry.isFile()) {
-        const stats = await lstat(join(root, path));
-        files.push({ path, bytes: stats.size });
+        try {
+          files.push({ path, bytes: (await lstat(join(root, path))).size });
+        } catch (error) {
+          if (!isGone(error)) throw error;
+          vanished.push(path);
+        }
       } else skipped.push(path);
     }
   }
   await visit('');
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, skipped: skipped.sort() };
+  return { files, skipped: skipped.sort(), vanished: vanished.sort() };
 }
 
 /** True when the directory does not exist or holds nothing (dot-entries ignored if asked). */
