@@ -112,7 +112,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
           io.out(renderGroupHelp(words, COMMANDS));
           return EXIT.ok;
         }
-        io.err(renderGroupHelp(words, COMMANDS));
+        // With --json, stderr holds the JSON error alone.
+        if (!json) io.err(renderGroupHelp(words, COMMANDS));
         return fail(EXIT.usage, `"${words.join(' ')}" needs a subcommand`);
       }
       return fail(
@@ -193,6 +194,9 @@ async function runCommand(
         dbName: globals.db,
         appName: 'invoice-admin',
         serverSelectionTimeoutMS: 5_000,
+        // The driver's 30 s default kept the process alive that long after reporting a frozen
+        // database (connections open, nothing answers) unreachable.
+        connectTimeoutMS: 5_000,
       });
       return database;
     },
