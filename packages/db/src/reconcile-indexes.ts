@@ -12,19 +12,30 @@ export interface IndexDrift {
   extra: string[];
 }
 
+/**
+ * Options that change what an index does. `hidden`: the planner ignores a hidden index, so for
+ * queries it is missing (`collection.hideIndex()` left behind). `collation`: no declared index
+ * has one, and one with a collation serves only queries with that collation.
+ */
 const COMPARED_OPTIONS = [
   'unique',
   'sparse',
   'partialFilterExpression',
   'expireAfterSeconds',
+  'hidden',
+  'collation',
 ] as const;
+
+/** `false` is how a server may spell an absent boolean option. */
+function optionValue(value: unknown): string {
+  return JSON.stringify(value === undefined || value === false ? null : value);
+}
 
 function sameIndex(def: IndexDefinition, existing: Document): boolean {
   if (JSON.stringify(def.key) !== JSON.stringify(existing.key)) return false;
   const options = (def.options ?? {}) as Document;
   return COMPARED_OPTIONS.every(
-    (option) =>
-      JSON.stringify(options[option] ?? null) === JSON.stringify(existing[option] ?? null),
+    (option) => optionValue(options[option]) === optionValue(existing[option]),
   );
 }
 
