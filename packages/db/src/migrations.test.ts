@@ -46,6 +46,20 @@ describe('migrations', () => {
       { version: '0010', name: 'boom', up: () => Promise.reject(new Error('boom')) },
     ];
     await expect(migrateUp(handle.db, failing)).rejects.toThrow('boom');
-    expect((await migrationStatus(handle.db, failing))[0]?.appliedAt).toBeNull();
+    const status = await migrationStatus(handle.db, failing);
+    expect(status.find((s) => s.version === '0010')).toMatchObject({ appliedAt: null });
+  });
+
+  it('lists applied migrations this build does not declare, in version order', async () => {
+    // The runs above applied 0001 and 0002; a build declaring only 0002 (and 0003) still shows 0001.
+    const status = await migrationStatus(handle.db, [
+      { version: '0003', name: 'third', up: () => Promise.resolve() },
+      { version: '0002', name: 'second', up: () => Promise.resolve() },
+    ]);
+    expect(status.map((s) => [s.version, s.declared, s.appliedAt !== null])).toEqual([
+      ['0001', false, true],
+      ['0002', true, true],
+      ['0003', true, false],
+    ]);
   });
 });

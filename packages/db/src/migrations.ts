@@ -12,6 +12,8 @@ export interface MigrationStatus {
   version: string;
   name: string;
   appliedAt: Date | null;
+  /** False for a migration recorded as applied that this build does not declare (a newer release's, after a rollback). */
+  declared: boolean;
 }
 
 /** The project's migrations, in order. Append only; never edit one that has shipped. */
@@ -23,11 +25,18 @@ export async function migrationStatus(
 ): Promise<MigrationStatus[]> {
   const applied = await getCollections(db).migrations.find({}).toArray();
   const byVersion = new Map(applied.map((m) => [m._id, m]));
-  return migrations.map((m) => ({
-    version: m.version,
-    name: m.name,
-    appliedAt: byVersion.get(m.version)?.appliedAt ?? null,
-  }));
+  const declared = new Set(migrations.map((m) => m.version));
+  return [
+    ...migrations.map((m) => ({
+      version: m.version,
+      name: m.name,
+      appliedAt: byVersion.get(m.version)?.appliedAt ?? null,
+      declared: true,
+    })),
+    ...applied
+      .filter((m) => !declared.has(m._id))
+      .map((m) => ({ version: m._id, name: m.name, appliedAt: m.appliedAt, declared: false })),
+  ].sort((a, b) => a.version.localeCompare(b.version));
 }
 
 /**

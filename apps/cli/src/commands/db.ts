@@ -57,12 +57,15 @@ export const dbMigrateStatusCommand = defineCommand({
     const { db } = await ctx.database();
     const status = await migrationStatus(db);
     const pending = status.filter((m) => m.appliedAt === null).length;
+    const undeclared = status.filter((m) => !m.declared).length;
     const text = status.map(
       (m) =>
-        `${m.version} ${m.name}: ${m.appliedAt ? `applied ${m.appliedAt.toISOString()}` : 'pending'}`,
+        `${m.version} ${m.name}: ${m.appliedAt ? `applied ${m.appliedAt.toISOString()}` : 'pending'}${m.declared ? '' : ' (not in this build: applied by another release)'}`,
     );
-    text.push(`${status.length} migrations, ${pending} pending`);
-    return { data: { migrations: status, pending }, text };
+    text.push(
+      `${status.length} migrations, ${pending} pending${undeclared ? `, ${undeclared} not in this build` : ''}`,
+    );
+    return { data: { migrations: status, pending, undeclared }, text };
   },
 });
 
