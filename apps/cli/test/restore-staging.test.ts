@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testDatabaseName } from '@invoice/vitest-config/database-name';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { restoreBackup } from '../src/backup/restore-backup.js';
+import type { Progress } from '../src/cli/progress.js';
 import { testDatabases } from './databases.js';
 import { cli } from './cli-io.js';
 
@@ -113,4 +116,42 @@ it('leaves the upload directory alone when the backup was made with --skip-uploa
   // The backup holds no files at all (it was taken with --skip-uploads), so it has nothing to
   // replace them with: the attachment the restored database points to must still be there.
   expect(await readdir(join(uploads, 'org1')).catch(() => 'directory deleted')).toEqual(['file1']);
+});
+
+it('a file copy that fails leaves no temp file and, with --drop, every file of the upload directory', async () => {
+  const source = database(testDatabaseName('restore-staging-copy-src'));
+  await source.db.collection('attachments').insertOne({ n: 1 });
+  const sourceUploads = join(work, 'copy-src-uploads');
+  const org = '0123456789abcdef01234567';
+  await mkdir(join(sourceUploads, org), { recursive: true });
+  for (const name of ['aaaaaaaaaaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbbbbbbbb']) {
+    await writeFile(join(sourceUploads, org, name), `content of ${name}`);
+  }
+  const out = join(work, 'copy-backup');
+  const made = await cli(['backup', '--out', out, '--upload-dir', sourceUploads], {
+    env: envFor(source.db.databaseName),
+  });
+  expect(made.code).toBe(0);
+
+  const target = database(testDatabaseName('restore-staging-copy-dst'));
+  const uploads = join(work, 'copy-dst-uploads');
+  await mkdir(join(uploads, org), { recursive: true });
+  await writeFile(join(uploads, org, 'cccccccccccccccccccccccc'), 'a file the backup lacks');
+  // Once the first file is in place, the backup's second file disappears (a failing disk).
+  const progress: Progress = {
+    update(text) {
+      if (text.startsWith('restore uploads: 1/')) {
+        rmSync(join(out, 'uploads', org, 'bbbbbbbbbbbbbbbbbbbbbbbb'));
+      }
+    },
+    done: () => undefined,
+  };
+  await expect(
+    restoreBackup({ db: target.db, from: out, uploadDir: uploads, drop: true, progress }),
+  ).rejects.toThrow(/restore failed while copying files, the database is unchanged/);
+  expect((await readdir(join(uploads, org))).sort()).toEqual([
+    'aaaaaaaaaaaaaaaaaaaaaaaa', // copied before the failure
+    'cccccccccccccccccccccccc', // --drop removes it only once the database is swapped in
+  ]);
+  expect(await target.db.listCollections().toArray()).toEqual([]);
 });

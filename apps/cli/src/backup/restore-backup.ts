@@ -6,7 +6,13 @@ import { CommandFailure } from '../cli/command.js';
 import type { Progress } from '../cli/progress.js';
 import { decodeExact, splitBsonDocuments } from './bson-stream.js';
 import { isEmptyDir, measureFile, readContent, readSmallContent, walkFiles } from './files.js';
-import { foreignUploadEntries, restoreUploads, type UploadsReport } from './restore-uploads.js';
+import {
+  foreignUploadEntries,
+  removeUnrestored,
+  restoreUploads,
+  type RestoredUploads,
+  type UploadsReport,
+} from './restore-uploads.js';
 import {
   dumpMetadataSchema,
   MANIFEST_FILE,
@@ -24,7 +30,7 @@ export interface RestoreOptions {
   uploadDir: string | null;
   /**
    * Replace non-empty targets: the backed-up collections, and the upload directory's files the
-   * backup does not hold (removed once its own files are in place).
+   * backup does not hold (removed last, once the database is swapped in).
    */
   drop: boolean;
   progress: Progress;
@@ -330,10 +336,10 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
   );
   const dropped = manifest.collections.map((c) => c.name).filter((name) => existing.has(name));
   const { staged, collections } = await stageCollections(db, from, manifest, metadata, progress);
-  let uploads: UploadsReport | null = null;
+  let copied: RestoredUploads | null = null;
   if (uploadDir !== null) {
     try {
-      uploads = await restoreUploads(from, manifest, uploadDir, options.drop, progress);
+      copied = await restoreUploads(from, manifest, uploadDir, progress);
     } catch (error) {
       await dropQuietly(db, [...staged.values()]);
       throw new CommandFailure(
@@ -343,6 +349,12 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
     }
   }
   await swapIn(db, staged);
+  let uploads: UploadsReport | null = null;
+  if (uploadDir !== null && copied !== null) {
+    uploads = options.drop
+      ? await removeUnrestored(uploadDir, copied)
+      : { files: copied.files, bytes: copied.bytes, removed: 0 };
+  }
   return {
     from,
     sourceDatabase: manifest.database,

@@ -14,6 +14,13 @@ export interface UploadsReport {
   removed: number;
 }
 
+/** What `restoreUploads` copied: the paths (relative to the upload directory) it put in place. */
+export interface RestoredUploads {
+  files: number;
+  bytes: number;
+  restored: ReadonlySet<string>;
+}
+
 /**
  * Creates `relative` (a safe path of plain segments) under `root` one directory at a time and
  * refuses when any of them is not a real directory: a symlink planted in the upload directory
@@ -102,9 +109,8 @@ export async function restoreUploads(
   from: string,
   manifest: Manifest,
   uploadDir: string,
-  drop: boolean,
   progress: Progress,
-): Promise<UploadsReport> {
+): Promise<RestoredUploads> {
   await mkdir(uploadDir, { recursive: true });
   const restored = new Set<string>();
   for (const entry of manifest.uploads.files) {
@@ -114,7 +120,13 @@ export async function restoreUploads(
     const dir =
       segments.length > 0 ? await realDirectory(uploadDir, segments.join('/')) : uploadDir;
     const temp = join(dir, `.${basename(name)}.restore-${randomBytes(6).toString('hex')}`);
-    const written = await writeNewFile(temp, createReadStream(join(from, entry.path)));
+    // A failed copy (a full disk) leaves no partial temp file behind.
+    const written = await writeNewFile(temp, createReadStream(join(from, entry.path))).catch(
+      async (error: unknown) => {
+        await rm(temp, { force: true });
+        throw error;
+      },
+    );
     if (written.sha256 !== entry.sha256) {
       await rm(temp, { force: true });
       throw new CommandFailure(`${entry.path} changed during the restore; rerun it`);
@@ -123,6 +135,17 @@ export async function restoreUploads(
     restored.add(relative);
     progress.update(`restore uploads: ${restored.size}/${manifest.uploads.files.length} files`);
   }
-  const removed = drop ? await removeOthers(uploadDir, restored) : 0;
-  return { files: restored.size, bytes: manifest.uploads.bytes, removed };
+  return { files: restored.size, bytes: manifest.uploads.bytes, restored };
+}
+
+/**
+ * With `--drop`, once the database is swapped in: removes the upload directory's entries the
+ * backup does not hold. Last, so a restore that fails earlier leaves every file in place.
+ */
+export async function removeUnrestored(
+  uploadDir: string,
+  copied: RestoredUploads,
+): Promise<UploadsReport> {
+  const removed = await removeOthers(uploadDir, copied.restored);
+  return { files: copied.files, bytes: copied.bytes, removed };
 }
