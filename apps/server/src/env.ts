@@ -11,6 +11,24 @@ const csv = z.string().transform((v) =>
     .filter((s) => s.length > 0),
 );
 
+/** A browser origin as the Origin header sends it: scheme://host[:port], no path. */
+const origins = csv.superRefine((entries, ctx) => {
+  for (const entry of entries) {
+    let origin: string | null = null;
+    try {
+      origin = new URL(entry).origin;
+    } catch {
+      // not a URL
+    }
+    if (origin !== entry) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(entry)} is not an origin: scheme://host[:port], no path or trailing slash (browsers send e.g. https://app.example.com)`,
+      });
+    }
+  }
+});
+
 const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'Must be host:port');
 
 /**
@@ -77,7 +95,7 @@ const envSchema = z
      * balancer notices, then stops accepting and waits for in-flight requests.
      */
     SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
-    /** Hard limit for the whole shutdown; past it the process exits non-zero. */
+    /** Hard limit for the shutdown after the drain delay; past it the process exits non-zero. */
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
     /** Readiness fails when the upload volume has less free space than this. */
     MIN_FREE_DISK_BYTES: z.coerce
@@ -103,7 +121,7 @@ const envSchema = z
      * Process-wide: main.ts applies it at boot; buildApp does not (it touches no process state).
      */
     VALIDATE_OUTPUT: booleanString.optional(),
-    CORS_ORIGINS: csv.default([]),
+    CORS_ORIGINS: origins.default([]),
     TRUST_PROXY: booleanString.default(false),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
     /** Load shedding (503 + Retry-After) past this mean event-loop delay, sampled every second. */
@@ -161,7 +179,10 @@ export class ConfigError extends Error {
 
 /** Parses the environment; on failure lists one line per bad variable, naming it. */
 export function parseEnv(env: Record<string, string | undefined>): Config {
-  const result = envSchema.safeParse(env);
+  // An empty or blank variable (`PORT=` in an env file) is unset: coercion would make it 0.
+  const result = envSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, value]) => value?.trim() !== '')),
+  );
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const variable = issue.path.join('.') || '(environment)';

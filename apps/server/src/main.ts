@@ -69,7 +69,10 @@ async function main(): Promise<void> {
   // SIGTERM/SIGINT: readiness 503, optional drain delay, stop accepting, finish in-flight
   // requests, close MongoDB and the embedded services, flush logs, exit 0. A second signal or
   // the timeout exits at once, non-zero.
-  closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
+  // The drain delay comes first, then up to SHUTDOWN_TIMEOUT_MS for the rest (the documented
+  // stop budget is their sum): a delay inside the timeout killed a clean shutdown.
+  const shutdownBudget = config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS;
+  closeWithGrace({ delay: shutdownBudget }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'fatal error, shutting down');
     else app.log.info({ signal }, 'shutting down');
     app.markShuttingDown();

@@ -28,15 +28,19 @@ export class VerifierUnavailableError extends Error {
 
 /**
  * firebase-admin codes that say the verifier could not do its job (Google or the emulator
- * unreachable or failing, our own service-account credentials refused), not that the caller's
- * token is bad.
+ * unreachable or failing, our own service-account credentials refused or lacking permission,
+ * the project misconfigured, a quota hit), not that the caller's token is bad.
  */
 const VERIFIER_FAILURES = new Set([
   'app/network-error',
   'app/network-timeout',
   'app/invalid-credential',
+  'app/unable-to-parse-response',
   'auth/internal-error',
   'auth/invalid-credential',
+  'auth/insufficient-permission',
+  'auth/project-not-found',
+  'auth/quota-exceeded',
 ]);
 
 /**
@@ -128,7 +132,8 @@ export function createFirebaseVerifier(
   return createCachingVerifier(check, cache);
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9._-]{1,4096})$/;
+// The scheme is case-insensitive (RFC 9110 §11.1).
+const BEARER = /^Bearer ([A-Za-z0-9._-]{1,4096})$/i;
 
 /** The token of an `Authorization: Bearer <token>` header, or null (absent or malformed). */
 export function bearerToken(header: string | undefined): string | null {

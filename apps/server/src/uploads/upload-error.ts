@@ -36,6 +36,10 @@ export function uploadError(error: unknown): unknown {
   if (e.statusCode === 429) {
     return new HttpError('TOO_MANY_REQUESTS', e.message ?? 'Rate limit exceeded');
   }
+  // Fastify refuses a body type no parser accepts (a raw file instead of multipart) with 415.
+  if (e.statusCode === 415) {
+    return new HttpError('UNSUPPORTED_MEDIA_TYPE', e.message ?? 'Unsupported Media Type');
+  }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new HttpError('BAD_REQUEST', e.message ?? 'Malformed multipart body');
   }
