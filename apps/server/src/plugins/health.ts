@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { statfs, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, statfs, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from '@invoice/db';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge } from 'prom-client';
+import { tempDir } from '../uploads/disk-store.js';
 
 export interface HealthPluginOptions {
   db: Database;
@@ -119,8 +120,11 @@ const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app, option
       timed(async () => {
         // A real write, not access(): root passes permission checks, and a file is not a dir.
         // One name per probe: overlapping probes (balancer and blackbox exporter) sharing a name
-        // deleted each other's file, and a healthy instance answered 503 (ENOENT).
-        const probe = join(options.uploadDir, `.ready-probe-${process.pid}-${randomUUID()}`);
+        // deleted each other's file, and a healthy instance answered 503 (ENOENT). Written where
+        // uploads are (.tmp, made again if a volume mounted after boot lacks it).
+        const temp = tempDir(options.uploadDir);
+        await mkdir(temp, { recursive: true });
+        const probe = join(temp, `.ready-probe-${process.pid}-${randomUUID()}`);
         await writeFile(probe, '', { flag: 'wx' });
         await unlink(probe);
         return undefined;

@@ -67,11 +67,21 @@ function callLabel(path: string | undefined): string {
   return path !== undefined && PROCEDURES.has(path) ? path : 'unknown';
 }
 
+/** tRPC decodes the (already decoded) route parameter once more before resolving calls. */
+function trpcPath(param: string | undefined): string | undefined {
+  if (param === undefined || !param.includes('%')) return param;
+  try {
+    return decodeURIComponent(param);
+  } catch {
+    return param;
+  }
+}
+
 /** Requests outside the tRPC route have an empty `procedure`. */
 function procedureOf(req: FastifyRequest): string {
   if (req.routeOptions.url !== TRPC_ROUTE) return '';
-  // The decoded route parameter, which is what the adapter resolves the call from.
-  return procedureLabel((req.params as { path?: string } | undefined)?.path);
+  // The path the adapter resolves the call from: the route parameter, decoded as tRPC does.
+  return procedureLabel(trpcPath((req.params as { path?: string } | undefined)?.path));
 }
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

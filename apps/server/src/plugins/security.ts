@@ -109,6 +109,16 @@ const securityPlugin: FastifyPluginAsync<SecurityPluginOptions> = async (app, { 
     origin: (origin, callback) => callback(null, origin === undefined || allowed.has(origin)),
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'trpc-accept'],
+    // Beyond the CORS-safelisted response headers, what a browser frontend needs to read: when
+    // to retry (429/503), the request id to quote, the rate limit's state, a download's name.
+    exposedHeaders: [
+      'retry-after',
+      'x-request-id',
+      'x-ratelimit-limit',
+      'x-ratelimit-remaining',
+      'x-ratelimit-reset',
+      'content-disposition',
+    ],
     maxAge: 600,
     strictPreflight: true,
   });

@@ -25,11 +25,22 @@ export function hasPrototypeKey(text: string): boolean {
   return found;
 }
 
-function queryTexts(query: unknown): string[] {
-  if (typeof query !== 'object' || query === null) return [];
-  return Object.values(query).flatMap((v: unknown) =>
-    typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x) => typeof x === 'string') : [],
-  );
+/** A UTF-8 byte order mark, which tRPC drops from a body (the adapter's `Request.text()`). */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * The query's values as tRPC reads them: `URLSearchParams` of the URL without its fragment,
+ * which decodes every valid escape even beside a malformed one (Fastify's parser then keeps the
+ * whole value undecoded) and never sees text after `#` (Fastify's does).
+ */
+export function queryTexts(url: string): string[] {
+  const start = url.indexOf('?');
+  if (start === -1) return [];
+  const end = url.indexOf('#', start);
+  const params = new URLSearchParams(url.slice(start + 1, end === -1 ? undefined : end));
+  return [...params.values()];
 }
 
 /**
@@ -52,8 +63,10 @@ export function guardTrpcInput(scope: FastifyInstance): void {
     done();
   });
   scope.addHook('preValidation', (req, reply, done) => {
-    const texts = queryTexts(req.query);
-    if (typeof req.body === 'string') texts.push(req.body);
+    // The texts tRPC will parse, decoded and trimmed the way it does, or a spelling it reads
+    // differently would carry a key past this check.
+    const texts = queryTexts(req.raw.url ?? '');
+    if (typeof req.body === 'string') texts.push(withoutBom(req.body));
     if (texts.some(hasPrototypeKey)) {
       void reply.code(400).send({
         statusCode: 400,

@@ -19,6 +19,7 @@ import {
   type TRPCResponse,
 } from '@trpc/server/unstable-core-do-not-import';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { withoutBom } from '../plugins/trpc-input-guard.js';
 
 /**
  * The tRPC HTTP protocol for ordinary requests, answered straight from Fastify's request and
@@ -211,7 +212,8 @@ export async function fastPathPlan<TRouter extends AnyTRPCRouter>(
 
   const getInputs = memo(async (): Promise<Record<number, unknown>> => {
     let inputs: unknown = undefined;
-    const text = method === 'GET' ? searchParams.get('input') : (req.body as string);
+    // A body's byte order mark is dropped, as the adapter's `Request.text()` does.
+    const text = method === 'GET' ? searchParams.get('input') : withoutBom(req.body as string);
     if (text) inputs = JSON.parse(text);
     if (inputs === undefined) return emptyObject();
     const deserialize = (value: unknown): unknown =>

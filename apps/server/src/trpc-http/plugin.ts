@@ -9,6 +9,8 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { answerFastPath, fastPathPlan, unsupportedFastPathOptions } from './fast-path.js';
 
+const VARIES_ON_ORIGIN = /(^|,)\s*origin\s*(,|$)/i;
+
 export interface TrpcHttpOptions<TRouter extends AnyTRPCRouter> {
   /** Where the router is served, e.g. `/trpc`. */
   prefix: string;
@@ -45,6 +47,23 @@ export async function registerTrpcHttp<TRouter extends AnyTRPCRouter>(
   await app.register(
     async (scope) => {
       scopeHooks?.(scope);
+      // tRPC sets its own `vary: trpc-accept, accept` (both transports), replacing the
+      // `Vary: Origin` of the CORS hook: a cache could then serve one origin's answer to another.
+      // The adapter's answer is a Fetch Response whose headers Fastify applies after this hook.
+      scope.addHook('onSend', (_req, reply, payload, done) => {
+        if (payload instanceof Response) {
+          const vary = payload.headers.get('vary');
+          if (vary !== null && !VARIES_ON_ORIGIN.test(vary)) {
+            payload.headers.set('vary', `Origin, ${vary}`);
+          }
+        } else {
+          const vary = reply.getHeader('vary');
+          if (typeof vary === 'string' && !VARIES_ON_ORIGIN.test(vary)) {
+            reply.header('vary', `Origin, ${vary}`);
+          }
+        }
+        done(null, payload);
+      });
       scope.setErrorHandler(async (error: FastifyError, req, reply) => {
         // Thrown by the official adapter before it resolves any call (a Host header it cannot
         // make a URL of): a refusal of the request, answered with its status, not a 500.

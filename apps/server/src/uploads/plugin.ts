@@ -133,6 +133,8 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
         }
         const file = first.value;
         const inspector = new ContentInspector(file.mimetype);
+        // Again per upload: a volume mounted or recreated after boot has no .tmp yet.
+        await mkdir(tempDir(uploadDir), { recursive: true });
         out = createWriteStream(tempPath, { flags: 'wx', mode: 0o600 });
         await pipeline(file.file, inspector, out);
         if (file.file.truncated) {
