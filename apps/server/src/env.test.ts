@@ -67,6 +67,17 @@ describe('parseEnv', () => {
     expect(config.VALIDATE_OUTPUT).toBe(false);
   });
 
+  it("keeps SECURITY.md's resource limits: a 2 MB body and a 100-call batch are always refused", () => {
+    expect(parseEnv({ BODY_LIMIT_BYTES: '1999999', TRPC_MAX_BATCH: '99' })).toMatchObject({
+      BODY_LIMIT_BYTES: 1_999_999,
+      TRPC_MAX_BATCH: 99,
+    });
+    expect(() => parseEnv({ BODY_LIMIT_BYTES: '2000000' })).toThrow(
+      /BODY_LIMIT_BYTES: Must be below 2 MB/,
+    );
+    expect(() => parseEnv({ TRPC_MAX_BATCH: '100' })).toThrow(/TRPC_MAX_BATCH: Must be below 100/);
+  });
+
   it('checks outputs outside production, and wherever VALIDATE_OUTPUT says so', () => {
     const production = {
       NODE_ENV: 'production',

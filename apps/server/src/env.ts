@@ -103,13 +103,20 @@ const envSchema = z
       .int()
       .min(0)
       .default(512 * 1024 * 1024),
+    /** Below 2 MB: SECURITY.md's resource limits refuse a 2 MB JSON body (413). */
     BODY_LIMIT_BYTES: z.coerce
       .number()
       .int()
       .min(1024)
-      .max(16 * 1024 * 1024)
+      .max(1_999_999, 'Must be below 2 MB (2000000 bytes): larger JSON bodies are refused')
       .default(1024 * 1024),
-    TRPC_MAX_BATCH: z.coerce.number().int().min(1).max(100).default(20),
+    /** Below 100: SECURITY.md's resource limits refuse a 100-call batch. */
+    TRPC_MAX_BATCH: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(99, 'Must be below 100: a 100-call batch is refused')
+      .default(20),
     /**
      * Serve ordinary tRPC queries and mutations (JSON, non-streaming) without the official
      * adapter's Fetch Request/Response conversion; `false` sends every request through the adapter.
