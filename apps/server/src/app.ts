@@ -28,12 +28,16 @@ export async function buildApp({
     logger: loggerOptions(config, logging),
     genReqId: requestIdFor,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
     trustProxy: config.TRUST_PROXY,
     // genReqId reads and checks x-request-id itself.
     requestIdHeader: false,
     // Batched tRPC paths (`a.b,c.d,...`) are long.
     routerOptions: { maxParamLength: 5000 },
   });
+  // Node checks requestTimeout only while headersTimeout (60 s) is not above it; Fastify sets the
+  // first alone. Incomplete requests are checked every 30 s (Node's connectionsCheckingInterval).
+  app.server.headersTimeout = Math.min(app.server.headersTimeout, config.REQUEST_TIMEOUT_MS);
   // Synchronous (done callback): an async hook costs a promise on every answer.
   app.addHook('onSend', (req, reply, payload, done) => {
     void reply.header('x-request-id', req.id);

@@ -103,6 +103,13 @@ const envSchema = z
       .int()
       .min(0)
       .default(512 * 1024 * 1024),
+    /**
+     * Bound on receiving a whole request, headers and body (Fastify's `requestTimeout`, 0 by
+     * default: a client trickling a body, or stalling mid-upload, held its connection and temp
+     * file forever). Past it the request is answered 408 and the connection closed. Long enough
+     * for the largest upload on a slow link (10 MB at 1 Mbit/s: 80 s).
+     */
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
     /** Below 2 MB: SECURITY.md's resource limits refuse a 2 MB JSON body (413). */
     BODY_LIMIT_BYTES: z.coerce
       .number()
