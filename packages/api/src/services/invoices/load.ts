@@ -27,7 +27,7 @@ export async function findBillableCustomer(
   const customer = await db.collections.customers.findOne({ _id: customerId, orgId }, { session });
   if (!customer) throw notFound('Customer');
   if (customer.archivedAt !== null) {
-    throw preconditionFailed('The customer is archived; restore it or pick another customer', {
+    throw preconditionFailed('The customer is archived; pick another customer (archived customers take no new invoices)', {
       customerId: customerId.toHexString(),
     });
   }
