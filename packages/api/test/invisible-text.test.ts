@@ -29,9 +29,7 @@ describe('required text made only of invisible characters', () => {
     'is refused as blank: %s',
     async (_label, text) => {
       const outcomes = {
-        customerName: await errorCodeOf(
-          fx.acct.customer.create({ orgId: fx.orgId, name: text }),
-        ),
+        customerName: await errorCodeOf(fx.acct.customer.create({ orgId: fx.orgId, name: text })),
         organizationName: await errorCodeOf(
           h.caller(fx.owner).organization.update({ orgId: fx.orgId, name: text }),
         ),

@@ -27,9 +27,12 @@ export async function findBillableCustomer(
   const customer = await db.collections.customers.findOne({ _id: customerId, orgId }, { session });
   if (!customer) throw notFound('Customer');
   if (customer.archivedAt !== null) {
-    throw preconditionFailed('The customer is archived; pick another customer (archived customers take no new invoices)', {
-      customerId: customerId.toHexString(),
-    });
+    throw preconditionFailed(
+      'The customer is archived; pick another customer (archived customers take no new invoices)',
+      {
+        customerId: customerId.toHexString(),
+      },
+    );
   }
   return customer;
 }
