@@ -32,15 +32,26 @@ export function withoutBom(text: string): string {
 
 /**
  * The query's values as tRPC reads them: `URLSearchParams` of the URL without its fragment,
- * which decodes every valid escape even beside a malformed one (Fastify's parser then keeps the
- * whole value undecoded) and never sees text after `#` (Fastify's does).
+ * which decodes every valid escape even beside a malformed one and never sees text after `#`.
+ * Fastify's parsed query (`query`) holds the same values unless a value has an escape it could
+ * not decode (it then keeps the whole value undecoded: a `%` is left) or the URL has a `#` (it
+ * keeps the fragment): only then is the query parsed again.
  */
-export function queryTexts(url: string): string[] {
+export function queryTexts(url: string, query: unknown): string[] {
+  const parsed = parsedValues(query);
+  if (!url.includes('#') && !parsed.some((value) => value.includes('%'))) return parsed;
   const start = url.indexOf('?');
   if (start === -1) return [];
   const end = url.indexOf('#', start);
   const params = new URLSearchParams(url.slice(start + 1, end === -1 ? undefined : end));
   return [...params.values()];
+}
+
+function parsedValues(query: unknown): string[] {
+  if (typeof query !== 'object' || query === null) return [];
+  return Object.values(query).flatMap((v: unknown) =>
+    typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x) => typeof x === 'string') : [],
+  );
 }
 
 /**
@@ -65,7 +76,7 @@ export function guardTrpcInput(scope: FastifyInstance): void {
   scope.addHook('preValidation', (req, reply, done) => {
     // The texts tRPC will parse, decoded and trimmed the way it does, or a spelling it reads
     // differently would carry a key past this check.
-    const texts = queryTexts(req.raw.url ?? '');
+    const texts = queryTexts(req.raw.url ?? '', req.query);
     if (typeof req.body === 'string') texts.push(withoutBom(req.body));
     if (texts.some(hasPrototypeKey)) {
       void reply.code(400).send({
