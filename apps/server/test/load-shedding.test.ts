@@ -71,10 +71,14 @@ describe('load shedding', () => {
     const list = await get('/trpc/organization.list', member.idToken);
     expect(list.statusCode).toBe(503);
     expect(list.headers['retry-after']).toBe('10');
-    expect(list.json()).toEqual({
-      statusCode: 503,
-      error: 'Service Unavailable',
-      message: 'Server overloaded, retry later',
+    // In tRPC's shape, so @invoice/client gives callers the code (client-refusal-codes.test.ts).
+    expect(list.json()).toMatchObject({
+      error: {
+        json: {
+          message: 'Server overloaded, retry later',
+          data: { code: 'SERVICE_UNAVAILABLE', httpStatus: 503, path: 'organization.list' },
+        },
+      },
     });
     // Shed before the handler: the mutation did not happen.
     const name = `Shed ${new ObjectId().toHexString()}`;

@@ -47,7 +47,8 @@ export interface MetricsPluginOptions {
 }
 
 /** The Fastify route the tRPC adapter serves (`/trpc` prefix, `/:path` route). */
-const TRPC_ROUTE = '/trpc/:path';
+/** The route the tRPC mount serves every call on. */
+export const TRPC_ROUTE = '/trpc/:path';
 
 /** Every procedure path of the router: the only caller-supplied text a label may carry. */
 const PROCEDURES: ReadonlySet<string> = new Set(Object.keys(appRouter._def.procedures));

@@ -7,6 +7,7 @@ import fp from 'fastify-plugin';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { Config } from '../env.js';
+import { TRPC_ROUTE } from './metrics.js';
 
 const NEVER_SHED = new Set(['/health/live', '/metrics']);
 
@@ -142,14 +143,23 @@ const securityPlugin: FastifyPluginAsync<SecurityPluginOptions> = async (app, { 
     pressureHandler: (req, reply, type, value) => {
       // Liveness never sheds (no restarts for being busy); /metrics neither, so monitoring sees
       // the overload it alerts on.
-      if (NEVER_SHED.has(req.routeOptions.url ?? '')) return;
+      if (NEVER_SHED.has(req.routeOptions.url ?? '')) return undefined;
       req.log.warn({ type, value }, 'shedding load');
       req.shed = true;
-      void reply.code(503).header('retry-after', '10').send({
+      void reply.header('retry-after', '10');
+      // tRPC clients read errors in tRPC's shape: the tRPC scope's error handler answers this
+      // one as SERVICE_UNAVAILABLE (plugins/trpc.ts, hookErrorAsTrpc).
+      if (req.routeOptions.url === TRPC_ROUTE) {
+        return Promise.reject(
+          Object.assign(new Error('Server overloaded, retry later'), { statusCode: 503 }),
+        );
+      }
+      void reply.code(503).send({
         statusCode: 503,
         error: 'Service Unavailable',
         message: 'Server overloaded, retry later',
       });
+      return undefined;
     },
   });
 };

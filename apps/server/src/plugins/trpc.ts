@@ -72,6 +72,12 @@ function contextFor(
  * With TRPC_FAST_PATH ordinary JSON calls skip the adapter's Fetch conversion (trpc-http/);
  * both paths share these options, so context, onError logging and metrics are the same.
  */
+const HOOK_ERROR_CODES = new Map<number, TRPCError['code']>([
+  [429, 'TOO_MANY_REQUESTS'],
+  [413, 'PAYLOAD_TOO_LARGE'],
+  [503, 'SERVICE_UNAVAILABLE'],
+]);
+
 export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (
   app: FastifyInstance,
   options,
@@ -82,12 +88,13 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (
     prefix: '/trpc',
     fastPath: options.config.TRPC_FAST_PATH,
     scopeHooks: guardTrpcInput,
-    // The rate limit (plugins/security.ts) refuses before any procedure runs: tRPC clients get
-    // it as TOO_MANY_REQUESTS (429, Retry-After kept), not as Fastify's error body.
-    hookErrorAsTrpc: (error) =>
-      error.statusCode === 429
-        ? new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message })
-        : null,
+    // Refusals before any procedure runs reach tRPC clients in tRPC's shape, not as Fastify's
+    // error body (which @trpc/client reads as a malformed answer, no code): the rate limit
+    // (429, Retry-After kept), a body over BODY_LIMIT_BYTES (413), load shedding (503).
+    hookErrorAsTrpc: (error) => {
+      const code = HOOK_ERROR_CODES.get(error.statusCode ?? 0);
+      return code ? new TRPCError({ code, message: error.message }) : null;
+    },
     trpcOptions: {
       router: appRouter,
       maxBatchSize: options.config.TRPC_MAX_BATCH,
