@@ -167,8 +167,17 @@ describe('deploy/invoice-api.service', () => {
     const stopSeconds = Number(/^(\d+)s?$/.exec(one(service, 'TimeoutStopSec'))?.[1]);
     const example = parseEnv(env);
     const defaults = parseEnv({});
+    // The drain delay comes first, then up to SHUTDOWN_TIMEOUT_MS (main.ts).
     for (const config of [example, defaults])
-      expect(stopSeconds * 1000).toBeGreaterThan(config.SHUTDOWN_TIMEOUT_MS);
+      expect(stopSeconds * 1000).toBeGreaterThan(
+        config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS,
+      );
+  });
+
+  it('waits for the shared upload volume to be mounted', () => {
+    const uploadDir = parseEnv(env).UPLOAD_DIR;
+    expect(one(service, 'RequiresMountsFor')).toBe(uploadDir);
+    expect(one(service, 'ReadWritePaths')).toBe(uploadDir);
   });
 
   it('restarts on failure, reads the environment file, runs the bundle', () => {
