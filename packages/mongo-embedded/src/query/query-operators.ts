@@ -47,9 +47,14 @@ function eq(a: unknown, b: unknown, depth: number): boolean {
   return false;
 }
 
-/** Ranges compare only within the query value's type bracket (numbers with numbers, ...). */
-function range(test: (order: number) => boolean): Predicate {
-  return (a, b) => {
+/**
+ * Ranges compare only within the query value's type bracket (numbers with numbers, ...). An
+ * inclusive bound of null ($gte/$lte: null) is equality to null: null and missing compare equal
+ * in BSON order, so it matches both, as `{ field: null }` does; $gt/$lt: null match nothing.
+ */
+function range(test: (order: number) => boolean, inclusive = false): Predicate {
+  return (a, b, depth) => {
+    if (inclusive && b === null) return eq(a, null, depth);
     const bracket = typeRank(b);
     const elements: unknown[] = Array.isArray(a) ? (a as unknown[]) : [];
     // An array field: its elements compare; against an array value, the whole array too.
@@ -218,9 +223,9 @@ const MONGO_QUERY_OPS: Record<`$${string}`, QueryOperator> = {
   $eq: operator((a, b, depth) => eq(a, b, depth)),
   $ne: operator((a, b, depth) => !eq(a, b, depth)),
   $gt: operator(range((o) => o > 0)),
-  $gte: operator(range((o) => o >= 0)),
+  $gte: operator(range((o) => o >= 0, true)),
   $lt: operator(range((o) => o < 0)),
-  $lte: operator(range((o) => o <= 0)),
+  $lte: operator(range((o) => o <= 0, true)),
   $in: operator((a, b, depth) => inList(a, b, depth), requireArray('$in')),
   $nin: operator((a, b, depth) => !inList(a, b, depth), requireArray('$nin')),
   $type: operator((a, b) => hasType(a, b)),

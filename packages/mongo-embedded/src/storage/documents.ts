@@ -94,7 +94,27 @@ export function withIdFirst(doc: Document, kind: 'insert' | 'replace'): Document
   return out;
 }
 
+/** mongod's limit for stored documents (BSONDepth::getMaxDepthForUserStorage: 200 - 20). */
+export const MAX_STORED_DEPTH = 180;
+
+/** Whether `value` nests objects and arrays deeper than `limit` levels (the document is 1). */
+function deeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null || '_bsontype' in value) return false;
+  if (value instanceof Date || value instanceof RegExp || ArrayBuffer.isView(value)) return false;
+  if (limit === 0) return true;
+  for (const inner of Array.isArray(value) ? value : Object.values(value)) {
+    if (deeperThan(inner, limit - 1)) return true;
+  }
+  return false;
+}
+
 export function toBytes(doc: Document, kind: 'insert' | 'replace'): Uint8Array {
+  if (deeperThan(doc, MAX_STORED_DEPTH)) {
+    throw new MongoCommandError(
+      ErrorCode.Overflow,
+      `Document exceeds maximum nesting depth of ${MAX_STORED_DEPTH}`,
+    );
+  }
   let bytes: Uint8Array | undefined;
   try {
     bytes = serialize(doc);
