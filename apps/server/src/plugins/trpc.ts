@@ -72,6 +72,10 @@ function contextFor(
  * With TRPC_FAST_PATH ordinary JSON calls skip the adapter's Fetch conversion (trpc-http/);
  * both paths share these options, so context, onError logging and metrics are the same.
  */
+function isJson(contentType: string | undefined): boolean {
+  return /^application\/json\s*(;|$)/i.test(contentType ?? '');
+}
+
 const HOOK_ERROR_CODES = new Map<number, TRPCError['code']>([
   [429, 'TOO_MANY_REQUESTS'],
   [413, 'PAYLOAD_TOO_LARGE'],
@@ -90,10 +94,14 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (
     scopeHooks: guardTrpcInput,
     // Refusals before any procedure runs reach tRPC clients in tRPC's shape, not as Fastify's
     // error body (which @trpc/client reads as a malformed answer, no code): the rate limit
-    // (429, Retry-After kept), a body over BODY_LIMIT_BYTES (413), load shedding (503).
-    hookErrorAsTrpc: (error) => {
+    // (429, Retry-After kept), a JSON body over BODY_LIMIT_BYTES (413), load shedding (503). An
+    // oversized body of a type tRPC does not take stays Fastify's 413 (the adapter would
+    // answer its 415 instead).
+    hookErrorAsTrpc: (error, req) => {
       const code = HOOK_ERROR_CODES.get(error.statusCode ?? 0);
-      return code ? new TRPCError({ code, message: error.message }) : null;
+      if (!code) return null;
+      if (code === 'PAYLOAD_TOO_LARGE' && !isJson(req.headers['content-type'])) return null;
+      return new TRPCError({ code, message: error.message });
     },
     trpcOptions: {
       router: appRouter,

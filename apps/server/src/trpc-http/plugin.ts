@@ -6,7 +6,7 @@ import {
 } from '@trpc/server/adapters/fastify';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { answerFastPath, fastPathPlan, unsupportedFastPathOptions } from './fast-path.js';
 
 const VARIES_ON_ORIGIN = /(^|,)\s*origin\s*(,|$)/i;
@@ -27,7 +27,7 @@ export interface TrpcHttpOptions<TRouter extends AnyTRPCRouter> {
    * error to answer it with, in tRPC's own shape (single or batch, status from its code), or
    * null to leave it to the app's error handler.
    */
-  hookErrorAsTrpc?: (error: FastifyError) => TRPCError | null;
+  hookErrorAsTrpc?: (error: FastifyError, req: FastifyRequest) => TRPCError | null;
 }
 
 /**
@@ -75,7 +75,7 @@ export async function registerTrpcHttp<TRouter extends AnyTRPCRouter>(
             .code(status)
             .send({ statusCode: status, code: error.code, message: error.message });
         }
-        const trpcError = reply.sent ? null : (hookErrorAsTrpc?.(error) ?? null);
+        const trpcError = reply.sent ? null : (hookErrorAsTrpc?.(error, req) ?? null);
         if (trpcError === null) throw error; // to the app's error handler
         // The official adapter answers it, with a context that fails with this error: the body,
         // status and onError call are the ones tRPC gives any call refused that way.
