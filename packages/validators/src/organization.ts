@@ -33,12 +33,11 @@ const numberingFields = {
   resetYearly: z.boolean(),
 };
 
-type WholeNumbering = {
-  [K in keyof typeof numberingFields]: z.infer<(typeof numberingFields)[K]>;
-};
+/** Every numbering field, required and without defaults (stored numberings have them all). */
+const wholeNumbering = z.strictObject(numberingFields);
 
 /** The rules a whole numbering must keep, checked after defaults or a partial update. */
-function withNumberingRules<T extends z.ZodType<WholeNumbering>>(schema: T) {
+function withNumberingRules<T extends z.ZodType<z.infer<typeof wholeNumbering>>>(schema: T) {
   return schema
     .refine((n) => !n.resetYearly || n.includeYear, {
       message: 'A yearly reset needs the year in the number, or numbers would repeat every year',
@@ -70,10 +69,10 @@ export const numberingSchema = withNumberingRules(
  * `organization.update`'s numbering: the fields to change, no defaults (a field left out keeps
  * its stored value). The merged result must pass `completeNumbering`.
  */
-export const numberingPatchSchema = z.strictObject(numberingFields).partial();
+export const numberingPatchSchema = wholeNumbering.partial();
 
 /** A stored numbering with a patch applied, checked against the numbering rules. */
-export const completeNumbering = withNumberingRules(z.strictObject(numberingFields));
+export const completeNumbering = withNumberingRules(wholeNumbering);
 
 export const paymentTermsDaysSchema = z
   .int('Must be a whole number of days')
