@@ -46,8 +46,7 @@ export interface MetricsPluginOptions {
   db: Database;
 }
 
-/** The Fastify route the tRPC adapter serves (`/trpc` prefix, `/:path` route). */
-/** The route the tRPC mount serves every call on. */
+/** The Fastify route the tRPC mount serves every call on (`/trpc` prefix, `/:path` route). */
 export const TRPC_ROUTE = '/trpc/:path';
 
 /** Every procedure path of the router: the only caller-supplied text a label may carry. */

@@ -67,21 +67,22 @@ function contextFor(
   });
 }
 
-/**
- * tRPC at /trpc in its own encapsulated scope (the adapter replaces the body parsers there).
- * With TRPC_FAST_PATH ordinary JSON calls skip the adapter's Fetch conversion (trpc-http/);
- * both paths share these options, so context, onError logging and metrics are the same.
- */
 function isJson(contentType: string | undefined): boolean {
   return /^application\/json\s*(;|$)/i.test(contentType ?? '');
 }
 
+/** Statuses of refusals before any procedure runs, as tRPC error codes (hookErrorAsTrpc). */
 const HOOK_ERROR_CODES = new Map<number, TRPCError['code']>([
   [429, 'TOO_MANY_REQUESTS'],
   [413, 'PAYLOAD_TOO_LARGE'],
   [503, 'SERVICE_UNAVAILABLE'],
 ]);
 
+/**
+ * tRPC at /trpc in its own encapsulated scope (the adapter replaces the body parsers there).
+ * With TRPC_FAST_PATH ordinary JSON calls skip the adapter's Fetch conversion (trpc-http/);
+ * both paths share these options, so context, onError logging and metrics are the same.
+ */
 export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (
   app: FastifyInstance,
   options,
