@@ -51,16 +51,11 @@ export async function registerTrpcHttp<TRouter extends AnyTRPCRouter>(
       // `Vary: Origin` of the CORS hook: a cache could then serve one origin's answer to another.
       // The adapter's answer is a Fetch Response whose headers Fastify applies after this hook.
       scope.addHook('onSend', (_req, reply, payload, done) => {
-        if (payload instanceof Response) {
-          const vary = payload.headers.get('vary');
-          if (vary !== null && !VARIES_ON_ORIGIN.test(vary)) {
-            payload.headers.set('vary', `Origin, ${vary}`);
-          }
-        } else {
-          const vary = reply.getHeader('vary');
-          if (typeof vary === 'string' && !VARIES_ON_ORIGIN.test(vary)) {
-            reply.header('vary', `Origin, ${vary}`);
-          }
+        const fetchHeaders = payload instanceof Response ? payload.headers : null;
+        const vary = fetchHeaders ? fetchHeaders.get('vary') : reply.getHeader('vary');
+        if (typeof vary === 'string' && !VARIES_ON_ORIGIN.test(vary)) {
+          if (fetchHeaders) fetchHeaders.set('vary', `Origin, ${vary}`);
+          else reply.header('vary', `Origin, ${vary}`);
         }
         done(null, payload);
       });
