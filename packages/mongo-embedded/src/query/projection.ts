@@ -33,9 +33,9 @@ export function projector(
   const positional = Object.keys(projection).some((key) => key.endsWith('.$'));
   const { rest, elemMatches } = splitElemMatch(projection);
   const hasRest = Object.keys(rest).length > 0;
+  // The storage already matched the filter; mingo re-tests it only for positional projection.
+  const query = positional ? new Query(filter, mingoOptions()) : emptyQuery;
   return (doc) => {
-    // The storage already matched the filter; mingo re-tests it only for positional projection.
-    const query = positional ? new Query(filter, mingoOptions()) : emptyQuery;
     const [projected] = hasRest ? query.find<Document>([doc], rest).all() : [doc];
     const result = projected ? { ...projected } : {};
     for (const [field, matches] of elemMatches) {
