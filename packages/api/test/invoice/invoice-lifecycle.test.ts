@@ -238,6 +238,78 @@ describe('invoice lifecycle', () => {
     expect([issued.issueDate, issued.dueDate]).toEqual(['2999-12-20', '2999-12-31']);
   });
 
+  it('refuses to issue a draft whose customer was archived since, and takes no number', async () => {
+    h.clock.set('2026-03-15T10:00:00Z');
+    // A fresh org, so the numbers of its series are known exactly.
+    const org = await setupOrg(h);
+    const active = await addCustomer(h, org.orgId);
+    const leaving = await addCustomer(h, org.orgId, { name: 'Leaving Ltd' });
+    const counter = async () =>
+      (await h.db.collections.counters.findOne({ _id: `${org.orgId}:invoice` }))?.value ?? null;
+    expect((await createIssued(org, active)).number).toBe('INV-2026-00001');
+    const draft = await createDraft(org, leaving);
+    await org.acct.customer.archive({ orgId: org.orgId, customerId: leaving });
+
+    const message = await expectCode(
+      org.acct.invoice.issue({ orgId: org.orgId, invoiceId: draft.id }),
+      'PRECONDITION_FAILED',
+    );
+    expect(message).toBe(
+      'The customer is archived; pick another customer (archived customers take no new invoices)',
+    );
+    const stored = await h.db.collections.invoices.findOne({ _id: new ObjectId(draft.id) });
+    expect(stored).toMatchObject({
+      status: 'draft',
+      number: null,
+      sequence: null,
+      issueDate: null,
+      dueDate: null,
+      customerSnapshot: null,
+      sellerSnapshot: null,
+      issuedAt: null,
+    });
+    expect(await auditActions(draft.id)).toEqual(['invoice.create']);
+    expect(await counter()).toBe(1);
+    // The next issue gets the next number: the refused one left no gap in the series.
+    expect((await createIssued(org, active)).number).toBe('INV-2026-00002');
+    expect(await counter()).toBe(2);
+  });
+
+  it('keeps a draft editable after its customer is archived, so it can move to another customer and issue', async () => {
+    const leaving = await addCustomer(h, fx.orgId, { name: 'Retired Ltd' });
+    const draft = await createDraft(fx, leaving);
+    await fx.acct.customer.archive({ orgId: fx.orgId, customerId: leaving });
+    // Drafts are edited freely; the archive only stops the draft from becoming an invoice.
+    const edited = await fx.acct.invoice.update({
+      orgId: fx.orgId,
+      invoiceId: draft.id,
+      notes: 'Billed to the successor company',
+    });
+    expect(edited).toMatchObject({
+      status: 'draft',
+      customerId: leaving,
+      notes: 'Billed to the successor company',
+    });
+    // Naming the archived customer is picking it, refused as for any other draft.
+    await expectCode(
+      fx.acct.invoice.update({ orgId: fx.orgId, invoiceId: draft.id, customerId: leaving }),
+      'PRECONDITION_FAILED',
+    );
+    await expectCode(
+      fx.acct.invoice.issue({ orgId: fx.orgId, invoiceId: draft.id }),
+      'PRECONDITION_FAILED',
+    );
+    const successor = await addCustomer(h, fx.orgId, { name: 'Successor plc' });
+    await fx.acct.invoice.update({ orgId: fx.orgId, invoiceId: draft.id, customerId: successor });
+    const issued = await fx.acct.invoice.issue({ orgId: fx.orgId, invoiceId: draft.id });
+    expect(issued).toMatchObject({
+      status: 'open',
+      customerId: successor,
+      notes: 'Billed to the successor company',
+      customer: { name: 'Successor plc' },
+    });
+  });
+
   it('derives overdue from the due date and today in the org timezone', async () => {
     h.clock.set('2026-03-15T10:00:00Z');
     const draft = await createDraft(fx, customerId, {

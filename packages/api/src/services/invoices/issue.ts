@@ -8,7 +8,7 @@ import {
 import { preconditionFailed } from '../../domain/errors.js';
 import { assertDraft, statusAfterBalanceChange, transition } from '../../domain/lifecycle.js';
 import { auditStatusChange } from './balance.js';
-import { findInvoice } from './load.js';
+import { assertBillable, findInvoice } from './load.js';
 import type { OrgCallContext } from '../../context.js';
 import { customerSnapshot, sellerSnapshot } from './snapshots.js';
 import { takeDocumentNumber } from './take-number.js';
@@ -16,8 +16,8 @@ import { takeDocumentNumber } from './take-number.js';
 /**
  * Issues a draft inside the caller's transaction: re-reads it, fixes its dates, takes the next
  * number of the org's series, freezes the customer and seller snapshots and opens it. Because the
- * counter increment is part of the same transaction, any failure after it (the customer vanished,
- * a write error, an abort) gives the number back: numbers stay gapless.
+ * counter increment is part of the same transaction, any failure after it (the customer vanished or
+ * was archived, a write error, an abort) gives the number back: numbers stay gapless.
  */
 export async function issueInvoice(
   ctx: OrgCallContext,
@@ -47,7 +47,10 @@ export async function issueInvoice(
   const { sequence, number } = await takeDocumentNumber(ctx, 'invoice', issueDate, session);
 
   // Read after the number is taken on purpose: the snapshot is what gets printed under it, and
-  // a customer that no longer exists aborts the transaction, which returns the number.
+  // a customer that no longer exists or was archived since the draft was made aborts the
+  // transaction, which returns the number. The read is in the transaction's snapshot: an archive
+  // committed after that snapshot orders after this issue (it reads no invoices), as if the
+  // invoice had been issued just before the customer was archived.
   const customer = await ctx.db.collections.customers.findOne(
     { _id: draft.customerId, orgId: ctx.org._id },
     { session },
@@ -57,6 +60,7 @@ export async function issueInvoice(
       customerId: draft.customerId.toHexString(),
     });
   }
+  assertBillable(customer);
   const snapshot = customerSnapshot(customer);
   const issued: InvoiceDoc = {
     ...draft,

@@ -17,7 +17,22 @@ export async function findInvoice(
   return invoice;
 }
 
-/** A customer of this org that new drafts may bill: archived customers take no new invoices. */
+/**
+ * Archived customers take no new invoices: no draft is created for or moved to one, and no draft
+ * of one is issued. Same refusal everywhere, so clients handle one message.
+ */
+export function assertBillable(customer: CustomerDoc): void {
+  if (customer.archivedAt !== null) {
+    throw preconditionFailed(
+      'The customer is archived; pick another customer (archived customers take no new invoices)',
+      {
+        customerId: customer._id.toHexString(),
+      },
+    );
+  }
+}
+
+/** A customer of this org that new drafts may bill (see `assertBillable`). */
 export async function findBillableCustomer(
   db: Database,
   orgId: ObjectId,
@@ -26,14 +41,7 @@ export async function findBillableCustomer(
 ): Promise<CustomerDoc> {
   const customer = await db.collections.customers.findOne({ _id: customerId, orgId }, { session });
   if (!customer) throw notFound('Customer');
-  if (customer.archivedAt !== null) {
-    throw preconditionFailed(
-      'The customer is archived; pick another customer (archived customers take no new invoices)',
-      {
-        customerId: customerId.toHexString(),
-      },
-    );
-  }
+  assertBillable(customer);
   return customer;
 }
 
