@@ -1,3 +1,4 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,20 @@ async function startServer(env: Record<string, string> = {}): Promise<string> {
   return app.listen({ host: '127.0.0.1', port: 0 });
 }
 
+const httpServers: Server[] = [];
+
+/** A plain HTTP server answering every request with this status and JSON body. */
+async function answering(status: number, body: string): Promise<string> {
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+  });
+  httpServers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return `http://127.0.0.1:${address.port}`;
+}
+
 /** A port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -44,6 +59,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const server of httpServers) {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
   for (const app of apps) await app.close();
   await db.close();
   await rm(uploadDir, { recursive: true, force: true });
@@ -97,6 +116,49 @@ describe('invoice-admin health', () => {
       for (const socket of sockets) socket.destroy();
       silent.close();
     }
+  });
+
+  it('exits 1 on a 200 whose body is not the readiness body, and says so', async () => {
+    // A proxy, a default vhost or another service on the port: 200 with JSON, but not ours.
+    const answers: [label: string, body: string][] = [
+      ['empty object', '{}'],
+      ['another status', '{"status":"down"}'],
+      ['ok without checks', '{"status":"ok"}'],
+      ['checks of another shape', '{"status":"ready","checks":{"mongo":"up"}}'],
+      ['no checks', '{"status":"ready","checks":{}}'],
+      ['a list', '[]'],
+    ];
+    for (const [label, body] of answers) {
+      const url = await answering(200, body);
+      const r = await cli(['health', '--url', url]);
+      expect(r.code, label).toBe(1);
+      expect(r.out, label).toContain(`${url}/health/ready: 200 NOT READY`);
+      expect(r.out, label).toContain("the answer is not the server's readiness body");
+      const asJson = json<{ ready: boolean; status: number }>(
+        await cli(['health', '--url', url, '--json']),
+      );
+      expect(asJson, label).toMatchObject({ ready: false, status: 200 });
+    }
+  });
+
+  it('exits 1 on a 200 readiness body that does not say ready', async () => {
+    const failing = JSON.stringify({
+      status: 'unavailable',
+      checks: { mongo: { ok: false, ms: 3, error: 'MongoServerSelectionError' } },
+    });
+    const url = await answering(200, failing);
+    const r = await cli(['health', '--url', url]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`${url}/health/ready: 200 NOT READY`);
+    expect(r.out).toContain('mongo');
+    // "ready" with a failed check is not ready either.
+    const contradictory = JSON.stringify({
+      status: 'ready',
+      checks: { mongo: { ok: false, ms: 3, error: 'MongoServerSelectionError' } },
+    });
+    const r2 = await cli(['health', '--url', await answering(200, contradictory)]);
+    expect(r2.code).toBe(1);
+    expect(r2.out).toContain('(200, but the body says "ready"; failed: mongo)');
   });
 
   it('the HTTP server does not serve operator procedures', async () => {

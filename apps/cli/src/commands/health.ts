@@ -5,10 +5,38 @@ import { CommandFailure, defineCommand, optionInt, optionText } from '../cli/com
 /** A readiness answer is small; anything bigger is not our server. */
 const MAX_BODY_BYTES = 64 * 1024;
 
+/** One check of the server's readiness body (apps/server/src/plugins/health.ts). */
+const readinessCheck = z.discriminatedUnion('ok', [
+  z.looseObject({ ok: z.literal(true), ms: z.number(), detail: z.string().optional() }),
+  z.looseObject({ ok: z.literal(false), ms: z.number(), error: z.string() }),
+]);
+
+/**
+ * What the server's GET /health/ready answers, 200 or 503. Anything else, even a 200 with JSON
+ * (a proxy's page, another service on the port), is not a readiness answer: not ready.
+ */
 const readinessBody = z.looseObject({
-  status: z.string().optional(),
-  checks: z.record(z.string(), z.unknown()).optional(),
+  status: z.enum(['ready', 'unavailable']),
+  checks: z
+    .record(z.string(), readinessCheck)
+    .refine((checks) => Object.keys(checks).length > 0, 'Must name at least one check'),
 });
+
+type ReadinessBody = z.infer<typeof readinessBody>;
+
+function parseReadiness(text: string): { body: ReadinessBody } | { problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { problem: 'not JSON' };
+  }
+  const parsed = readinessBody.safeParse(value);
+  if (parsed.success) return { body: parsed.data };
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? issue.path.join('.') : 'body';
+  return { problem: `${where}: ${issue?.message ?? 'unexpected shape'}` };
+}
 
 const urlSchema = optionText(2048).transform((text, ctx) => {
   try {
@@ -87,18 +115,26 @@ export const healthCommand = defineCommand({
         ready: false,
       });
     }
-    let body: z.infer<typeof readinessBody> | null;
-    try {
-      body = readinessBody.parse(JSON.parse(text));
-    } catch {
-      body = null;
-    }
-    const ready = status === 200 && body !== null;
+    const parsed = parseReadiness(text);
+    const body = 'body' in parsed ? parsed.body : null;
+    // 200 alone is not enough: the body must be ours and say ready, with every check passing.
+    const ready =
+      status === 200 &&
+      body?.status === 'ready' &&
+      Object.values(body.checks).every((check) => check.ok);
     const lines = [`${target.href}: ${status} ${ready ? 'ready' : 'NOT READY'}`];
     for (const [name, check] of Object.entries(body?.checks ?? {})) {
       lines.push(`  ${name}: ${JSON.stringify(check)}`);
     }
-    if (body === null) lines.push('  (the answer is not a readiness JSON body)');
+    if ('problem' in parsed) {
+      lines.push(`  (the answer is not the server's readiness body: ${parsed.problem})`);
+    } else if (status === 200 && !ready) {
+      const failed = Object.entries(parsed.body.checks).filter(([, check]) => !check.ok);
+      lines.push(
+        `  (200, but the body says "${parsed.body.status}"` +
+          (failed.length > 0 ? `; failed: ${failed.map(([name]) => name).join(', ')})` : ')'),
+      );
+    }
     return {
       data: { url: target.href, status, ready, body },
       text: lines,
