@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BATCH_ITEMS } from '@invoice/validators';
 import { z } from 'zod';
 
 const booleanString = z
@@ -123,7 +124,7 @@ const envSchema = z
       .int()
       .min(1)
       .max(99, 'Must be below 100: a 100-call batch is refused')
-      .default(20),
+      .default(DEFAULT_MAX_BATCH_ITEMS),
     /**
      * Serve ordinary tRPC queries and mutations (JSON, non-streaming) without the official
      * adapter's Fetch Request/Response conversion; `false` sends every request through the adapter.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createInvoiceClient } from './index.js';
+import { apiErrorCode, createInvoiceClient, isApiError } from './index.js';
 
 describe('createInvoiceClient', () => {
   it('sends the bearer token and the superjson-encoded batch to the url', async () => {
@@ -30,5 +30,25 @@ describe('createInvoiceClient', () => {
     expect(result.time).toBeInstanceOf(Date);
     expect(seen[0]?.auth).toBe('Bearer tok');
     expect(seen[0]?.url).toContain('http://api.test/trpc/system.ping?batch=1');
+  });
+});
+
+describe('apiErrorCode', () => {
+  it('is null for a tRPC-shaped error whose code is not a tRPC code (a proxy, a foreign server)', async () => {
+    const answer = (code: string) => () =>
+      Promise.resolve(
+        new Response(
+          JSON.stringify([
+            { error: { json: { message: 'no', code: -32603, data: { code, httpStatus: 500 } } } },
+          ]),
+          { status: 500, headers: { 'content-type': 'application/json' } },
+        ),
+      );
+    for (const code of ['constructor', 'SOMETHING_ELSE']) {
+      const client = createInvoiceClient({ url: 'http://api.test/trpc', fetch: answer(code) });
+      const error = await client.system.ping.query().catch((e: unknown) => e);
+      expect(isApiError(error), code).toBe(true);
+      expect(apiErrorCode(error), code).toBeNull();
+    }
   });
 });

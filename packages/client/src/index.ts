@@ -2,12 +2,19 @@ import type { AppRouter } from '@invoice/api';
 import {
   createTRPCClient,
   httpBatchLink,
+  isTRPCClientError,
   type HTTPBatchLinkOptions,
   type TRPCClient,
+  type TRPCClientError,
 } from '@trpc/client';
+import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import { DEFAULT_MAX_BATCH_ITEMS } from '@invoice/validators';
 import superjson from 'superjson';
 
 export type { RouterInputs, RouterOutputs, AppRouter } from '@invoice/api';
+
+/** Calls per batched HTTP request unless `maxItems` says otherwise: the server's default TRPC_MAX_BATCH. */
+export { DEFAULT_MAX_BATCH_ITEMS };
 
 export interface InvoiceClientOptions {
   /** Base URL of the tRPC mount, e.g. `http://localhost:3000/trpc`. */
@@ -16,7 +23,10 @@ export interface InvoiceClientOptions {
   getToken?: () => Promise<string | null> | string | null;
   /** Custom fetch (tests, proxies); tRPC's structural fetch type, which the global fetch satisfies. */
   fetch?: BatchLinkFetch;
-  /** Calls per batched HTTP request; must not exceed the server's maxBatchSize. */
+  /**
+   * Calls per batched HTTP request (default DEFAULT_MAX_BATCH_ITEMS); must not exceed the
+   * server's TRPC_MAX_BATCH, or every call of a larger batch fails with BAD_REQUEST.
+   */
   maxItems?: number;
 }
 
@@ -26,13 +36,38 @@ type BatchLinkFetch = NonNullable<
 
 export type InvoiceClient = TRPCClient<AppRouter>;
 
+/** The error a client call rejects with. */
+export type ApiError = TRPCClientError<AppRouter>;
+
+/** A tRPC error code as the server answers it: 'NOT_FOUND', 'CONFLICT', 'UNAUTHORIZED', ... */
+export type ApiErrorCode = TRPC_ERROR_CODE_KEY;
+
+/**
+ * True for every error a client call rejects with: the server's refusals, and also calls that
+ * never got a tRPC answer (network failure, a proxy's page), which carry no `data`.
+ */
+export function isApiError(error: unknown): error is ApiError {
+  return isTRPCClientError<AppRouter>(error);
+}
+
+function isApiErrorCode(code: unknown): code is ApiErrorCode {
+  return typeof code === 'string' && Object.hasOwn(TRPC_ERROR_CODES_BY_KEY, code);
+}
+
+/** The tRPC code the server refused a call with; null for any other error. */
+export function apiErrorCode(error: unknown): ApiErrorCode | null {
+  if (!isApiError(error)) return null;
+  const code = error.data?.code;
+  return isApiErrorCode(code) ? code : null;
+}
+
 export function createInvoiceClient(options: InvoiceClientOptions): InvoiceClient {
   return createTRPCClient<AppRouter>({
     links: [
       httpBatchLink({
         url: options.url,
         transformer: superjson,
-        maxItems: options.maxItems ?? 20,
+        maxItems: options.maxItems ?? DEFAULT_MAX_BATCH_ITEMS,
         ...(options.fetch ? { fetch: options.fetch } : {}),
         async headers(): Promise<Record<string, string>> {
           const token = options.getToken ? await options.getToken() : null;

@@ -12,6 +12,12 @@ export const idempotencyKeySchema = z
 export const DEFAULT_PAGE_LIMIT = 20;
 export const MAX_PAGE_LIMIT = 100;
 
+/**
+ * Calls per batched tRPC HTTP request: the server's default TRPC_MAX_BATCH (it refuses larger
+ * batches) and @invoice/client's default `maxItems`, one number for both.
+ */
+export const DEFAULT_MAX_BATCH_ITEMS = 20;
+
 export const limitSchema = z
   .int('Must be an integer')
   .min(1, 'Must be at least 1')
