@@ -29,19 +29,43 @@ function firebaseCli(): string {
   return join(dirname(require.resolve('firebase-tools/package.json')), 'lib/bin/firebase.js');
 }
 
-async function waitUntilUp(url: string, child: ChildProcess, deadline: number): Promise<void> {
+const PROBE_TIMEOUT_MS = 2_000;
+
+/** GET / of the Auth emulator: `{ authEmulator: { ready: true, ... } }`. */
+function isEmulatorAnswer(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null || !('authEmulator' in body)) return false;
+  const about: unknown = body.authEmulator;
+  return typeof about === 'object' && about !== null && 'ready' in about && about.ready === true;
+}
+
+/** Lines of the emulator's own output kept for the error when it fails to come up. */
+const OUTPUT_LINES_KEPT = 20;
+
+async function waitUntilUp(
+  url: string,
+  child: ChildProcess,
+  deadline: number,
+  lastOutput: readonly string[],
+): Promise<void> {
+  // Why it failed is in firebase-tools' own output (a port in use, a bad config, ...).
+  const said = () =>
+    lastOutput.length === 0
+      ? ' (it printed nothing)'
+      : `; its last output:\n${lastOutput.map((line) => `  ${line}`).join('\n')}`;
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
-      throw new Error(`Firebase Auth emulator exited with code ${child.exitCode}`);
+      throw new Error(`Firebase Auth emulator exited with code ${child.exitCode}${said()}`);
     try {
-      const res = await fetch(url);
-      if (res.ok) return;
+      // Bounded: a port that accepts but never answers must not hang the wait past its deadline.
+      const res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+      // The emulator's own answer, not whatever else may hold the port.
+      if (res.ok && isEmulatorAnswer(await res.json().catch(() => null))) return;
     } catch {
-      // not listening yet
+      // not listening yet, or not answering
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`Firebase Auth emulator did not answer at ${url} in time`);
+  throw new Error(`Firebase Auth emulator did not answer at ${url} in time${said()}`);
 }
 
 /**
@@ -101,9 +125,14 @@ export async function spawnAuthEmulator(options: StartAuthEmulatorOptions): Prom
       env: { ...process.env, FIREBASE_CLI_EXPERIMENTS: '' },
     },
   );
+  const lastOutput: string[] = [];
   const forward = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n'))
-      if (line.trim()) options.onOutput?.(line);
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line.trim()) continue;
+      lastOutput.push(line);
+      if (lastOutput.length > OUTPUT_LINES_KEPT) lastOutput.shift();
+      options.onOutput?.(line);
+    }
   };
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
@@ -121,6 +150,7 @@ export async function spawnAuthEmulator(options: StartAuthEmulatorOptions): Prom
     `http://127.0.0.1:${port}/`,
     child,
     Date.now() + (options.timeoutMs ?? 120_000),
+    lastOutput,
   );
   ready.catch(() => undefined); // observed by the caller; never an unhandled rejection
   return { host: `127.0.0.1:${port}`, projectId: options.projectId, pid: child.pid, ready, stop };
