@@ -7,11 +7,28 @@ import {
   type TRPCClient,
   type TRPCClientError,
 } from '@trpc/client';
-import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { DEFAULT_MAX_BATCH_ITEMS } from '@invoice/validators';
 import superjson from 'superjson';
+import { isApiErrorCode, type ApiErrorCode } from './api-error-code.js';
+import { bearerHeaders, type GetToken } from './auth-headers.js';
 
 export type { RouterInputs, RouterOutputs, AppRouter } from '@invoice/api';
+export type { ApiErrorCode } from './api-error-code.js';
+export {
+  createAttachmentClient,
+  type AttachmentClient,
+  type AttachmentClientOptions,
+  type AttachmentContentType,
+  type DownloadAttachmentInput,
+  type DownloadedAttachment,
+  type UploadAttachmentInput,
+  type UploadedAttachment,
+} from './attachments.js';
+export {
+  AttachmentError,
+  isAttachmentError,
+  type AttachmentErrorCode,
+} from './attachment-error.js';
 
 /** Calls per batched HTTP request unless `maxItems` says otherwise: the server's default TRPC_MAX_BATCH. */
 export { DEFAULT_MAX_BATCH_ITEMS };
@@ -20,7 +37,7 @@ export interface InvoiceClientOptions {
   /** Base URL of the tRPC mount, e.g. `http://localhost:3000/trpc`. */
   url: string;
   /** Returns a Firebase ID token, or null when signed out. Called per request so tokens refresh. */
-  getToken?: () => Promise<string | null> | string | null;
+  getToken?: GetToken;
   /** Custom fetch (tests, proxies); tRPC's structural fetch type, which the global fetch satisfies. */
   fetch?: BatchLinkFetch;
   /**
@@ -39,19 +56,12 @@ export type InvoiceClient = TRPCClient<AppRouter>;
 /** The error a client call rejects with. */
 export type ApiError = TRPCClientError<AppRouter>;
 
-/** A tRPC error code as the server answers it: 'NOT_FOUND', 'CONFLICT', 'UNAUTHORIZED', ... */
-export type ApiErrorCode = TRPC_ERROR_CODE_KEY;
-
 /**
  * True for every error a client call rejects with: the server's refusals, and also calls that
  * never got a tRPC answer (network failure, a proxy's page), which carry no `data`.
  */
 export function isApiError(error: unknown): error is ApiError {
   return isTRPCClientError<AppRouter>(error);
-}
-
-function isApiErrorCode(code: unknown): code is ApiErrorCode {
-  return typeof code === 'string' && Object.hasOwn(TRPC_ERROR_CODES_BY_KEY, code);
 }
 
 /** The tRPC code the server refused a call with; null for any other error. */
@@ -69,10 +79,7 @@ export function createInvoiceClient(options: InvoiceClientOptions): InvoiceClien
         transformer: superjson,
         maxItems: options.maxItems ?? DEFAULT_MAX_BATCH_ITEMS,
         ...(options.fetch ? { fetch: options.fetch } : {}),
-        async headers(): Promise<Record<string, string>> {
-          const token = options.getToken ? await options.getToken() : null;
-          return token ? { authorization: `Bearer ${token}` } : {};
-        },
+        headers: () => bearerHeaders(options.getToken),
       }),
     ],
   });
