@@ -1,7 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseEnv } from './env.js';
+import { ConfigError, EXIT_INVALID_CONFIG, parseEnv } from './env.js';
 
 describe('parseEnv', () => {
   it('applies defaults', () => {
@@ -91,14 +95,41 @@ describe('parseEnv', () => {
     expect(parseEnv({ ...production, VALIDATE_OUTPUT: '1' }).VALIDATE_OUTPUT).toBe(true);
   });
 
-  it('makes the real process exit non-zero with one line naming the variable', () => {
+  it('makes the real process exit 78 (EX_CONFIG) with one line naming the variable', () => {
     const main = fileURLToPath(new URL('./main.ts', import.meta.url));
     const result = spawnSync(process.execPath, ['--import', 'tsx', main], {
       env: { ...process.env, PORT: 'abc' },
       encoding: 'utf8',
       timeout: 20_000,
     });
-    expect(result.status).toBe(1);
+    // 78, not 1: the systemd unit retries a failed start (1) but not a bad configuration.
+    expect(result.status).toBe(EXIT_INVALID_CONFIG);
     expect(result.stderr).toMatch(/PORT: .*"abc"/);
+  });
+
+  it('exits 1, not 78, when the configuration is valid but MongoDB is unreachable', async () => {
+    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+    // A port nothing listens on: bound, its number read, closed.
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const address = probe.address();
+        probe.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
+      });
+    });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', main], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        MONGODB_URI: `mongodb://127.0.0.1:${closedPort}/?directConnection=true`,
+        MONGODB_SERVER_SELECTION_TIMEOUT_MS: '500',
+        MONGODB_CONNECT_TIMEOUT_MS: '500',
+        FIREBASE_AUTH_EMULATOR_HOST: '127.0.0.1:9',
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'env-test-')),
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^Server failed to start: /m);
   });
 });

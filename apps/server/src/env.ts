@@ -185,6 +185,13 @@ export type Config = Env & {
   VALIDATE_OUTPUT: boolean;
 };
 
+/**
+ * The exit code of a start refused for its configuration: EX_CONFIG of sysexits.h. Distinct from
+ * every other failed start (1, e.g. MongoDB unreachable), so the systemd unit can retry those
+ * until the dependency is back and give up on this one (`RestartPreventExitStatus=`).
+ */
+export const EXIT_INVALID_CONFIG = 78;
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

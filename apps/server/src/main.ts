@@ -5,7 +5,7 @@ import { createDb, reconcileIndexes } from '@invoice/db';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { createFirebaseVerifier } from './auth/token-verifier.js';
-import { ConfigError, parseEnv, type Config } from './env.js';
+import { ConfigError, EXIT_INVALID_CONFIG, parseEnv, type Config } from './env.js';
 
 /** apps/server: this file is src/main.ts under tsx and dist/main.js in the bundle. */
 const SERVER_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -16,7 +16,7 @@ function loadConfig(): Config {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
-      process.exit(1);
+      process.exit(EXIT_INVALID_CONFIG);
     }
     throw error;
   }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PRODUCTION_NODE_OPTIONS } from '../bundle.js';
-import { parseEnv } from '../src/env.js';
+import { EXIT_INVALID_CONFIG, parseEnv } from '../src/env.js';
 
 /**
  * The deployment files in deploy/ against the README's production steps and the server's
@@ -182,6 +182,10 @@ describe('deploy/invoice-api.service', () => {
 
   it('restarts on failure, reads the environment file, runs the bundle', () => {
     expect(one(service, 'Restart')).toBe('on-failure');
+    // Retries a start that failed on an unreachable MongoDB forever (a start limit left
+    // instances dead after an outage), but not a bad configuration (main.ts exits 78 for it).
+    expect(one(service, 'StartLimitIntervalSec')).toBe('0');
+    expect(one(service, 'RestartPreventExitStatus')).toBe(String(EXIT_INVALID_CONFIG));
     expect(one(service, 'EnvironmentFile')).toMatch(/^\/etc\/invoice-api\/.+\.env$/);
     expect(one(service, 'ExecStart')).toMatch(/ \/\S+\/dist\/main\.js$/);
     expect(one(service, 'ExecStart')).toMatch(
