@@ -88,6 +88,26 @@ describe('invoice-admin health', () => {
     expect(json(r)).toMatchObject({ ready: false, status: 503, body: { status: 'unavailable' } });
   });
 
+  it('says the instance is shedding load when it is overloaded, not that another service answered', async () => {
+    // A heap bound of 1 byte: under-pressure sheds every request but liveness and metrics.
+    const url = await startServer({ SHED_MAX_HEAP_USED_BYTES: '1' });
+    // under-pressure samples the heap on a timer: wait until the server sheds.
+    let r = await cli(['health', '--url', url]);
+    for (let i = 0; i < 50 && !r.out.includes('shedding'); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      r = await cli(['health', '--url', url]);
+    }
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`${url}/health/ready: 503 NOT READY`);
+    // It used to say "the answer is not the server's readiness body" (a proxy's page, ...).
+    expect(r.out).toContain('shedding load (overloaded); it asks to retry after 10 s');
+    expect(r.out).not.toContain('not the server');
+    const asJson = json<{ ready: boolean; status: number; overloaded: boolean }>(
+      await cli(['health', '--url', url, '--json']),
+    );
+    expect(asJson).toMatchObject({ ready: false, status: 503, overloaded: true });
+  });
+
   it('exits 1 when nothing listens, with a clear message', async () => {
     const port = await closedPort();
     const r = await cli(['health', '--url', `http://127.0.0.1:${port}`, '--timeout', '2000']);

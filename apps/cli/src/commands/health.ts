@@ -24,6 +24,25 @@ const readinessBody = z.looseObject({
 
 type ReadinessBody = z.infer<typeof readinessBody>;
 
+/**
+ * What the server answers instead of its readiness body while it sheds load (the heap or event
+ * loop over its bound: apps/server/src/plugins/security.ts, under-pressure's pressureHandler).
+ */
+const sheddingBody = z.object({
+  statusCode: z.literal(503),
+  error: z.literal('Service Unavailable'),
+  message: z.literal('Server overloaded, retry later'),
+});
+
+function isShedding(status: number, text: string): boolean {
+  if (status !== 503) return false;
+  try {
+    return sheddingBody.safeParse(JSON.parse(text)).success;
+  } catch {
+    return false;
+  }
+}
+
 function parseReadiness(text: string): { body: ReadinessBody } | { problem: string } {
   let value: unknown;
   try {
@@ -93,6 +112,7 @@ export const healthCommand = defineCommand({
     const target = new URL('/health/ready', url);
     let status: number;
     let text: string;
+    let retryAfter: string | null;
     try {
       const response = await fetch(target, {
         signal: AbortSignal.timeout(timeout),
@@ -100,6 +120,7 @@ export const healthCommand = defineCommand({
         headers: { accept: 'application/json' },
       });
       status = response.status;
+      retryAfter = response.headers.get('retry-after');
       text = await readCapped(response);
     } catch (error) {
       const reason =
@@ -126,7 +147,13 @@ export const healthCommand = defineCommand({
     for (const [name, check] of Object.entries(body?.checks ?? {})) {
       lines.push(`  ${name}: ${JSON.stringify(check)}`);
     }
-    if ('problem' in parsed) {
+    const overloaded = isShedding(status, text);
+    if (overloaded) {
+      lines.push(
+        `  (the instance is shedding load (overloaded)` +
+          (retryAfter === null ? ')' : `; it asks to retry after ${retryAfter} s)`),
+      );
+    } else if ('problem' in parsed) {
       lines.push(`  (the answer is not the server's readiness body: ${parsed.problem})`);
     } else if (status === 200 && !ready) {
       const failed = Object.entries(parsed.body.checks).filter(([, check]) => !check.ok);
@@ -136,7 +163,7 @@ export const healthCommand = defineCommand({
       );
     }
     return {
-      data: { url: target.href, status, ready, body },
+      data: { url: target.href, status, ready, overloaded, body },
       text: lines,
       exitCode: ready ? 0 : 1,
     };
