@@ -38,6 +38,16 @@ export async function buildApp({
   // Node checks requestTimeout only while headersTimeout (60 s) is not above it; Fastify sets the
   // first alone. Incomplete requests are checked every 30 s (Node's connectionsCheckingInterval).
   app.server.headersTimeout = Math.min(app.server.headersTimeout, config.REQUEST_TIMEOUT_MS);
+  // Node's server.close() (Fastify's close) closes the keep-alive connections idle at that moment
+  // only. A connection whose answer was still being written (the end of a file download) turned
+  // idle a moment later and held close() until its keep-alive timeout (72 s): past the shutdown
+  // budget. Until the server has closed, such connections are closed as they turn idle.
+  app.addHook('preClose', (done) => {
+    const timer = setInterval(() => app.server.closeIdleConnections(), 100);
+    timer.unref();
+    app.server.once('close', () => clearInterval(timer));
+    done();
+  });
   // Synchronous (done callback): an async hook costs a promise on every answer.
   app.addHook('onSend', (req, reply, payload, done) => {
     void reply.header('x-request-id', req.id);
