@@ -1,4 +1,8 @@
-import { DEFAULT_MAX_BATCH_ITEMS } from '@invoice/validators';
+import {
+  DEFAULT_ATTACHMENT_MAX_BYTES,
+  DEFAULT_MAX_BATCH_ITEMS,
+  MAX_ATTACHMENT_BYTES,
+} from '@invoice/validators';
 import { z } from 'zod';
 
 const booleanString = z
@@ -89,8 +93,8 @@ const envSchema = z
       .number()
       .int()
       .min(1)
-      .max(1024 * 1024 * 1024)
-      .default(10 * 1024 * 1024),
+      .max(MAX_ATTACHMENT_BYTES)
+      .default(DEFAULT_ATTACHMENT_MAX_BYTES),
     /**
      * On SIGTERM readiness flips to 503 at once; the server keeps serving this long so the load
      * balancer notices, then stops accepting and waits for in-flight requests.

@@ -5,7 +5,14 @@ import { attachmentIdSchema, invoiceIdSchema, orgIdSchema, userIdSchema } from '
 import { MAX_LENGTH, textSchema } from './text.js';
 import { storedTextSchema } from './stored.js';
 
-export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+/**
+ * The largest attachment any server configuration stores: the maximum of the server's
+ * UPLOAD_MAX_BYTES (its default is DEFAULT_ATTACHMENT_MAX_BYTES). The output contract's cap, so
+ * whatever a server was configured to store can be listed.
+ */
+export const MAX_ATTACHMENT_BYTES = 1024 * 1024 * 1024;
+/** UPLOAD_MAX_BYTES's default: 10 MiB (the handbook's upload SLO assumes 10 MB). */
+export const DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
 
 /** Types we store and serve back; the server checks the bytes, not only the declared type. */
 export const ATTACHMENT_CONTENT_TYPES = [
