@@ -51,7 +51,9 @@ export const backupCommand = defineCommand({
     '  OUT/manifest.json                     counts, sizes and SHA-256 of every file',
     'The collections are read in one snapshot transaction: one point in time across collections.',
     'On MongoDB that transaction must finish within transactionLifetimeLimitSeconds (60 s default).',
-    'With mongorestore: mongorestore --nsInclude "<db>.*" OUT   (it skips uploads/ and manifest.json).',
+    'With mongorestore, beside the live database (drop --gzip for a backup taken without it; it skips',
+    '  uploads/ and manifest.json):',
+    '  mongorestore --gzip --nsInclude "<db>.*" --nsFrom "<db>.*" --nsTo "<db>_restored.*" OUT',
   ].join('\n'),
   options: {
     out: {
