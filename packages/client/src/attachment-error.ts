@@ -1,3 +1,4 @@
+import { HTTP_CODE_TO_JSONRPC2 } from '@trpc/server/unstable-core-do-not-import';
 import { isApiErrorCode, type ApiErrorCode } from './api-error-code.js';
 
 /**
@@ -57,28 +58,9 @@ function isServerErrorCode(code: unknown): code is ApiErrorCode | 'INSUFFICIENT_
   return isApiErrorCode(code) || code === 'INSUFFICIENT_STORAGE';
 }
 
-/** tRPC's HTTP statuses, read backwards, and 507. */
+/** tRPC's own status → code map (what the server answers tRPC codes with), and 507. */
 const CODE_OF_STATUS: Readonly<Record<number, AttachmentErrorCode>> = {
-  400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
-  402: 'PAYMENT_REQUIRED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_SUPPORTED',
-  408: 'TIMEOUT',
-  409: 'CONFLICT',
-  412: 'PRECONDITION_FAILED',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  422: 'UNPROCESSABLE_CONTENT',
-  428: 'PRECONDITION_REQUIRED',
-  429: 'TOO_MANY_REQUESTS',
-  499: 'CLIENT_CLOSED_REQUEST',
-  500: 'INTERNAL_SERVER_ERROR',
-  501: 'NOT_IMPLEMENTED',
-  502: 'BAD_GATEWAY',
-  503: 'SERVICE_UNAVAILABLE',
-  504: 'GATEWAY_TIMEOUT',
+  ...HTTP_CODE_TO_JSONRPC2,
   507: 'INSUFFICIENT_STORAGE',
 };
 
