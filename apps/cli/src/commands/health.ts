@@ -34,22 +34,17 @@ const sheddingBody = z.object({
   message: z.literal('Server overloaded, retry later'),
 });
 
-function isShedding(status: number, text: string): boolean {
-  if (status !== 503) return false;
+/** The answer's JSON, or undefined when it is not JSON. */
+function parseJson(text: string): unknown {
   try {
-    return sheddingBody.safeParse(JSON.parse(text)).success;
+    return JSON.parse(text) as unknown;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-function parseReadiness(text: string): { body: ReadinessBody } | { problem: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { problem: 'not JSON' };
-  }
+function parseReadiness(value: unknown): { body: ReadinessBody } | { problem: string } {
+  if (value === undefined) return { problem: 'not JSON' };
   const parsed = readinessBody.safeParse(value);
   if (parsed.success) return { body: parsed.data };
   const issue = parsed.error.issues[0];
@@ -136,7 +131,8 @@ export const healthCommand = defineCommand({
         ready: false,
       });
     }
-    const parsed = parseReadiness(text);
+    const answer = parseJson(text);
+    const parsed = parseReadiness(answer);
     const body = 'body' in parsed ? parsed.body : null;
     // 200 alone is not enough: the body must be ours and say ready, with every check passing.
     const ready =
@@ -147,7 +143,7 @@ export const healthCommand = defineCommand({
     for (const [name, check] of Object.entries(body?.checks ?? {})) {
       lines.push(`  ${name}: ${JSON.stringify(check)}`);
     }
-    const overloaded = isShedding(status, text);
+    const overloaded = status === 503 && sheddingBody.safeParse(answer).success;
     if (overloaded) {
       lines.push(
         `  (the instance is shedding load (overloaded)` +
