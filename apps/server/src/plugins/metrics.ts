@@ -5,6 +5,7 @@ import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { TRPC_ROUTE } from './trpc.js';
 
 /**
  * Why an upload failed, as `upload_failures_total{reason}`: over the size limit, client went
@@ -45,9 +46,6 @@ declare module 'fastify' {
 export interface MetricsPluginOptions {
   db: Database;
 }
-
-/** The Fastify route the tRPC mount serves every call on (`/trpc` prefix, `/:path` route). */
-export const TRPC_ROUTE = '/trpc/:path';
 
 /** Every procedure path of the router: the only caller-supplied text a label may carry. */
 const PROCEDURES: ReadonlySet<string> = new Set(Object.keys(appRouter._def.procedures));

@@ -7,7 +7,7 @@ import fp from 'fastify-plugin';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { Config } from '../env.js';
-import { TRPC_ROUTE } from './metrics.js';
+import { TRPC_ROUTE } from './trpc.js';
 
 const NEVER_SHED = new Set(['/health/live', '/metrics']);
 

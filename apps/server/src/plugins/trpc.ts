@@ -16,6 +16,11 @@ import { registerTrpcHttp } from '../trpc-http/plugin.js';
 import { guardTrpcInput } from './trpc-input-guard.js';
 import { createDiskAttachmentStore } from '../uploads/disk-store.js';
 
+/** Where tRPC is mounted. */
+export const TRPC_PREFIX = '/trpc';
+/** The Fastify route every tRPC call is served on (registerTrpcHttp's `/:path` under the prefix). */
+export const TRPC_ROUTE = `${TRPC_PREFIX}/:path`;
+
 export interface TrpcPluginOptions {
   config: Config;
   db: Database;
@@ -90,7 +95,7 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (
   // attachment.delete removes the file from the same directory the upload routes write to.
   const attachmentStore = createDiskAttachmentStore(options.config.UPLOAD_DIR);
   await registerTrpcHttp(app, {
-    prefix: '/trpc',
+    prefix: TRPC_PREFIX,
     fastPath: options.config.TRPC_FAST_PATH,
     scopeHooks: guardTrpcInput,
     // Refusals before any procedure runs reach tRPC clients in tRPC's shape, not as Fastify's
