@@ -1,7 +1,8 @@
-import { createDb, reconcileIndexes, type Database } from '@invoice/db';
+import { reconcileIndexes } from '@invoice/db';
 import { testDatabaseName } from '@invoice/vitest-config/database-name';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { cli, json } from './cli-io.js';
+import { testDatabases } from './databases.js';
 
 /**
  * `db indexes --dry-run` is the gate after a restore and the latency runbook's check for a
@@ -9,19 +10,12 @@ import { cli, json } from './cli-io.js';
  * trying out a drop with `collection.hideIndex()`) is ignored by the query planner: for every
  * query it is as good as missing, so it must be reported as drift, not "indexes in sync".
  */
-let db: Database;
-let env: Record<string, string>;
+const { open: database, envFor, dropAll } = testDatabases(inject('mongoUri'));
+const db = database(testDatabaseName('cli-hidden-index'));
+const env = envFor(db.db.databaseName);
 
-beforeAll(async () => {
-  db = createDb({ uri: inject('mongoUri'), dbName: testDatabaseName('cli-hidden-index') });
-  env = { MONGODB_URI: inject('mongoUri'), MONGODB_DB: db.db.databaseName };
-  await reconcileIndexes(db.db);
-});
-
-afterAll(async () => {
-  await db.db.dropDatabase();
-  await db.close();
-});
+beforeAll(() => reconcileIndexes(db.db));
+afterAll(dropAll);
 
 it('reports a declared index that is hidden from the planner as changed (exit 1 with --dry-run)', async () => {
   const customers = db.db.collection('customers');

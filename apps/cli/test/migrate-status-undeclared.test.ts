@@ -1,7 +1,8 @@
-import { createDb, reconcileIndexes, type Database } from '@invoice/db';
+import { reconcileIndexes } from '@invoice/db';
 import { testDatabaseName } from '@invoice/vitest-config/database-name';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { cli, json } from './cli-io.js';
+import { testDatabases } from './databases.js';
 
 /**
  * bad-deploy-rollback.md, diagnosis: "Did the release include a migration? `invoice-admin db
@@ -9,19 +10,12 @@ import { cli, json } from './cli-io.js';
  * rolled back) is one the previous build's CLI does not declare; it used to show only the
  * declared ones ("0 migrations, 0 pending" for a database a migration had changed).
  */
-let db: Database;
-let env: Record<string, string>;
+const { open: database, envFor, dropAll } = testDatabases(inject('mongoUri'));
+const db = database(testDatabaseName('cli-migrate-status'));
+const env = envFor(db.db.databaseName);
 
-beforeAll(async () => {
-  db = createDb({ uri: inject('mongoUri'), dbName: testDatabaseName('cli-migrate-status') });
-  env = { MONGODB_URI: inject('mongoUri'), MONGODB_DB: db.db.databaseName };
-  await reconcileIndexes(db.db);
-});
-
-afterAll(async () => {
-  await db.db.dropDatabase();
-  await db.close();
-});
+beforeAll(() => reconcileIndexes(db.db));
+afterAll(dropAll);
 
 it('lists a migration recorded as applied even when this build does not declare it', async () => {
   const appliedAt = new Date('2026-11-20T10:00:00.000Z');
