@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MongoClient } from 'mongodb';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
@@ -12,6 +13,10 @@ import { describe, expect, it } from 'vitest';
  * driver built several per operation; each one cost a new Map in old space, a promoted
  * descriptor array and a megamorphic inline cache wherever the object was read
  * (bench/README.md, "Driver patch"). The patch writes them as `Object.assign({}, a, { b })`.
+ *
+ * It also keeps the client's active sessions and cursors out of `Set`s: one member in and out per
+ * operation made V8 replace the set's hash table every few dozen operations, and the replaced
+ * tables chained every operation they had held into the old generation.
  */
 const require = createRequire(import.meta.url);
 const driverLib = join(dirname(require.resolve('mongodb/package.json')), 'lib');
@@ -81,5 +86,34 @@ describe('the installed MongoDB driver carries patches/mongodb@7.9.0.patch', () 
       encoding: 'utf8',
     });
     expect(JSON.parse(out)).toEqual({ find: true, aggregate: true });
+  });
+});
+
+describe("the patched driver's active sessions and cursors", () => {
+  /** The client's internal state, which the driver's typings keep private. */
+  function activeSets(client: MongoClient): { sessions: unknown; cursors: unknown } {
+    const state = Reflect.get(client, 's') as { activeSessions: unknown; activeCursors: unknown };
+    return { sessions: state.activeSessions, cursors: state.activeCursors };
+  }
+
+  it('are not kept in Sets', () => {
+    const { sessions, cursors } = activeSets(new MongoClient('mongodb://127.0.0.1:9'));
+    expect(sessions).not.toBeInstanceOf(Set);
+    expect(cursors).not.toBeInstanceOf(Set);
+  });
+
+  it('still tracks sessions in order, forgets ended ones and ends the rest on close', async () => {
+    // Nothing connects: starting and ending sessions and closing the client are local.
+    const client = new MongoClient('mongodb://127.0.0.1:9');
+    const tracked = activeSets(client).sessions as Iterable<unknown> & { size: number };
+    const [a, b, c] = [client.startSession(), client.startSession(), client.startSession()];
+    expect(tracked.size).toBe(3);
+    expect([...tracked]).toEqual([a, b, c]);
+    await b.endSession();
+    expect(tracked.size).toBe(2);
+    expect([...tracked]).toEqual([a, c]);
+    await client.close();
+    expect([a.hasEnded, c.hasEnded]).toEqual([true, true]);
+    expect(tracked.size).toBe(0);
   });
 });
