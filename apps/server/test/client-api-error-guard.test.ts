@@ -3,6 +3,7 @@ import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { startTestServer, type TestServer } from './server.js';
 import { listeningPort } from './uploads.js';
+import { rejection } from '@invoice/vitest-config/rejection';
 
 /**
  * A frontend catching a failed call needs to tell the API's refusals apart from its own bugs
@@ -11,16 +12,6 @@ import { listeningPort } from './uploads.js';
  * `apiErrorCode` (the tRPC code the server answered, typed). (This test failed before: neither
  * was exported.)
  */
-
-/** The error a call rejects with. */
-async function rejection(call: Promise<unknown>): Promise<unknown> {
-  try {
-    await call;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('the call succeeded');
-}
 
 describe('@invoice/client: isApiError and apiErrorCode against the real server', () => {
   let s: TestServer;

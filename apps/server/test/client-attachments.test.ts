@@ -19,6 +19,7 @@ import {
   type Member,
   type Org,
 } from './uploads.js';
+import { rejection } from '@invoice/vitest-config/rejection';
 
 /**
  * @invoice/client's attachment helpers (createAttachmentClient: uploadAttachment,
@@ -55,16 +56,9 @@ function smallPdf(text: string): Buffer {
   return Buffer.from(pdf, 'latin1');
 }
 
-async function rejection(call: Promise<unknown>): Promise<AttachmentError> {
-  const error = await call.then(
-    () => {
-      throw new Error('the call succeeded');
-    },
-    (e: unknown) => e,
-  );
-  if (!isAttachmentError(error)) throw new Error(`not an AttachmentError: ${String(error)}`);
-  return error;
-}
+/** The AttachmentError a call rejects with. */
+const attachmentRejection = (call: Promise<unknown>): Promise<AttachmentError> =>
+  rejection(call, isAttachmentError);
 
 /** What a refusal carries, for one comparison. */
 function refusal(error: AttachmentError) {
@@ -158,7 +152,7 @@ describe('@invoice/client attachment helpers against the real server', () => {
       'bytes.pdf',
     ]);
     // Without it the part is declared application/octet-stream, which the bytes contradict.
-    const error = await rejection(
+    const error = await attachmentRejection(
       as(accountant).uploadAttachment({ ...org, file: blob, filename: 'bytes.pdf' }),
     );
     expect(refusal(error)).toEqual(refused(415, 'UNSUPPORTED_MEDIA_TYPE'));
@@ -245,7 +239,7 @@ describe('@invoice/client attachment helpers against the real server', () => {
       ],
     ];
     for (const [name, call, expected, message] of cases) {
-      const error = await rejection(call());
+      const error = await attachmentRejection(call());
       expect(error, name).toBeInstanceOf(AttachmentError);
       expect(refusal(error), name).toEqual(expected);
       expect(error.message, name).toMatch(message);
@@ -258,7 +252,7 @@ describe('@invoice/client attachment helpers against the real server', () => {
     const file = new File([smallPdf('to delete')], 'gone.pdf', { type: 'application/pdf' });
     const stored = await as(accountant).uploadAttachment({ ...org, file });
 
-    const missing = await rejection(
+    const missing = await attachmentRejection(
       as(viewer).downloadAttachment({
         orgId: org.orgId,
         attachmentId: new ObjectId().toHexString(),
@@ -269,13 +263,13 @@ describe('@invoice/client attachment helpers against the real server', () => {
 
     // Org A's attachment asked for by a member of org B, through either org: not found.
     for (const orgId of [org.orgId, otherOrg.orgId]) {
-      const foreign = await rejection(
+      const foreign = await attachmentRejection(
         as(outsider).downloadAttachment({ orgId, attachmentId: stored.id }),
       );
       expect(refusal(foreign), orgId).toEqual(refused(404, 'NOT_FOUND'));
     }
 
-    const signedOut = await rejection(
+    const signedOut = await attachmentRejection(
       as(null).downloadAttachment({ orgId: org.orgId, attachmentId: stored.id }),
     );
     expect(refusal(signedOut)).toEqual(refused(401, 'UNAUTHORIZED'));
@@ -283,7 +277,7 @@ describe('@invoice/client attachment helpers against the real server', () => {
     // Deleting is the tRPC procedure; the download then answers 404.
     const api = createInvoiceClient({ url, getToken: () => accountant.idToken });
     await api.attachment.delete.mutate({ orgId: org.orgId, attachmentId: stored.id });
-    const deleted = await rejection(
+    const deleted = await attachmentRejection(
       as(viewer).downloadAttachment({ orgId: org.orgId, attachmentId: stored.id }),
     );
     expect(refusal(deleted)).toEqual(refused(404, 'NOT_FOUND'));
@@ -295,7 +289,7 @@ describe('@invoice/client attachment helpers against the real server', () => {
       baseUrl: url.replace(/\/trpc$/, '/nowhere'),
       getToken: () => viewer.idToken,
     });
-    const error = await rejection(
+    const error = await attachmentRejection(
       wrong.downloadAttachment({ orgId: org.orgId, attachmentId: new ObjectId().toHexString() }),
     );
     expect(refusal(error)).toEqual({ status: 404, code: 'NOT_FOUND', serverCode: null });

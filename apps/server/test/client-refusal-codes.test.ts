@@ -2,6 +2,7 @@ import { createInvoiceClient } from '@invoice/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './server.js';
 import { listeningPort } from './uploads.js';
+import { rejection } from '@invoice/vitest-config/rejection';
 
 /**
  * Refusals the server answers on /trpc/* before any procedure runs reach @invoice/client users
@@ -25,13 +26,11 @@ async function clientFor(suite: string, env: Record<string, string>) {
 }
 
 async function failure(call: Promise<unknown>) {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { name: string; data?: { code?: string; httpStatus?: number } };
-    return { name: e.name, code: e.data?.code, httpStatus: e.data?.httpStatus };
-  }
-  throw new Error('the call succeeded');
+  const e = (await rejection(call)) as {
+    name: string;
+    data?: { code?: string; httpStatus?: number };
+  };
+  return { name: e.name, code: e.data?.code, httpStatus: e.data?.httpStatus };
 }
 
 describe('@invoice/client: refusals before any procedure keep a tRPC code', () => {

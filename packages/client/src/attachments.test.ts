@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AttachmentError, createAttachmentClient, isAttachmentError } from './index.js';
+import { rejection } from '@invoice/vitest-config/rejection';
 
 const ORG = '0123456789abcdef01234567';
 const INVOICE = '89abcdef0123456789abcdef';
@@ -33,16 +34,9 @@ function fakeFetch(answer: () => Response) {
   return { fetch, sent };
 }
 
-async function rejection(call: Promise<unknown>): Promise<AttachmentError> {
-  const error = await call.then(
-    () => {
-      throw new Error('the call succeeded');
-    },
-    (e: unknown) => e,
-  );
-  if (!isAttachmentError(error)) throw new Error(`not an AttachmentError: ${String(error)}`);
-  return error;
-}
+/** The AttachmentError a call rejects with. */
+const attachmentRejection = (call: Promise<unknown>): Promise<AttachmentError> =>
+  rejection(call, isAttachmentError);
 
 const pdf = () => new Blob(['%PDF-1.4\n'], { type: 'application/pdf' });
 const upload = { orgId: ORG, invoiceId: INVOICE, file: pdf(), filename: 'a.pdf' };
@@ -73,7 +67,7 @@ describe('attachment errors from answers that are not the server JSON error', ()
       client.uploadAttachment(upload),
       client.downloadAttachment({ orgId: ORG, attachmentId: ATTACHMENT }),
     ]) {
-      const error = await rejection(call);
+      const error = await attachmentRejection(call);
       expect(error).toBeInstanceOf(AttachmentError);
       expect(error.name).toBe('AttachmentError');
       expect(error.status).toBe(502);
@@ -103,7 +97,7 @@ describe('attachment errors from answers that are not the server JSON error', ()
     for (const [response, status, code, message] of cases) {
       const { fetch } = fakeFetch(() => response);
       const client = createAttachmentClient({ url: 'http://api.test/trpc', fetch });
-      const error = await rejection(
+      const error = await attachmentRejection(
         client.downloadAttachment({ orgId: ORG, attachmentId: ATTACHMENT }),
       );
       expect({ status: error.status, code: error.code }).toEqual({ status, code });
@@ -127,7 +121,7 @@ describe('attachment errors from answers that are not the server JSON error', ()
         ),
     );
     const client = createAttachmentClient({ url: 'http://api.test/trpc', fetch });
-    const error = await rejection(client.uploadAttachment(upload));
+    const error = await attachmentRejection(client.uploadAttachment(upload));
     expect({ ...error, message: error.message }).toMatchObject({
       status: 429,
       code: 'TOO_MANY_REQUESTS',
@@ -146,7 +140,7 @@ describe('attachment errors from answers that are not the server JSON error', ()
       ),
     );
     const client = createAttachmentClient({ url: 'http://api.test/trpc', fetch });
-    const error = await rejection(client.uploadAttachment(upload));
+    const error = await attachmentRejection(client.uploadAttachment(upload));
     expect([error.code, error.serverCode, error.message]).toEqual([
       'FORBIDDEN',
       'CORS_ORIGIN_NOT_ALLOWED',
@@ -158,7 +152,7 @@ describe('attachment errors from answers that are not the server JSON error', ()
     for (const body of ['<html>ok</html>', JSON.stringify({ ...uploaded, size: 'big' })]) {
       const { fetch } = fakeFetch(() => new Response(body, { status: 201 }));
       const client = createAttachmentClient({ url: 'http://api.test/trpc', fetch });
-      const error = await rejection(client.uploadAttachment(upload));
+      const error = await attachmentRejection(client.uploadAttachment(upload));
       expect([error.code, error.status]).toEqual(['UNEXPECTED_RESPONSE', 201]);
       expect(error.message).toMatch(/may have been stored/);
     }
@@ -170,7 +164,7 @@ describe('attachment errors from answers that are not the server JSON error', ()
         new Response('<!doctype html><div id="app">', { headers: { 'content-type': 'text/html' } }),
     );
     const client = createAttachmentClient({ url: 'http://app.test/trpc', fetch });
-    const error = await rejection(
+    const error = await attachmentRejection(
       client.downloadAttachment({ orgId: ORG, attachmentId: ATTACHMENT }),
     );
     expect([error.code, error.status]).toEqual(['UNEXPECTED_RESPONSE', 200]);
@@ -182,7 +176,7 @@ describe('attachment errors from answers that are not the server JSON error', ()
       throw new TypeError('fetch failed');
     });
     const client = createAttachmentClient({ url: 'http://api.test/trpc', fetch: refused.fetch });
-    const network = await rejection(client.uploadAttachment(upload));
+    const network = await attachmentRejection(client.uploadAttachment(upload));
     expect([network.code, network.status]).toEqual(['NETWORK_ERROR', null]);
     expect(network.cause).toBeInstanceOf(TypeError);
 
@@ -195,7 +189,7 @@ describe('attachment errors from answers that are not the server JSON error', ()
       url: 'http://api.test/trpc',
       fetch: abortedFetch.fetch,
     });
-    const aborted = await rejection(
+    const aborted = await attachmentRejection(
       abortable.downloadAttachment({
         orgId: ORG,
         attachmentId: ATTACHMENT,
@@ -209,7 +203,7 @@ describe('attachment errors from answers that are not the server JSON error', ()
       fetch: refused.fetch,
       getToken: () => Promise.reject(new Error('offline')),
     });
-    const unauthorized = await rejection(tokenless.uploadAttachment(upload));
+    const unauthorized = await attachmentRejection(tokenless.uploadAttachment(upload));
     expect([unauthorized.code, unauthorized.status]).toEqual(['UNAUTHORIZED', null]);
     expect(refused.sent).toHaveLength(1);
   });
@@ -217,10 +211,12 @@ describe('attachment errors from answers that are not the server JSON error', ()
   it('refuses malformed ids before sending anything, so no id can change the path', async () => {
     const { fetch, sent } = fakeFetch(() => new Response(null, { status: 500 }));
     const client = createAttachmentClient({ url: 'http://api.test/trpc', fetch });
-    const error = await rejection(client.uploadAttachment({ ...upload, orgId: '../../trpc' }));
+    const error = await attachmentRejection(
+      client.uploadAttachment({ ...upload, orgId: '../../trpc' }),
+    );
     expect([error.code, error.status]).toEqual(['BAD_REQUEST', null]);
     expect(error.message).toMatch(/^Attachment upload not sent: orgId: /);
-    const download = await rejection(
+    const download = await attachmentRejection(
       client.downloadAttachment({ orgId: ORG, attachmentId: 'x/../../y' }),
     );
     expect(download.message).toMatch(/attachmentId/);
