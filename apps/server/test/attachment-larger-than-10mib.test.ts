@@ -1,8 +1,7 @@
 import { createAttachmentClient, createInvoiceClient } from '@invoice/client';
-import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './server.js';
-import { addMember, createOrg, listeningPort, type Member, type Org } from './uploads.js';
+import { listeningPort, orgWithAccountant, type Member, type Org } from './uploads.js';
 
 /**
  * UPLOAD_MAX_BYTES may be set above its 10 MiB default (issue 5's memory test streams 100 MB),
@@ -25,13 +24,7 @@ describe('an attachment above 10 MiB on a server configured for it', () => {
     });
     expect(s.config.VALIDATE_OUTPUT).toBe(true);
     url = `http://127.0.0.1:${await listeningPort(s.app)}/trpc`;
-    accountant = await s.signIn('attachment-over-10mib@example.test');
-    org = await createOrg(s.db, {
-      uid: `owner-${new ObjectId().toHexString()}`,
-      email: null,
-      emailVerified: true,
-    });
-    await addMember(s.db, org.orgId, accountant.uid, 'accountant');
+    ({ org, accountant } = await orgWithAccountant(s.db, s.signIn, 'attachment-over-10mib'));
   });
   afterAll(() => s.close());
 

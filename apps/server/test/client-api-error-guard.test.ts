@@ -1,9 +1,9 @@
 import { apiErrorCode, createInvoiceClient, isApiError, type ApiErrorCode } from '@invoice/client';
+import { rejection } from '@invoice/vitest-config/rejection';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { startTestServer, type TestServer } from './server.js';
 import { listeningPort } from './uploads.js';
-import { rejection } from '@invoice/vitest-config/rejection';
 
 /**
  * A frontend catching a failed call needs to tell the API's refusals apart from its own bugs

@@ -6,6 +6,7 @@ import {
   isAttachmentError,
   type AttachmentErrorCode,
 } from '@invoice/client';
+import { rejection } from '@invoice/vitest-config/rejection';
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './server.js';
@@ -15,11 +16,11 @@ import {
   filesUnder,
   listeningPort,
   MZ,
+  orgWithAccountant,
   PNG,
   type Member,
   type Org,
 } from './uploads.js';
-import { rejection } from '@invoice/vitest-config/rejection';
 
 /**
  * @invoice/client's attachment helpers (createAttachmentClient: uploadAttachment,
@@ -87,17 +88,11 @@ describe('@invoice/client attachment helpers against the real server', () => {
       RATE_LIMIT_PER_MINUTE: '1000000',
     });
     url = `http://127.0.0.1:${await listeningPort(s.app)}/trpc`;
-    [accountant, viewer, outsider] = await Promise.all([
-      s.signIn('client-att-accountant@example.test'),
+    ({ org, accountant } = await orgWithAccountant(s.db, s.signIn, 'client-att'));
+    [viewer, outsider] = await Promise.all([
       s.signIn('client-att-viewer@example.test'),
       s.signIn('client-att-outsider@example.test'),
     ]);
-    org = await createOrg(s.db, {
-      uid: `owner-${new ObjectId().toHexString()}`,
-      email: null,
-      emailVerified: true,
-    });
-    await addMember(s.db, org.orgId, accountant.uid, 'accountant');
     await addMember(s.db, org.orgId, viewer.uid, 'viewer');
     otherOrg = await createOrg(s.db, { uid: outsider.uid, email: null, emailVerified: true });
   });

@@ -1,8 +1,8 @@
 import { createInvoiceClient } from '@invoice/client';
+import { rejection } from '@invoice/vitest-config/rejection';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './server.js';
 import { listeningPort } from './uploads.js';
-import { rejection } from '@invoice/vitest-config/rejection';
 
 /**
  * Refusals the server answers on /trpc/* before any procedure runs reach @invoice/client users

@@ -1,8 +1,7 @@
 import { createAttachmentClient } from '@invoice/client';
-import { ObjectId } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from './server.js';
-import { addMember, createOrg, listeningPort } from './uploads.js';
+import { listeningPort, orgWithAccountant } from './uploads.js';
 
 /**
  * app.close() (what SIGTERM's drain ends with) right after a file download. The download's
@@ -17,13 +16,7 @@ describe('closing the server right after a download', () => {
     let closed = false;
     try {
       const url = `http://127.0.0.1:${await listeningPort(s.app)}/trpc`;
-      const accountant = await s.signIn('close-after-download@example.test');
-      const org = await createOrg(s.db, {
-        uid: `owner-${new ObjectId().toHexString()}`,
-        email: null,
-        emailVerified: true,
-      });
-      await addMember(s.db, org.orgId, accountant.uid, 'accountant');
+      const { org, accountant } = await orgWithAccountant(s.db, s.signIn, 'close-after-download');
       const attachments = createAttachmentClient({ url, getToken: () => accountant.idToken });
       // Not a whole number of the file stream's 64 KiB reads: its last read is short, and the
       // answer ends a moment after the client has every byte (whole multiples did not show it).

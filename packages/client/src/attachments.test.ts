@@ -1,6 +1,6 @@
+import { rejection } from '@invoice/vitest-config/rejection';
 import { describe, expect, it } from 'vitest';
 import { AttachmentError, createAttachmentClient, isAttachmentError } from './index.js';
-import { rejection } from '@invoice/vitest-config/rejection';
 
 const ORG = '0123456789abcdef01234567';
 const INVOICE = '89abcdef0123456789abcdef';

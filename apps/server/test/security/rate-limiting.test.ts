@@ -5,7 +5,7 @@ import { ObjectId } from 'mongodb';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../server.js';
-import { addMember, createOrg, filesUnder, injectUpload, PNG } from '../uploads.js';
+import { filesUnder, injectUpload, orgWithAccountant, PNG } from '../uploads.js';
 import { trpc, TRPC_TRANSPORTS, waitPastTokenSecond } from './http.js';
 
 /**
@@ -132,13 +132,7 @@ describe('rate limiting on the attachment routes', () => {
   afterAll(() => s.close());
 
   it('answers an upload burst above the limit with 429 and Retry-After, storing nothing', async () => {
-    const accountant = await s.signIn('rate-upload@example.test');
-    const org = await createOrg(s.db, {
-      uid: `owner-${new ObjectId().toHexString()}`,
-      email: null,
-      emailVerified: true,
-    });
-    await addMember(s.db, org.orgId, accountant.uid, 'accountant');
+    const { org, accountant } = await orgWithAccountant(s.db, s.signIn, 'rate-upload');
     for (let i = 0; i < 2; i++) {
       expect((await injectUpload(s.app, org, accountant.idToken, PNG)).statusCode).toBe(201);
     }
