@@ -11,9 +11,11 @@ import { DEFAULT_MAX_BATCH_ITEMS } from '@invoice/validators';
 import superjson from 'superjson';
 import { isApiErrorCode, type ApiErrorCode } from './api-error-code.js';
 import { bearerHeaders, type GetToken } from './auth-headers.js';
+import { resolveRetryOptions, retryPolicyLink, type RetryOptions } from './retry.js';
 
 export type { RouterInputs, RouterOutputs, AppRouter } from '@invoice/api';
 export type { ApiErrorCode } from './api-error-code.js';
+export { DEFAULT_RETRY, type RetryOptions } from './retry.js';
 export {
   createAttachmentClient,
   type AttachmentClient,
@@ -45,6 +47,13 @@ export interface InvoiceClientOptions {
    * server's TRPC_MAX_BATCH, or every call of a larger batch fails with BAD_REQUEST.
    */
   maxItems?: number;
+  /**
+   * Sends a call again after a transient failure: no answer, 429, 502, 503 or 504 (honouring
+   * `Retry-After`), with jittered exponential backoff. Only queries and mutations that carry an
+   * `idempotencyKey` are retried; other mutations fail at once, since a lost answer does not
+   * say whether the server applied them. Default DEFAULT_RETRY; `false` turns retries off.
+   */
+  retry?: RetryOptions | false;
 }
 
 type BatchLinkFetch = NonNullable<
@@ -72,8 +81,10 @@ export function apiErrorCode(error: unknown): ApiErrorCode | null {
 }
 
 export function createInvoiceClient(options: InvoiceClientOptions): InvoiceClient {
+  const retry = options.retry === false ? null : resolveRetryOptions(options.retry);
   return createTRPCClient<AppRouter>({
     links: [
+      ...(retry && retry.attempts > 1 ? [retryPolicyLink<AppRouter>(retry)] : []),
       httpBatchLink({
         url: options.url,
         transformer: superjson,

@@ -1,0 +1,166 @@
+import { rejection } from '@invoice/vitest-config/rejection';
+import { describe, expect, it } from 'vitest';
+import { apiErrorCode, createInvoiceClient, type RetryOptions } from './index.js';
+import { resolveRetryOptions, retryAfterMs } from './retry.js';
+
+const ORG = '0123456789abcdef01234567';
+
+/** One answer of the fake server: a tRPC error with this status, a success, or no answer. */
+type Answer = { status: number; retryAfter?: string } | 'ok' | 'network' | 'html502';
+
+function errorBody(status: number) {
+  const code =
+    { 429: 'TOO_MANY_REQUESTS', 500: 'INTERNAL_SERVER_ERROR', 503: 'SERVICE_UNAVAILABLE' }[
+      status
+    ] ?? 'BAD_REQUEST';
+  return JSON.stringify([
+    { error: { json: { message: 'refused', code: -32600, data: { code, httpStatus: status } } } },
+  ]);
+}
+
+/** A fetch that plays `answers` in order (the last one repeats) and counts the requests. */
+function scripted(answers: Answer[]) {
+  const sent: string[] = [];
+  const fetch = (input: unknown) => {
+    sent.push(String(input));
+    const answer = answers[Math.min(sent.length, answers.length) - 1] ?? 'ok';
+    if (answer === 'network') return Promise.reject(new TypeError('fetch failed'));
+    if (answer === 'html502') {
+      return Promise.resolve(new Response('<html>502 Bad Gateway</html>', { status: 502 }));
+    }
+    if (answer === 'ok') {
+      const body = JSON.stringify([{ result: { data: { json: { ok: true } } } }]);
+      return Promise.resolve(
+        new Response(body, { headers: { 'content-type': 'application/json' } }),
+      );
+    }
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (answer.retryAfter !== undefined) headers['retry-after'] = answer.retryAfter;
+    return Promise.resolve(
+      new Response(errorBody(answer.status), { status: answer.status, headers }),
+    );
+  };
+  return { fetch, sent };
+}
+
+const fast: RetryOptions = { baseDelayMs: 1 };
+
+function client(answers: Answer[], retry: RetryOptions | false = fast) {
+  const { fetch, sent } = scripted(answers);
+  return { api: createInvoiceClient({ url: 'http://api.test/trpc', fetch, retry }), sent };
+}
+
+// The fake server answers `{ ok: true }` to any path; the calls' types are the real router's.
+const query = (c: ReturnType<typeof client>, signal?: AbortSignal) =>
+  c.api.organization.byId.query({ orgId: ORG }, signal ? { signal } : undefined);
+const createOrg = (c: ReturnType<typeof client>, idempotencyKey?: string) =>
+  c.api.organization.create.mutate({
+    name: 'Acme',
+    currency: 'EUR',
+    timezone: 'UTC',
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+  });
+
+describe('@invoice/client retries', () => {
+  it('a query that met 503, 429 and no answer at all is sent again until it succeeds', async () => {
+    const c = client([{ status: 503, retryAfter: '0' }, { status: 429 }, 'network', 'ok'], {
+      ...fast,
+      attempts: 4,
+    });
+    await expect(query(c)).resolves.toEqual({ ok: true });
+    expect(c.sent).toHaveLength(4);
+  });
+
+  it("a proxy's 502 page and a 504 are transient too", async () => {
+    const c = client(['html502', { status: 504 }, 'ok']);
+    await expect(query(c)).resolves.toEqual({ ok: true });
+    expect(c.sent).toHaveLength(3);
+  });
+
+  it('gives up after `attempts` and returns the last failure with its code', async () => {
+    const c = client([{ status: 503 }]);
+    const error = await rejection(query(c));
+    expect(apiErrorCode(error)).toBe('SERVICE_UNAVAILABLE');
+    expect(c.sent).toHaveLength(3);
+  });
+
+  it('never retries a refusal (400, 404) or a 500', async () => {
+    for (const status of [400, 404, 500]) {
+      const c = client([{ status }, 'ok']);
+      await rejection(query(c));
+      expect(c.sent, String(status)).toHaveLength(1);
+    }
+  });
+
+  it('retries a mutation only when it carries an idempotencyKey', async () => {
+    const unkeyed = client(['network', 'ok']);
+    await rejection(createOrg(unkeyed));
+    expect(unkeyed.sent).toHaveLength(1);
+
+    const keyed = client(['network', 'ok']);
+    await expect(createOrg(keyed, 'org-1')).resolves.toEqual({ ok: true });
+    expect(keyed.sent).toHaveLength(2);
+  });
+
+  it('returns at once when Retry-After asks for longer than maxDelayMs', async () => {
+    const c = client([{ status: 503, retryAfter: '60' }, 'ok']);
+    const started = Date.now();
+    const error = await rejection(query(c));
+    expect(apiErrorCode(error)).toBe('SERVICE_UNAVAILABLE');
+    expect(c.sent).toHaveLength(1);
+    // Not a timing assertion of the code under test: a wait of 60 s would time the test out.
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('waits as long as Retry-After says when it is within maxDelayMs', async () => {
+    const c = client([{ status: 503, retryAfter: '1' }, 'ok']);
+    const started = Date.now();
+    await expect(query(c)).resolves.toEqual({ ok: true });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
+    expect(c.sent).toHaveLength(2);
+  });
+
+  it("a caller's abort during the wait ends the call at once, with no further request", async () => {
+    const c = client([{ status: 503, retryAfter: '5' }, 'ok']);
+    const controller = new AbortController();
+    const call = query(c, controller.signal);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort();
+    const error = await rejection(call);
+    expect(error).toMatchObject({ name: 'TRPCClientError' });
+    expect(c.sent).toHaveLength(1);
+  });
+
+  it('`retry: false` and `attempts: 1` send each call once', async () => {
+    for (const retry of [false, { attempts: 1 }] as const) {
+      const c = client([{ status: 503, retryAfter: '0' }, 'ok'], retry);
+      await rejection(query(c));
+      expect(c.sent).toHaveLength(1);
+    }
+  });
+
+  it('refuses options no policy can mean', () => {
+    expect(() => resolveRetryOptions({ attempts: 0 })).toThrow(/attempts/);
+    expect(() => resolveRetryOptions({ attempts: 2.5 })).toThrow(/attempts/);
+    expect(() => resolveRetryOptions({ baseDelayMs: -1 })).toThrow(/baseDelayMs/);
+    expect(() => resolveRetryOptions({ maxDelayMs: Number.POSITIVE_INFINITY })).toThrow(
+      /maxDelayMs/,
+    );
+    expect(() =>
+      createInvoiceClient({ url: 'http://api.test/trpc', retry: { attempts: -1 } }),
+    ).toThrow(RangeError);
+  });
+});
+
+describe('retryAfterMs', () => {
+  it('reads delta-seconds and HTTP dates, and nothing else', () => {
+    const now = Date.parse('2026-11-29T10:00:00Z');
+    expect(retryAfterMs('7', now)).toBe(7000);
+    expect(retryAfterMs(' 0 ', now)).toBe(0);
+    expect(retryAfterMs('Sun, 29 Nov 2026 10:00:05 GMT', now)).toBe(5000);
+    expect(retryAfterMs('Sun, 29 Nov 2026 09:00:00 GMT', now)).toBe(0);
+    for (const bad of [null, undefined, '', '-1', '1.5', 'soon', '9'.repeat(12)]) {
+      expect(retryAfterMs(bad, now), String(bad)).toBeNull();
+    }
+  });
+});

@@ -1,0 +1,163 @@
+import type { Operation, TRPCClientError, TRPCLink } from '@trpc/client';
+import type { AnyTRPCRouter } from '@trpc/server';
+import { observable, type Unsubscribable } from '@trpc/server/observable';
+
+/** When and how often a failed call is sent again. */
+export interface RetryOptions {
+  /** Attempts in all, the first one included (default 3; 1 never retries). */
+  attempts?: number;
+  /** Backoff ceiling of the first retry in ms (default 250); doubles with each retry. */
+  baseDelayMs?: number;
+  /**
+   * The longest wait before a retry, in ms (default 10 000). An answer whose `Retry-After` asks
+   * for longer is returned to the caller instead of being waited for.
+   */
+  maxDelayMs?: number;
+}
+
+export const DEFAULT_RETRY: Required<RetryOptions> = {
+  attempts: 3,
+  baseDelayMs: 250,
+  maxDelayMs: 10_000,
+};
+
+/** The options with their defaults; a clear error for values no retry policy can mean. */
+export function resolveRetryOptions(options: RetryOptions = {}): Required<RetryOptions> {
+  const resolved = {
+    attempts: options.attempts ?? DEFAULT_RETRY.attempts,
+    baseDelayMs: options.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
+    maxDelayMs: options.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
+  };
+  if (!Number.isInteger(resolved.attempts) || resolved.attempts < 1) {
+    throw new RangeError(`retry.attempts must be a whole number >= 1, got ${resolved.attempts}`);
+  }
+  for (const name of ['baseDelayMs', 'maxDelayMs'] as const) {
+    const value = resolved[name];
+    if (!Number.isFinite(value) || value < 0) {
+      throw new RangeError(`retry.${name} must be a finite number >= 0, got ${value}`);
+    }
+  }
+  return resolved;
+}
+
+/** HTTP statuses that say "not now" rather than "no": rate limited, proxy or server unavailable. */
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
+type CallError = TRPCClientError<AnyTRPCRouter>;
+
+function responseOf(error: CallError): Response | undefined {
+  const response: unknown = error.meta?.response;
+  return response instanceof Response ? response : undefined;
+}
+
+function isAbort(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e.name === 'AbortError') return true;
+  }
+  return false;
+}
+
+/** `Retry-After` in ms (delta-seconds or an HTTP date); null when absent or unreadable. */
+export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | null {
+  const value = header?.trim() ?? '';
+  if (/^\d{1,9}$/.test(value)) return Number(value) * 1000;
+  // HTTP dates (IMF-fixdate and the two obsolete forms) start with the day's name.
+  if (!/^[A-Za-z]{3}/.test(value)) return null;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/**
+ * Whether an operation may be sent twice. Queries change nothing. A mutation only when the
+ * caller gave it an `idempotencyKey`: the server then applies it at most once and answers a
+ * repeat with the stored result, even when the first answer was lost on the way back.
+ */
+export function isRepeatable(op: Pick<Operation, 'type' | 'input'>): boolean {
+  if (op.type === 'query') return true;
+  if (op.type !== 'mutation') return false;
+  const input = op.input;
+  if (typeof input !== 'object' || input === null) return false;
+  const key: unknown = (input as { idempotencyKey?: unknown }).idempotencyKey;
+  return typeof key === 'string' && key.length > 0;
+}
+
+/**
+ * The wait before the next attempt, or null when the failure must go to the caller. Retried:
+ * no answer at all (network failure, a proxy's page that is not tRPC's JSON) and 429, 502, 503
+ * and 504, honouring `Retry-After`. Never retried: a call the caller aborted, any other refusal
+ * (4xx: retrying cannot change it) and 500 (a bug, per the API contract).
+ */
+export function retryDelayMs(
+  error: CallError,
+  retry: number,
+  options: Required<RetryOptions>,
+  random: () => number = Math.random,
+): number | null {
+  if (isAbort(error)) return null;
+  const response = responseOf(error);
+  // A batch answers 207 when its calls differ: each call's own status is in its error's data.
+  const data: unknown = error.data;
+  const own = (data as { httpStatus?: unknown } | null | undefined)?.httpStatus;
+  const status = typeof own === 'number' ? own : response?.status;
+  if (status !== undefined && !RETRYABLE_STATUS.has(status)) return null;
+  const asked = retryAfterMs(response?.headers.get('retry-after'));
+  if (asked !== null) return asked <= options.maxDelayMs ? asked : null;
+  // Full jitter: clients that failed together do not come back together.
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (retry - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * A link that sends a failed repeatable call again (see `isRepeatable` and `retryDelayMs`),
+ * placed before the HTTP link. Modelled on tRPC's own `retryLink`, which cannot read the
+ * answer's `Retry-After` when it picks a delay. A caller's abort ends the wait at once.
+ */
+export function retryPolicyLink<TRouter extends AnyTRPCRouter>(
+  options: Required<RetryOptions>,
+): TRPCLink<TRouter> {
+  return () =>
+    ({ op, next }) =>
+      observable((observer) => {
+        let current: Unsubscribable | undefined;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        let disposed = false;
+        let pendingAttempt = 1;
+        const stopWaiting = () => {
+          clearTimeout(timer);
+          op.signal?.removeEventListener('abort', retryNow);
+        };
+        // The attempt sees the aborted signal and fails as an unretried call would.
+        const retryNow = () => {
+          stopWaiting();
+          attempt(pendingAttempt);
+        };
+
+        function attempt(attempts: number) {
+          if (disposed) return;
+          current = next(op).subscribe({
+            next: (envelope) => observer.next(envelope),
+            complete: () => observer.complete(),
+            error: (error) => {
+              const delay =
+                attempts < options.attempts && isRepeatable(op) && !op.signal?.aborted
+                  ? retryDelayMs(error, attempts, options)
+                  : null;
+              if (delay === null || disposed) {
+                observer.error(error);
+                return;
+              }
+              pendingAttempt = attempts + 1;
+              op.signal?.addEventListener('abort', retryNow, { once: true });
+              timer = setTimeout(retryNow, delay);
+            },
+          });
+        }
+
+        attempt(1);
+        return () => {
+          disposed = true;
+          stopWaiting();
+          current?.unsubscribe();
+        };
+      });
+}
