@@ -47,6 +47,9 @@ export { recordAudit } from './services/audit.js';
 export { toAttachment } from './mappers/attachment.js';
 export { attachmentSummary } from './services/attachments.js';
 export { isDatabaseUnavailable } from './middleware/map-errors.js';
+/** The upload route's `Idempotency-Key`: the same at-most-once rule as keyed mutations. */
+export { runIdempotent } from './services/idempotency.js';
+export { isDomainError } from './domain/errors.js';
 
 /** Demo data for zero-config first runs and `invoice-admin demo seed`. */
 export { DEMO_ORG_NAME, seedDemo, type SeedDemoOptions, type SeedDemoResult } from './demo/seed.js';

@@ -2,6 +2,7 @@ import {
   attachmentDownloadParams,
   attachmentSchema,
   attachmentUploadParams,
+  idempotencyKeySchema,
   type ATTACHMENT_CONTENT_TYPES,
   type Attachment,
 } from '@invoice/validators';
@@ -41,6 +42,13 @@ export interface UploadAttachmentInput {
    * server checks it against the bytes: a mismatch or a type outside the allowlist is 415.
    */
   contentType?: AttachmentContentType | undefined;
+  /**
+   * Sent as `Idempotency-Key`: the server stores the file at most once per key (for 24 hours or
+   * more) and answers a repeat of the same upload with the first answer, so a call whose answer
+   * was lost can be sent again safely. The same key with another file is refused (409
+   * CONFLICT). 1–255 printable ASCII characters, as the mutations' `idempotencyKey`.
+   */
+  idempotencyKey?: string | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -71,8 +79,8 @@ export interface AttachmentClient {
   /**
    * Uploads one file to an invoice (role accountant or above): `POST
    * /v1/orgs/:orgId/invoices/:invoiceId/attachments`, multipart. Resolves with the validated
-   * metadata of the stored attachment. Not idempotent: the route takes no idempotency key, so
-   * retrying after a lost answer may store the file twice (`attachment.list` tells).
+   * metadata of the stored attachment. Without `idempotencyKey`, retrying after a lost answer
+   * may store the file twice (`attachment.list` tells); with one, it cannot.
    */
   uploadAttachment(input: UploadAttachmentInput): Promise<UploadedAttachment>;
   /**
@@ -249,6 +257,16 @@ export function createAttachmentClient(options: AttachmentClientOptions): Attach
         });
       }
       const { orgId, invoiceId } = ids.data;
+      const key = input.idempotencyKey;
+      if (key !== undefined) {
+        const checked = check(idempotencyKeySchema, key);
+        if ('problem' in checked) {
+          throw new AttachmentError({
+            code: 'BAD_REQUEST',
+            message: `${action} not sent: idempotencyKey: ${checked.problem}`,
+          });
+        }
+      }
       const declared = input.contentType;
       const file =
         declared === undefined || declared === input.file.type
@@ -259,7 +277,10 @@ export function createAttachmentClient(options: AttachmentClientOptions): Attach
       const response = await send(action, `/v1/orgs/${orgId}/invoices/${invoiceId}/attachments`, {
         method: 'POST',
         body: form,
-        headers: await headers(action),
+        headers: {
+          ...(await headers(action)),
+          ...(key === undefined ? {} : { 'idempotency-key': key }),
+        },
         ...(input.signal === undefined ? {} : { signal: input.signal }),
       });
       const text = await read(action, response, input.signal, (r) => r.text());

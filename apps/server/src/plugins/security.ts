@@ -109,7 +109,13 @@ const securityPlugin: FastifyPluginAsync<SecurityPluginOptions> = async (app, { 
   await app.register(cors, {
     origin: (origin, callback) => callback(null, origin === undefined || allowed.has(origin)),
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'trpc-accept'],
+    allowedHeaders: [
+      'authorization',
+      'content-type',
+      'x-request-id',
+      'trpc-accept',
+      'idempotency-key',
+    ],
     // Beyond the CORS-safelisted response headers, what a browser frontend needs to read: when
     // to retry (429/503), the request id to quote, the rate limit's state, a download's name.
     exposedHeaders: [

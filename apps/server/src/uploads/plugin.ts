@@ -9,10 +9,11 @@ import {
   findActiveMembership,
   hasRole,
   recordAudit,
+  runIdempotent,
   toAttachment,
   type AuthUser,
 } from '@invoice/api';
-import { withTransaction, type AttachmentDoc, type Database } from '@invoice/db';
+import type { AttachmentDoc, Database } from '@invoice/db';
 import type { Role } from '@invoice/validators';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ObjectId } from 'mongodb';
@@ -22,6 +23,7 @@ import { withdrawIfInvoiceDeleted } from './deleted-invoice.js';
 import { discardTempFile, storagePath, tempDir } from './disk-store.js';
 import { contentDisposition, sanitizeFilename } from './filename.js';
 import { HttpError } from './http-error.js';
+import { uploadIdempotencyKey } from './idempotency-key.js';
 import { uploadError, uploadFailureReason } from './upload-error.js';
 
 export interface UploadsPluginOptions {
@@ -67,6 +69,20 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
+/** The upload's 201 body (and what a repeat with its Idempotency-Key answers). */
+function uploadAnswer(doc: AttachmentDoc) {
+  const attachment = toAttachment(doc);
+  return {
+    id: attachment.id,
+    invoiceId: attachment.invoiceId,
+    filename: attachment.filename,
+    contentType: attachment.contentType,
+    size: attachment.size,
+    sha256: attachment.sha256,
+    createdAt: attachment.createdAt.toISOString(),
+  };
+}
+
 /**
  * Attachment upload and download: HTTP routes beside the tRPC scope (multipart and streaming
  * do not fit tRPC). Files stream through a hash and a content check into UPLOAD_DIR/.tmp,
@@ -110,6 +126,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
       const user = callerOf(req);
       const orgId = parseId(req.params.orgId, 'orgId');
       const invoiceId = parseId(req.params.invoiceId, 'invoiceId');
+      const idempotencyKey = uploadIdempotencyKey(req.headers['idempotency-key']);
       await requireRole(db, orgId, user, 'accountant');
       const invoice = await db.collections.invoices.findOne(
         { _id: invoiceId, orgId },
@@ -165,37 +182,53 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
           createdAt: now,
           updatedAt: now,
         };
+        let answer: ReturnType<typeof uploadAnswer>;
         try {
           // The rename itself must survive a crash before the metadata points at it.
           await fsyncPath(dirname(finalPath));
-          await withTransaction(db.client, async (session) => {
-            // The invoice was checked before the upload streamed, maybe seconds ago: a draft
-            // deleted meanwhile would get an attachment nobody can list. A deleteDraft
-            // committing while this runs is caught after the commit (withdrawIfInvoiceDeleted).
-            const invoiceNow = await db.collections.invoices.findOne(
-              { _id: invoiceId, orgId },
-              { projection: { _id: 1 }, session },
-            );
-            if (invoiceNow === null) throw new HttpError('NOT_FOUND', 'Invoice not found');
-            await db.collections.attachments.insertOne(doc, { session });
-            await recordAudit(
-              db,
-              {
-                orgId,
-                actor: user,
-                action: 'attachment.upload',
-                entity: { type: 'attachment', id },
-                after: attachmentSummary(doc),
-                at: now,
-                requestId: req.id,
-              },
-              { session },
-            );
+          // Keyed: a repeat with the same key and file answers what the first upload answered.
+          answer = await runIdempotent({
+            db,
+            scope: orgId.toHexString(),
+            procedure: 'attachment.upload',
+            key: idempotencyKey,
+            input: attachmentSummary(doc),
+            now,
+            work: async (session) => {
+              // The invoice was checked before the upload streamed, maybe seconds ago: a draft
+              // deleted meanwhile would get an attachment nobody can list. A deleteDraft
+              // committing while this runs is caught after the commit (withdrawIfInvoiceDeleted).
+              const invoiceNow = await db.collections.invoices.findOne(
+                { _id: invoiceId, orgId },
+                { projection: { _id: 1 }, session },
+              );
+              if (invoiceNow === null) throw new HttpError('NOT_FOUND', 'Invoice not found');
+              await db.collections.attachments.insertOne(doc, { session });
+              await recordAudit(
+                db,
+                {
+                  orgId,
+                  actor: user,
+                  action: 'attachment.upload',
+                  entity: { type: 'attachment', id },
+                  after: attachmentSummary(doc),
+                  at: now,
+                  requestId: req.id,
+                },
+                { session },
+              );
+              return uploadAnswer(doc);
+            },
           });
         } catch (error) {
           // Stored but not recorded: nobody could ever download it, so it goes.
           await rm(finalPath, { force: true });
           throw error;
+        }
+        if (answer.id !== id.toHexString()) {
+          // A repeat of a keyed upload: the first one's file and answer stand, this copy goes.
+          await rm(finalPath, { force: true });
+          return reply.code(201).send(answer);
         }
         // Stored and recorded: a failed re-check answers 201 (deleteDraft's sweep still runs).
         const withdrawn = await withdrawIfInvoiceDeleted(db, doc, user, req.id).catch(
@@ -208,17 +241,8 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
           await rm(finalPath, { force: true });
           throw new HttpError('NOT_FOUND', 'Invoice not found');
         }
-        const attachment = toAttachment(doc);
         app.metrics.upload.stored(size, reply.elapsedTime / 1000);
-        return reply.code(201).send({
-          id: attachment.id,
-          invoiceId: attachment.invoiceId,
-          filename: attachment.filename,
-          contentType: attachment.contentType,
-          size: attachment.size,
-          sha256: attachment.sha256,
-          createdAt: attachment.createdAt.toISOString(),
-        });
+        return reply.code(201).send(answer);
       } catch (error) {
         if (!stored) await discardTempFile(out, tempPath);
         const mapped = uploadError(error);

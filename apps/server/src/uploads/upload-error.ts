@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from '@invoice/api';
+import { isDatabaseUnavailable, isDomainError } from '@invoice/api';
 import { MongoError } from 'mongodb';
 import type { UploadFailureReason } from '../plugins/metrics.js';
 import { HttpError, type ErrorCode } from './http-error.js';
@@ -9,6 +9,10 @@ const BUSBOY_MALFORMED =
 /** Maps what can go wrong while receiving a file to an answer; anything else is a real 500. */
 export function uploadError(error: unknown): unknown {
   if (error instanceof HttpError) return error;
+  // runIdempotent: the Idempotency-Key was used before for another upload.
+  if (isDomainError(error) && error.code === 'CONFLICT') {
+    return new HttpError('CONFLICT', error.message);
+  }
   const e = error as { code?: string; statusCode?: number; message?: string };
   if (e.code === 'ENOSPC')
     return new HttpError('INSUFFICIENT_STORAGE', 'The upload volume is full');
@@ -50,6 +54,7 @@ const REASON_OF: Partial<Record<ErrorCode, UploadFailureReason>> = {
   PAYLOAD_TOO_LARGE: 'limit',
   UNSUPPORTED_MEDIA_TYPE: 'type',
   BAD_REQUEST: 'invalid',
+  CONFLICT: 'invalid',
   INSUFFICIENT_STORAGE: 'enospc',
   SERVICE_UNAVAILABLE: 'db',
 };

@@ -1,0 +1,127 @@
+import {
+  createAttachmentClient,
+  createInvoiceClient,
+  isAttachmentError,
+  type AttachmentClient,
+} from '@invoice/client';
+import { rejection } from '@invoice/vitest-config/rejection';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './server.js';
+import {
+  attachmentsPath,
+  filesUnder,
+  listeningPort,
+  multipartBody,
+  orgWithAccountant,
+  PNG,
+  tempFiles,
+  type Member,
+  type Org,
+} from './uploads.js';
+
+/**
+ * The upload route takes an `Idempotency-Key`, as every mutation takes an `idempotencyKey`
+ * (DOMAIN.md): a client whose answer was lost sends the same upload again and gets the first
+ * answer, with one attachment and one file stored. Before, a retried upload stored the file
+ * twice. The same key with another file is refused (409) and leaves nothing behind.
+ */
+describe('upload Idempotency-Key', () => {
+  let s: TestServer;
+  let url: string;
+  let org: Org;
+  let accountant: Member;
+  let files: AttachmentClient;
+
+  beforeAll(async () => {
+    s = await startTestServer('upload-idem', { RATE_LIMIT_PER_MINUTE: '1000000' });
+    url = `http://127.0.0.1:${await listeningPort(s.app)}/trpc`;
+    ({ org, accountant } = await orgWithAccountant(s.db, s.signIn, 'upload-idem'));
+    files = createAttachmentClient({ url, getToken: () => accountant.idToken });
+  });
+  afterAll(() => s.close());
+
+  const png = (name = 'scan.png', bytes = PNG) => new File([bytes], name, { type: 'image/png' });
+  const listed = async () =>
+    (
+      await createInvoiceClient({ url, getToken: () => accountant.idToken }).attachment.list.query(
+        org,
+      )
+    ).items;
+  const storedFiles = async () =>
+    (await filesUnder(s.config.UPLOAD_DIR)).filter((f) => f.startsWith(`${org.orgId}/`));
+
+  it('a repeat with the same key and file answers the first upload; one attachment, one file', async () => {
+    const before = { listed: (await listed()).length, files: (await storedFiles()).length };
+    const first = await files.uploadAttachment({ ...org, file: png(), idempotencyKey: 'up-1' });
+    const again = await files.uploadAttachment({ ...org, file: png(), idempotencyKey: 'up-1' });
+    expect(again).toEqual(first);
+    expect(await listed()).toHaveLength(before.listed + 1);
+    expect(await storedFiles()).toHaveLength(before.files + 1);
+    expect(await tempFiles(s.config.UPLOAD_DIR)).toEqual([]);
+  });
+
+  it('concurrent repeats store one attachment and all answer it', async () => {
+    const before = (await listed()).length;
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => files.uploadAttachment({ ...org, file: png(), idempotencyKey: 'up-c' })),
+    );
+    expect(new Set(answers.map((a) => a.id)).size).toBe(1);
+    expect(await listed()).toHaveLength(before + 1);
+    expect((await storedFiles()).filter((f) => f.endsWith(answers[0]!.id))).toHaveLength(1);
+    expect(await storedFiles()).toHaveLength((await listed()).length);
+  });
+
+  it('the same key with another file or name is refused (409) and leaves nothing behind', async () => {
+    await files.uploadAttachment({ ...org, file: png(), idempotencyKey: 'up-2' });
+    const before = { listed: (await listed()).length, files: await storedFiles() };
+    const other = Buffer.concat([PNG, Buffer.from('different bytes')]);
+    for (const file of [png('scan.png', other), png('renamed.png')]) {
+      const error = await rejection(
+        files.uploadAttachment({ ...org, file, idempotencyKey: 'up-2' }),
+        isAttachmentError,
+      );
+      expect({ status: error.status, code: error.code }).toEqual({ status: 409, code: 'CONFLICT' });
+    }
+    expect(await listed()).toHaveLength(before.listed);
+    expect(await storedFiles()).toEqual(before.files);
+    expect(await tempFiles(s.config.UPLOAD_DIR)).toEqual([]);
+  });
+
+  it('without a key every upload is stored, as before', async () => {
+    const before = (await listed()).length;
+    await files.uploadAttachment({ ...org, file: png() });
+    await files.uploadAttachment({ ...org, file: png() });
+    expect(await listed()).toHaveLength(before + 2);
+  });
+
+  it('a malformed, oversized or hostile key is refused (400) before the body is read', async () => {
+    const { body, contentType } = multipartBody(PNG, 'scan.png', 'image/png');
+    for (const key of ['', ' '.repeat(0) + 'k'.repeat(256), 'naïve', '$where', 'a\tb']) {
+      const res = await s.app.inject({
+        method: 'POST',
+        url: attachmentsPath(org),
+        headers: {
+          authorization: `Bearer ${accountant.idToken}`,
+          'content-type': contentType,
+          'idempotency-key': key,
+        },
+        payload: body,
+      });
+      expect(res.statusCode, JSON.stringify(key)).toBe(400);
+      expect(res.json<{ code: string; message: string }>()).toMatchObject({
+        code: 'BAD_REQUEST',
+        message: expect.stringMatching(/^Idempotency-Key: /) as unknown,
+      });
+    }
+    expect(await tempFiles(s.config.UPLOAD_DIR)).toEqual([]);
+  });
+
+  it('the client refuses a bad key before sending anything', async () => {
+    const error = await rejection(
+      files.uploadAttachment({ ...org, file: png(), idempotencyKey: 'x'.repeat(300) }),
+      isAttachmentError,
+    );
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toMatch(/not sent: idempotencyKey/);
+  });
+});
