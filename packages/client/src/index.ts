@@ -11,11 +11,11 @@ import { DEFAULT_MAX_BATCH_ITEMS } from '@invoice/validators';
 import superjson from 'superjson';
 import { isApiErrorCode, type ApiErrorCode } from './api-error-code.js';
 import { bearerHeaders, type GetToken } from './auth-headers.js';
-import { resolveRetryOptions, retryPolicyLink, type RetryOptions } from './retry.js';
+import { observedFetch, resolveRetryOptions, retryPolicyLink, type RetryOptions } from './retry.js';
 
 export type { RouterInputs, RouterOutputs, AppRouter } from '@invoice/api';
 export type { ApiErrorCode } from './api-error-code.js';
-export { DEFAULT_RETRY, type RetryOptions } from './retry.js';
+export { DEFAULT_RETRY, NotTrpcAnswerError, type RetryOptions } from './retry.js';
 export {
   createAttachmentClient,
   type AttachmentClient,
@@ -80,6 +80,10 @@ export function apiErrorCode(error: unknown): ApiErrorCode | null {
   return isApiErrorCode(code) ? code : null;
 }
 
+/** The global fetch, called unbound as tRPC calls it (a browser's throws "Illegal invocation" otherwise). */
+const globalFetch: BatchLinkFetch = (input, init) =>
+  globalThis.fetch(input as string | URL, init as RequestInit | undefined);
+
 export function createInvoiceClient(options: InvoiceClientOptions): InvoiceClient {
   const retry = options.retry === false ? null : resolveRetryOptions(options.retry);
   return createTRPCClient<AppRouter>({
@@ -89,7 +93,7 @@ export function createInvoiceClient(options: InvoiceClientOptions): InvoiceClien
         url: options.url,
         transformer: superjson,
         maxItems: options.maxItems ?? DEFAULT_MAX_BATCH_ITEMS,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
+        fetch: observedFetch(options.fetch ?? globalFetch),
         headers: () => bearerHeaders(options.getToken),
       }),
     ],

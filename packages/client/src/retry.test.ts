@@ -6,7 +6,7 @@ import { resolveRetryOptions, retryAfterMs } from './retry.js';
 const ORG = '0123456789abcdef01234567';
 
 /** One answer of the fake server: a tRPC error with this status, a success, or no answer. */
-type Answer = { status: number; retryAfter?: string } | 'ok' | 'network' | 'html502';
+type Answer = { status: number; retryAfter?: string; html?: true } | 'ok' | 'network';
 
 function errorBody(status: number) {
   const code =
@@ -25,29 +25,34 @@ function scripted(answers: Answer[]) {
     sent.push(String(input));
     const answer = answers[Math.min(sent.length, answers.length) - 1] ?? 'ok';
     if (answer === 'network') return Promise.reject(new TypeError('fetch failed'));
-    if (answer === 'html502') {
-      return Promise.resolve(new Response('<html>502 Bad Gateway</html>', { status: 502 }));
-    }
     if (answer === 'ok') {
       const body = JSON.stringify([{ result: { data: { json: { ok: true } } } }]);
       return Promise.resolve(
         new Response(body, { headers: { 'content-type': 'application/json' } }),
       );
     }
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = {
+      'content-type': answer.html ? 'text/html' : 'application/json',
+    };
     if (answer.retryAfter !== undefined) headers['retry-after'] = answer.retryAfter;
-    return Promise.resolve(
-      new Response(errorBody(answer.status), { status: answer.status, headers }),
-    );
+    const body = answer.html ? `<html>${answer.status}</html>` : errorBody(answer.status);
+    return Promise.resolve(new Response(body, { status: answer.status, headers }));
   };
   return { fetch, sent };
 }
 
 const fast: RetryOptions = { baseDelayMs: 1 };
 
-function client(answers: Answer[], retry: RetryOptions | false = fast) {
+function client(
+  answers: Answer[],
+  retry: RetryOptions | false = fast,
+  getToken: () => string | null = () => null,
+) {
   const { fetch, sent } = scripted(answers);
-  return { api: createInvoiceClient({ url: 'http://api.test/trpc', fetch, retry }), sent };
+  return {
+    api: createInvoiceClient({ url: 'http://api.test/trpc', fetch, retry, getToken }),
+    sent,
+  };
 }
 
 // The fake server answers `{ ok: true }` to any path; the calls' types are the real router's.
@@ -71,10 +76,37 @@ describe('@invoice/client retries', () => {
     expect(c.sent).toHaveLength(4);
   });
 
-  it("a proxy's 502 page and a 504 are transient too", async () => {
-    const c = client(['html502', { status: 504 }, 'ok']);
+  it("502 and 504, from the API or as a proxy's page, are transient too", async () => {
+    const c = client(
+      [{ status: 502 }, { status: 504, html: true }, { status: 502, html: true }, 'ok'],
+      {
+        ...fast,
+        attempts: 4,
+      },
+    );
     await expect(query(c)).resolves.toEqual({ ok: true });
-    expect(c.sent).toHaveLength(3);
+    expect(c.sent).toHaveLength(4);
+  });
+
+  it("a proxy's page keeps its status: 4xx and 500 pages are not retried, and say what answered", async () => {
+    for (const status of [400, 401, 404, 413, 500]) {
+      const c = client([{ status, html: true }, 'ok']);
+      const error = (await rejection(query(c))) as Error;
+      expect(c.sent, String(status)).toHaveLength(1);
+      expect(error.message).toContain(`HTTP ${status}: the answer is not tRPC JSON`);
+      expect(apiErrorCode(error)).toBeNull();
+    }
+  });
+
+  it('a failing getToken is not retried (nothing was sent)', async () => {
+    let calls = 0;
+    const c = client(['ok'], fast, () => {
+      calls += 1;
+      throw new Error('token refresh failed');
+    });
+    await rejection(createOrg(c, 'org-token'));
+    expect(calls).toBe(1);
+    expect(c.sent).toHaveLength(0);
   });
 
   it('gives up after `attempts` and returns the last failure with its code', async () => {
@@ -120,15 +152,21 @@ describe('@invoice/client retries', () => {
     expect(c.sent).toHaveLength(2);
   });
 
-  it("a caller's abort during the wait ends the call at once, with no further request", async () => {
-    const c = client([{ status: 503, retryAfter: '5' }, 'ok']);
+  it("a caller's abort during the wait ends the call at once and never sends it again", async () => {
+    // A 60 s wait: if the abort did not end it, the test would time out.
+    const c = client([{ status: 503, retryAfter: '60' }, 'ok'], { maxDelayMs: 120_000 });
     const controller = new AbortController();
     const call = query(c, controller.signal);
     await new Promise((resolve) => setTimeout(resolve, 50));
     controller.abort();
-    const error = await rejection(call);
+    // The usual "cancel the old call, start a new one": tRPC batches calls made in one tick.
+    const next = c.api.organization.list.query();
+    const error = (await rejection(call)) as Error;
     expect(error).toMatchObject({ name: 'TRPCClientError' });
-    expect(c.sent).toHaveLength(1);
+    expect(error.cause).toMatchObject({ name: 'AbortError' });
+    await expect(next).resolves.toEqual({ ok: true });
+    expect(c.sent).toHaveLength(2);
+    expect(c.sent[1]).toContain('/trpc/organization.list?');
   });
 
   it('`retry: false` and `attempts: 1` send each call once', async () => {
@@ -146,6 +184,8 @@ describe('@invoice/client retries', () => {
     expect(() => resolveRetryOptions({ maxDelayMs: Number.POSITIVE_INFINITY })).toThrow(
       /maxDelayMs/,
     );
+    // Past 2^31 - 1 ms a timer fires at once.
+    expect(() => resolveRetryOptions({ maxDelayMs: 3e9 })).toThrow(/maxDelayMs/);
     expect(() =>
       createInvoiceClient({ url: 'http://api.test/trpc', retry: { attempts: -1 } }),
     ).toThrow(RangeError);
@@ -159,7 +199,8 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs(' 0 ', now)).toBe(0);
     expect(retryAfterMs('Sun, 29 Nov 2026 10:00:05 GMT', now)).toBe(5000);
     expect(retryAfterMs('Sun, 29 Nov 2026 09:00:00 GMT', now)).toBe(0);
-    for (const bad of [null, undefined, '', '-1', '1.5', 'soon', '9'.repeat(12)]) {
+    const junk = ['Soon 5', 'abc 2030', 'Sun, 29 Nov 2026 10:00:05', '29 Nov 2026 10:00:05 GMT'];
+    for (const bad of [null, undefined, '', '-1', '1.5', 'soon', '9'.repeat(12), ...junk]) {
       expect(retryAfterMs(bad, now), String(bad)).toBeNull();
     }
   });

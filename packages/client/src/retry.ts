@@ -1,4 +1,4 @@
-import type { Operation, TRPCClientError, TRPCLink } from '@trpc/client';
+import { TRPCClientError, type Operation, type TRPCLink } from '@trpc/client';
 import type { AnyTRPCRouter } from '@trpc/server';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
 
@@ -15,11 +15,14 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
-export const DEFAULT_RETRY: Required<RetryOptions> = {
+export const DEFAULT_RETRY: Readonly<Required<RetryOptions>> = Object.freeze({
   attempts: 3,
   baseDelayMs: 250,
   maxDelayMs: 10_000,
-};
+});
+
+/** The longest delay a timer can wait (setTimeout fires at once beyond it). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The options with their defaults; a clear error for values no retry policy can mean. */
 export function resolveRetryOptions(options: RetryOptions = {}): Required<RetryOptions> {
@@ -33,8 +36,10 @@ export function resolveRetryOptions(options: RetryOptions = {}): Required<RetryO
   }
   for (const name of ['baseDelayMs', 'maxDelayMs'] as const) {
     const value = resolved[name];
-    if (!Number.isFinite(value) || value < 0) {
-      throw new RangeError(`retry.${name} must be a finite number >= 0, got ${value}`);
+    if (!Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
+      throw new RangeError(
+        `retry.${name} must be a number from 0 to ${MAX_TIMER_MS}, got ${value}`,
+      );
     }
   }
   return resolved;
@@ -45,24 +50,87 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
 type CallError = TRPCClientError<AnyTRPCRouter>;
 
+/** Errors the fetch threw without any answer (connection refused or reset, DNS, TLS). */
+const noAnswer = new WeakSet<object>();
+
+/** An answer that is not tRPC's JSON (a proxy's or load balancer's page): its status is kept. */
+export class NotTrpcAnswerError extends Error {
+  override readonly name = 'NotTrpcAnswerError';
+  constructor(
+    readonly status: number,
+    /** The answer's `Retry-After`, if it had one. */
+    readonly retryAfter: string | null,
+  ) {
+    super(`HTTP ${status}: the answer is not tRPC JSON (a proxy or load balancer answered?)`);
+  }
+}
+
+/** What observedFetch reads of an answer; a custom fetch's answer may have less. */
+interface AnswerLike {
+  readonly ok: boolean;
+  readonly status?: unknown;
+  readonly headers?: { get?: unknown };
+  readonly body?: unknown;
+}
+
+function headerOf(answer: AnswerLike, name: string): string | null {
+  const headers = answer.headers;
+  if (typeof headers?.get !== 'function') return null;
+  const value: unknown = (headers.get as (name: string) => unknown).call(headers, name);
+  return typeof value === 'string' ? value : null;
+}
+
+/**
+ * Wraps the client's fetch so failures can be told apart: an error the fetch itself throws is
+ * "no answer" (an abort excepted), and a failed answer without a JSON body keeps its status,
+ * which tRPC loses when it cannot parse the body.
+ */
+export function observedFetch<A extends unknown[], R extends { readonly ok: boolean }>(
+  fetch: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  return async (...args: A): Promise<R> => {
+    let response: R;
+    try {
+      response = await fetch(...args);
+    } catch (error) {
+      if (typeof error === 'object' && error !== null && !isAbort(error)) noAnswer.add(error);
+      throw error;
+    }
+    const answer: AnswerLike = response;
+    if (
+      !answer.ok &&
+      typeof answer.status === 'number' &&
+      !/\bjson\b/i.test(headerOf(answer, 'content-type') ?? '')
+    ) {
+      const body = answer.body as { cancel?: () => Promise<void> } | null | undefined;
+      await body?.cancel?.().catch(() => undefined);
+      throw new NotTrpcAnswerError(answer.status, headerOf(answer, 'retry-after'));
+    }
+    return response;
+  };
+}
+
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e: unknown = error; e instanceof Error && chain.length < 8; e = e.cause) chain.push(e);
+  return chain;
+}
+
 function responseOf(error: CallError): Response | undefined {
   const response: unknown = error.meta?.response;
   return response instanceof Response ? response : undefined;
 }
 
 function isAbort(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if (e.name === 'AbortError') return true;
-  }
-  return false;
+  return causes(error).some((e) => e instanceof Error && e.name === 'AbortError');
 }
 
 /** `Retry-After` in ms (delta-seconds or an HTTP date); null when absent or unreadable. */
 export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | null {
   const value = header?.trim() ?? '';
   if (/^\d{1,9}$/.test(value)) return Number(value) * 1000;
-  // HTTP dates (IMF-fixdate and the two obsolete forms) start with the day's name.
-  if (!/^[A-Za-z]{3}/.test(value)) return null;
+  // An HTTP date, in the IMF-fixdate form servers send (RFC 9110 5.6.7).
+  if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(value)) return null;
   const at = Date.parse(value);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
@@ -93,18 +161,31 @@ export function retryDelayMs(
   options: Required<RetryOptions>,
   random: () => number = Math.random,
 ): number | null {
+  const chain = causes(error);
   if (isAbort(error)) return null;
   const response = responseOf(error);
+  const notTrpc = chain.find((e): e is NotTrpcAnswerError => e instanceof NotTrpcAnswerError);
   // A batch answers 207 when its calls differ: each call's own status is in its error's data.
   const data: unknown = error.data;
   const own = (data as { httpStatus?: unknown } | null | undefined)?.httpStatus;
-  const status = typeof own === 'number' ? own : response?.status;
-  if (status !== undefined && !RETRYABLE_STATUS.has(status)) return null;
-  const asked = retryAfterMs(response?.headers.get('retry-after'));
+  const status = typeof own === 'number' ? own : (response?.status ?? notTrpc?.status);
+  if (status === undefined) {
+    // No answer had a status: retried only when the fetch itself failed (not, say, getToken).
+    if (!chain.some((e) => typeof e === 'object' && e !== null && noAnswer.has(e))) return null;
+  } else if (!RETRYABLE_STATUS.has(status)) {
+    return null;
+  }
+  const asked = retryAfterMs(response?.headers.get('retry-after') ?? notTrpc?.retryAfter);
   if (asked !== null) return asked <= options.maxDelayMs ? asked : null;
   // Full jitter: clients that failed together do not come back together.
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (retry - 1));
   return Math.floor(random() * ceiling);
+}
+
+function abortReason(signal: AbortSignal | null | undefined): Error {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error) return reason;
+  return Object.assign(new Error('The call was aborted'), { name: 'AbortError' });
 }
 
 /**
@@ -124,12 +205,16 @@ export function retryPolicyLink<TRouter extends AnyTRPCRouter>(
         let pendingAttempt = 1;
         const stopWaiting = () => {
           clearTimeout(timer);
-          op.signal?.removeEventListener('abort', retryNow);
+          op.signal?.removeEventListener('abort', abortWait);
         };
-        // The attempt sees the aborted signal and fails as an unretried call would.
         const retryNow = () => {
           stopWaiting();
           attempt(pendingAttempt);
+        };
+        // Not sent again: tRPC's batching would still send an aborted call beside live ones.
+        const abortWait = () => {
+          stopWaiting();
+          observer.error(TRPCClientError.from(abortReason(op.signal)));
         };
 
         function attempt(attempts: number) {
@@ -147,7 +232,7 @@ export function retryPolicyLink<TRouter extends AnyTRPCRouter>(
                 return;
               }
               pendingAttempt = attempts + 1;
-              op.signal?.addEventListener('abort', retryNow, { once: true });
+              op.signal?.addEventListener('abort', abortWait, { once: true });
               timer = setTimeout(retryNow, delay);
             },
           });
