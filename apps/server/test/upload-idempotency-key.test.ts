@@ -87,6 +87,32 @@ describe('upload Idempotency-Key', () => {
     expect(await tempFiles(s.config.UPLOAD_DIR)).toEqual([]);
   });
 
+  it('the client sends a keyed upload whose answer was lost again; it is stored once', async () => {
+    const before = { listed: (await listed()).length, files: (await storedFiles()).length };
+    let requests = 0;
+    const losing = createAttachmentClient({
+      url,
+      getToken: () => accountant.idToken,
+      retry: { baseDelayMs: 1 },
+      fetch: async (input, init) => {
+        requests += 1;
+        const response = await fetch(String(input), init as RequestInit | undefined);
+        if (requests > 1) return response;
+        await response.arrayBuffer();
+        throw new TypeError('fetch failed');
+      },
+    });
+    const stored = await losing.uploadAttachment({
+      ...org,
+      file: png(),
+      idempotencyKey: 'up-lost',
+    });
+    expect(requests).toBe(2);
+    expect((await listed()).map((a) => a.id)).toContain(stored.id);
+    expect(await listed()).toHaveLength(before.listed + 1);
+    expect(await storedFiles()).toHaveLength(before.files + 1);
+  });
+
   it('without a key every upload is stored, as before', async () => {
     const before = (await listed()).length;
     await files.uploadAttachment({ ...org, file: png() });

@@ -1,10 +1,7 @@
 import { rejection } from '@invoice/vitest-config/rejection';
 import { describe, expect, it } from 'vitest';
+import { ATTACHMENT, INVOICE, ORG, uploaded } from '../test/attachment-fixtures.js';
 import { AttachmentError, createAttachmentClient, isAttachmentError } from './index.js';
-
-const ORG = '0123456789abcdef01234567';
-const INVOICE = '89abcdef0123456789abcdef';
-const ATTACHMENT = 'fedcba9876543210fedcba98';
 
 interface Sent {
   url: string;
@@ -40,16 +37,6 @@ const attachmentRejection = (call: Promise<unknown>): Promise<AttachmentError> =
 
 const pdf = () => new Blob(['%PDF-1.4\n'], { type: 'application/pdf' });
 const upload = { orgId: ORG, invoiceId: INVOICE, file: pdf(), filename: 'a.pdf' };
-
-const uploaded = {
-  id: ATTACHMENT,
-  invoiceId: INVOICE,
-  filename: 'a.pdf',
-  contentType: 'application/pdf',
-  size: 9,
-  sha256: 'a'.repeat(64),
-  createdAt: '2026-03-01T10:00:00.000Z',
-};
 
 describe('attachment errors from answers that are not the server JSON error', () => {
   it("a proxy's HTML page keeps the status, derives the code and says what happened", async () => {

@@ -6,20 +6,27 @@ import {
   type ATTACHMENT_CONTENT_TYPES,
   type Attachment,
 } from '@invoice/validators';
-import { AttachmentError, errorFromResponse, responseFacts } from './attachment-error.js';
+import {
+  AttachmentError,
+  errorFromResponse,
+  isAttachmentError,
+  responseFacts,
+} from './attachment-error.js';
 import { bearerHeaders } from './auth-headers.js';
 import type { InvoiceClientOptions } from './index.js';
+import { backoffDelay, resolveRetryOptions, sleep, type FailureFacts } from './retry.js';
 
 /** A type the server stores; it accepts a file only when its bytes are of the declared type. */
 export type AttachmentContentType = (typeof ATTACHMENT_CONTENT_TYPES)[number];
 
 /**
- * The options of `createInvoiceClient` (`url`, `getToken`, `fetch`; the same object may be
- * passed to both) and where the attachment routes are.
+ * The options of `createInvoiceClient` (`url`, `getToken`, `fetch`, `retry`; the same object may
+ * be passed to both) and where the attachment routes are. Retries as the API client's: downloads
+ * always, uploads only with an `idempotencyKey`.
  */
 export interface AttachmentClientOptions extends Pick<
   InvoiceClientOptions,
-  'url' | 'getToken' | 'fetch'
+  'url' | 'getToken' | 'fetch' | 'retry'
 > {
   /**
    * The server root that `/v1/orgs/...` hangs off, e.g. `https://api.example.com` or `/api`.
@@ -176,6 +183,30 @@ export function createAttachmentClient(options: AttachmentClientOptions): Attach
   // "Illegal invocation" when its `this` is not the global object.
   const fetchFn = options.fetch ?? ((url: string, init?: RequestInit) => fetch(url, init));
 
+  const retry = options.retry === false ? null : resolveRetryOptions(options.retry);
+
+  /** Runs `attempt` again after a transient failure (backoffDelay), if the call is repeatable. */
+  async function withRetries<T>(
+    action: string,
+    repeatable: boolean,
+    signal: AbortSignal | undefined,
+    attempt: () => Promise<T>,
+  ): Promise<T> {
+    for (let attempts = 1; ; attempts += 1) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!repeatable || retry === null || attempts >= retry.attempts) throw error;
+        if (!isAttachmentError(error)) throw error;
+        const delay = backoffDelay(failureFacts(error), attempts, retry);
+        if (delay === null) throw error;
+        await sleep(delay, signal).catch((cause: unknown) => {
+          throw aborted(action, cause, null);
+        });
+      }
+    }
+  }
+
   async function headers(action: string): Promise<Record<string, string>> {
     try {
       return await bearerHeaders(options.getToken);
@@ -272,18 +303,31 @@ export function createAttachmentClient(options: AttachmentClientOptions): Attach
         declared === undefined || declared === input.file.type
           ? input.file
           : new Blob([input.file], { type: declared });
-      const form = new FormData();
-      form.append('file', file, input.filename ?? nameOfFile(input.file));
-      const response = await send(action, `/v1/orgs/${orgId}/invoices/${invoiceId}/attachments`, {
-        method: 'POST',
-        body: form,
-        headers: {
-          ...(await headers(action)),
-          ...(key === undefined ? {} : { 'idempotency-key': key }),
+      const filename = input.filename ?? nameOfFile(input.file);
+      const path = `/v1/orgs/${orgId}/invoices/${invoiceId}/attachments`;
+      // Keyed, a repeat is answered with the first upload: safe to send again.
+      const { response, text } = await withRetries(
+        action,
+        key !== undefined,
+        input.signal,
+        async () => {
+          const form = new FormData();
+          form.append('file', file, filename);
+          const answer = await send(action, path, {
+            method: 'POST',
+            body: form,
+            headers: {
+              ...(await headers(action)),
+              ...(key === undefined ? {} : { 'idempotency-key': key }),
+            },
+            ...(input.signal === undefined ? {} : { signal: input.signal }),
+          });
+          return {
+            response: answer,
+            text: await read(action, answer, input.signal, (r) => r.text()),
+          };
         },
-        ...(input.signal === undefined ? {} : { signal: input.signal }),
-      });
-      const text = await read(action, response, input.signal, (r) => r.text());
+      );
       let body: unknown;
       try {
         body = JSON.parse(text);
@@ -311,11 +355,13 @@ export function createAttachmentClient(options: AttachmentClientOptions): Attach
       });
       if ('problem' in ids) throw invalidIds(action, ids.problem);
       const { orgId, attachmentId } = ids.data;
-      const response = await send(action, `/v1/orgs/${orgId}/attachments/${attachmentId}`, {
-        method: 'GET',
-        headers: await headers(action),
-        ...(input.signal === undefined ? {} : { signal: input.signal }),
-      });
+      const response = await withRetries(action, true, input.signal, async () =>
+        send(action, `/v1/orgs/${orgId}/attachments/${attachmentId}`, {
+          method: 'GET',
+          headers: await headers(action),
+          ...(input.signal === undefined ? {} : { signal: input.signal }),
+        }),
+      );
       const disposition = response.headers.get('content-disposition');
       // The route always sends it (and exposes it to CORS): a 200 without it is someone else's
       // page, such as a single-page app's index.html served for an unknown path.
@@ -337,6 +383,17 @@ export function createAttachmentClient(options: AttachmentClientOptions): Attach
         size: blob.size,
       };
     },
+  };
+}
+
+/** What an AttachmentError says about retrying: a broken-off answer counts as none. */
+function failureFacts(error: AttachmentError): FailureFacts {
+  if (error.code === 'NETWORK_ERROR') return { status: null, noAnswer: true, retryAfter: null };
+  const seconds = error.retryAfterSeconds;
+  return {
+    status: error.status,
+    noAnswer: false,
+    retryAfter: seconds === null ? null : String(seconds),
   };
 }
 

@@ -149,37 +149,77 @@ export function isRepeatable(op: Pick<Operation, 'type' | 'input'>): boolean {
   return typeof key === 'string' && key.length > 0;
 }
 
+/** What a failed attempt says about retrying it. */
+export interface FailureFacts {
+  /** The answer's HTTP status; null when nothing answered. */
+  status: number | null;
+  /** Whether the request got no answer at all (connection refused or reset, DNS, TLS). */
+  noAnswer: boolean;
+  /** The answer's `Retry-After` header, if any. */
+  retryAfter: string | null;
+}
+
 /**
  * The wait before the next attempt, or null when the failure must go to the caller. Retried:
- * no answer at all (network failure, a proxy's page that is not tRPC's JSON) and 429, 502, 503
- * and 504, honouring `Retry-After`. Never retried: a call the caller aborted, any other refusal
- * (4xx: retrying cannot change it) and 500 (a bug, per the API contract).
+ * no answer at all, and 429, 502, 503 and 504, honouring `Retry-After` up to maxDelayMs. Never
+ * retried: any other status (4xx: retrying cannot change it; 500: a bug, per the API contract)
+ * and failures before anything was sent.
  */
+export function backoffDelay(
+  facts: FailureFacts,
+  retry: number,
+  options: Required<RetryOptions>,
+  random: () => number = Math.random,
+): number | null {
+  if (facts.status === null ? !facts.noAnswer : !RETRYABLE_STATUS.has(facts.status)) return null;
+  const asked = retryAfterMs(facts.retryAfter);
+  if (asked !== null) return asked <= options.maxDelayMs ? asked : null;
+  // Full jitter: clients that failed together do not come back together.
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (retry - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/** backoffDelay for a failed tRPC call; a call its caller aborted is never retried. */
 export function retryDelayMs(
   error: CallError,
   retry: number,
   options: Required<RetryOptions>,
   random: () => number = Math.random,
 ): number | null {
-  const chain = causes(error);
   if (isAbort(error)) return null;
+  const chain = causes(error);
   const response = responseOf(error);
   const notTrpc = chain.find((e): e is NotTrpcAnswerError => e instanceof NotTrpcAnswerError);
   // A batch answers 207 when its calls differ: each call's own status is in its error's data.
   const data: unknown = error.data;
   const own = (data as { httpStatus?: unknown } | null | undefined)?.httpStatus;
-  const status = typeof own === 'number' ? own : (response?.status ?? notTrpc?.status);
-  if (status === undefined) {
-    // No answer had a status: retried only when the fetch itself failed (not, say, getToken).
-    if (!chain.some((e) => typeof e === 'object' && e !== null && noAnswer.has(e))) return null;
-  } else if (!RETRYABLE_STATUS.has(status)) {
-    return null;
-  }
-  const asked = retryAfterMs(response?.headers.get('retry-after') ?? notTrpc?.retryAfter);
-  if (asked !== null) return asked <= options.maxDelayMs ? asked : null;
-  // Full jitter: clients that failed together do not come back together.
-  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (retry - 1));
-  return Math.floor(random() * ceiling);
+  const status = typeof own === 'number' ? own : (response?.status ?? notTrpc?.status ?? null);
+  const facts: FailureFacts = {
+    status,
+    // Only what the fetch itself threw: a throwing getToken sent nothing.
+    noAnswer: chain.some((e) => typeof e === 'object' && e !== null && noAnswer.has(e)),
+    retryAfter: response?.headers.get('retry-after') ?? notTrpc?.retryAfter ?? null,
+  };
+  return backoffDelay(facts, retry, options, random);
+}
+
+/** Waits `ms`; rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(abortReason(signal));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function abortReason(signal: AbortSignal | null | undefined): Error {
