@@ -34,7 +34,10 @@ const origins = csv.superRefine((entries, ctx) => {
   }
 });
 
-const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'Must be host:port');
+export const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'Must be host:port');
+export const firebaseProjectId = z
+  .string()
+  .regex(/^[a-z0-9-]{4,64}$/, 'Must be a Firebase project id');
 
 /**
  * The server's whole configuration, parsed once at the edge. Nothing below reads process.env
@@ -75,10 +78,7 @@ const envSchema = z
      */
     MONGODB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     DATA_DIR: z.string().min(1).default('.data'),
-    FIREBASE_PROJECT_ID: z
-      .string()
-      .regex(/^[a-z0-9-]{4,64}$/, 'Must be a Firebase project id')
-      .optional(),
+    FIREBASE_PROJECT_ID: firebaseProjectId.optional(),
     /** Set only in development and tests; production refuses to boot with it. */
     FIREBASE_AUTH_EMULATOR_HOST: hostPort.optional(),
     /** `sensitive`: re-check token revocation on member changes and voids; `always`: on every call. */

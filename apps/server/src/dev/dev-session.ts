@@ -1,23 +1,28 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
+import { firebaseProjectId, hostPort } from '../env.js';
+
+const FILE = 'dev-session.json';
 
 /**
  * What the zero-config server writes so `pnpm id-token <email>` can reach the same emulator, and
- * `invoice-admin` (without MONGODB_URI) the same embedded database and upload directory.
+ * `invoice-admin` (without MONGODB_URI) the same embedded database and upload directory; what
+ * readDevSession accepts back.
  */
-export interface DevSession {
-  apiUrl: string;
-  authEmulatorHost: string;
-  projectId: string;
+const devSessionSchema = z.strictObject({
+  apiUrl: z.url({ protocol: /^https?$/ }),
+  // As FIREBASE_AUTH_EMULATOR_HOST and FIREBASE_PROJECT_ID are checked: both go into URLs.
+  authEmulatorHost: hostPort,
+  projectId: firebaseProjectId,
   /** The embedded database's URI (its port changes with every start). */
-  mongoUri?: string;
+  mongoUri: z.string().min(1).max(4096).optional(),
   /** Absolute. */
-  uploadDir?: string;
+  uploadDir: z.string().min(1).max(4096).optional(),
   /** The server's process: a session whose process is gone is stale (a killed server). */
-  pid?: number;
-}
-
-const FILE = 'dev-session.json';
+  pid: z.number().int().positive().optional(),
+});
+export type DevSession = z.infer<typeof devSessionSchema>;
 
 export async function writeDevSession(dataDir: string, session: DevSession): Promise<void> {
   await writeFile(join(dataDir, FILE), `${JSON.stringify(session, null, 2)}\n`);
@@ -40,7 +45,21 @@ export async function readDevSession(dataDir: string): Promise<DevSession> {
       `No running zero-config server found (${path} is missing). Start it with "pnpm start".`,
     );
   });
-  const session = JSON.parse(text) as DevSession;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const checked = devSessionSchema.safeParse(parsed);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const where = issue?.path.map(String).join('.') || 'the file';
+    throw new Error(
+      `${path} is not a session "pnpm start" wrote (${parsed === undefined ? 'not JSON' : `${where}: ${issue?.message ?? 'invalid'}`}). Start the server again with "pnpm start".`,
+    );
+  }
+  const session: DevSession = checked.data;
   if (session.pid !== undefined && !processRunning(session.pid)) {
     throw new Error(
       `No running zero-config server found (${path} names process ${session.pid}, which has exited). Start it with "pnpm start".`,
