@@ -18,6 +18,12 @@ export const MAX_PAGE_LIMIT = 100;
  */
 export const DEFAULT_MAX_BATCH_ITEMS = 20;
 
+/**
+ * The message of the server's 503 while it sheds load (heap or event loop over its bound), which
+ * `invoice-admin health` recognizes in place of a readiness body.
+ */
+export const SHEDDING_MESSAGE = 'Server overloaded, retry later';
+
 export const limitSchema = z
   .int('Must be an integer')
   .min(1, 'Must be at least 1')

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { SHEDDING_MESSAGE } from '@invoice/validators';
 import { z } from 'zod';
 import { CommandFailure, defineCommand, optionInt, optionText } from '../cli/command.js';
 
@@ -31,7 +32,7 @@ type ReadinessBody = z.infer<typeof readinessBody>;
 const sheddingBody = z.object({
   statusCode: z.literal(503),
   error: z.literal('Service Unavailable'),
-  message: z.literal('Server overloaded, retry later'),
+  message: z.literal(SHEDDING_MESSAGE),
 });
 
 /** The answer's JSON, or undefined when it is not JSON. */

@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SHEDDING_MESSAGE } from '@invoice/validators';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { Config } from '../env.js';
 import { TRPC_ROUTE } from './trpc.js';
@@ -179,14 +180,12 @@ const securityPlugin: FastifyPluginAsync<SecurityPluginOptions> = async (app, { 
       // tRPC clients read errors in tRPC's shape: the tRPC scope's error handler answers this
       // one as SERVICE_UNAVAILABLE (plugins/trpc.ts, hookErrorAsTrpc).
       if (req.routeOptions.url === TRPC_ROUTE) {
-        return Promise.reject(
-          Object.assign(new Error('Server overloaded, retry later'), { statusCode: 503 }),
-        );
+        return Promise.reject(Object.assign(new Error(SHEDDING_MESSAGE), { statusCode: 503 }));
       }
       void reply.code(503).send({
         statusCode: 503,
         error: 'Service Unavailable',
-        message: 'Server overloaded, retry later',
+        message: SHEDDING_MESSAGE,
       });
       return undefined;
     },
