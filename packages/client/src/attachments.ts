@@ -388,12 +388,12 @@ export function createAttachmentClient(options: AttachmentClientOptions): Attach
 
 /** What an AttachmentError says about retrying: a broken-off answer counts as none. */
 function failureFacts(error: AttachmentError): FailureFacts {
-  if (error.code === 'NETWORK_ERROR') return { status: null, noAnswer: true, retryAfter: null };
+  if (error.code === 'NETWORK_ERROR') return { status: null, noAnswer: true, retryAfterMs: null };
   const seconds = error.retryAfterSeconds;
   return {
     status: error.status,
     noAnswer: false,
-    retryAfter: seconds === null ? null : String(seconds),
+    retryAfterMs: seconds === null ? null : seconds * 1000,
   };
 }
 

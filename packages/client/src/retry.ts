@@ -121,8 +121,12 @@ function responseOf(error: CallError): Response | undefined {
   return response instanceof Response ? response : undefined;
 }
 
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
 function isAbort(error: unknown): boolean {
-  return causes(error).some((e) => e instanceof Error && e.name === 'AbortError');
+  return causes(error).some(isAbortError);
 }
 
 /** `Retry-After` in ms (delta-seconds or an HTTP date); null when absent or unreadable. */
@@ -155,8 +159,8 @@ export interface FailureFacts {
   status: number | null;
   /** Whether the request got no answer at all (connection refused or reset, DNS, TLS). */
   noAnswer: boolean;
-  /** The answer's `Retry-After` header, if any. */
-  retryAfter: string | null;
+  /** The wait the answer's `Retry-After` asked for, in ms; null without a readable one. */
+  retryAfterMs: number | null;
 }
 
 /**
@@ -172,7 +176,7 @@ export function backoffDelay(
   random: () => number = Math.random,
 ): number | null {
   if (facts.status === null ? !facts.noAnswer : !RETRYABLE_STATUS.has(facts.status)) return null;
-  const asked = retryAfterMs(facts.retryAfter);
+  const asked = facts.retryAfterMs;
   if (asked !== null) return asked <= options.maxDelayMs ? asked : null;
   // Full jitter: clients that failed together do not come back together.
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (retry - 1));
@@ -186,8 +190,8 @@ export function retryDelayMs(
   options: Required<RetryOptions>,
   random: () => number = Math.random,
 ): number | null {
-  if (isAbort(error)) return null;
   const chain = causes(error);
+  if (chain.some(isAbortError)) return null;
   const response = responseOf(error);
   const notTrpc = chain.find((e): e is NotTrpcAnswerError => e instanceof NotTrpcAnswerError);
   // A batch answers 207 when its calls differ: each call's own status is in its error's data.
@@ -198,32 +202,38 @@ export function retryDelayMs(
     status,
     // Only what the fetch itself threw: a throwing getToken sent nothing.
     noAnswer: chain.some((e) => typeof e === 'object' && e !== null && noAnswer.has(e)),
-    retryAfter: response?.headers.get('retry-after') ?? notTrpc?.retryAfter ?? null,
+    retryAfterMs: retryAfterMs(response?.headers.get('retry-after') ?? notTrpc?.retryAfter),
   };
   return backoffDelay(facts, retry, options, random);
 }
 
-/** Waits `ms`; rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`; rejects with the reason of the first of `signals` to abort, as soon as it does. */
+export function sleep(ms: number, ...signals: (AbortSignal | null | undefined)[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(abortReason(signal));
+    const watched = signals.filter((signal): signal is AbortSignal => signal != null);
+    const aborted = watched.find((signal) => signal.aborted);
+    if (aborted) {
+      reject(abortReason(aborted));
       return;
     }
-    const onAbort = () => {
+    const stop = () => {
       clearTimeout(timer);
-      reject(abortReason(signal));
+      for (const signal of watched) signal.removeEventListener('abort', onAbort);
+    };
+    const onAbort = (event: Event) => {
+      stop();
+      reject(abortReason(event.target as AbortSignal));
     };
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      stop();
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    for (const signal of watched) signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
-function abortReason(signal: AbortSignal | null | undefined): Error {
-  const reason: unknown = signal?.reason;
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason;
   return Object.assign(new Error('The call was aborted'), { name: 'AbortError' });
 }
@@ -240,25 +250,10 @@ export function retryPolicyLink<TRouter extends AnyTRPCRouter>(
     ({ op, next }) =>
       observable((observer) => {
         let current: Unsubscribable | undefined;
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        let disposed = false;
-        let pendingAttempt = 1;
-        const stopWaiting = () => {
-          clearTimeout(timer);
-          op.signal?.removeEventListener('abort', abortWait);
-        };
-        const retryNow = () => {
-          stopWaiting();
-          attempt(pendingAttempt);
-        };
-        // Not sent again: tRPC's batching would still send an aborted call beside live ones.
-        const abortWait = () => {
-          stopWaiting();
-          observer.error(TRPCClientError.from(abortReason(op.signal)));
-        };
+        // Aborted on unsubscribe: ends a wait in progress and stops what would follow it.
+        const disposal = new AbortController();
 
         function attempt(attempts: number) {
-          if (disposed) return;
           current = next(op).subscribe({
             next: (envelope) => observer.next(envelope),
             complete: () => observer.complete(),
@@ -267,21 +262,29 @@ export function retryPolicyLink<TRouter extends AnyTRPCRouter>(
                 attempts < options.attempts && isRepeatable(op) && !op.signal?.aborted
                   ? retryDelayMs(error, attempts, options)
                   : null;
-              if (delay === null || disposed) {
+              if (delay === null) {
                 observer.error(error);
                 return;
               }
-              pendingAttempt = attempts + 1;
-              op.signal?.addEventListener('abort', abortWait, { once: true });
-              timer = setTimeout(retryNow, delay);
+              sleep(delay, op.signal, disposal.signal).then(
+                () => {
+                  if (!disposal.signal.aborted) attempt(attempts + 1);
+                },
+                // The caller's abort ends the call here: tRPC's batching would still send an
+                // aborted call beside live ones.
+                (reason: unknown) => {
+                  if (!disposal.signal.aborted) {
+                    observer.error(TRPCClientError.from(reason as Error));
+                  }
+                },
+              );
             },
           });
         }
 
         attempt(1);
         return () => {
-          disposed = true;
-          stopWaiting();
+          disposal.abort();
           current?.unsubscribe();
         };
       });
