@@ -182,6 +182,8 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
           createdAt: now,
           updatedAt: now,
         };
+        // The audit event's `after`, and what a repeat under the same key must match.
+        const summary = attachmentSummary(doc);
         let answer: ReturnType<typeof uploadAnswer>;
         try {
           // The rename itself must survive a crash before the metadata points at it.
@@ -192,7 +194,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
             scope: orgId.toHexString(),
             procedure: 'attachment.upload',
             key: idempotencyKey,
-            input: attachmentSummary(doc),
+            input: summary,
             now,
             work: async (session) => {
               // The invoice was checked before the upload streamed, maybe seconds ago: a draft
@@ -211,7 +213,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
                   actor: user,
                   action: 'attachment.upload',
                   entity: { type: 'attachment', id },
-                  after: attachmentSummary(doc),
+                  after: summary,
                   at: now,
                   requestId: req.id,
                 },
