@@ -60,7 +60,9 @@ export const attachmentRouter = router({
         removedKey = doc.storageKey;
         return { deleted: true as const, id: doc._id.toHexString() };
       });
-      // A replayed idempotent call did not run `work`, so there is nothing left to remove.
+      // Null when a replay answered without running `work`. Set by an attempt that was then
+      // rolled back and answered from a concurrent run's key, it names the attachment that run
+      // deleted (same input): its file goes either way.
       const storageKey: string | null = removedKey;
       await removeAttachmentFiles(ctx, storageKey === null ? [] : [storageKey]);
       return result;

@@ -16,10 +16,8 @@ import { recomputeBalance } from '../services/invoices/balance.js';
 import { computeCreditNoteContent } from '../services/invoices/compute.js';
 import { listByInvoice } from '../services/invoices/list-by-invoice.js';
 import { loadInvoice } from '../services/invoices/load.js';
-import { auditChange, runOrgMutation } from '../services/org-mutation.js';
-import { serializePerKey } from '../services/invoices/serialize.js';
+import { auditChange, runNumberedMutation } from '../services/org-mutation.js';
 import { takeDocumentNumber } from '../services/invoices/take-number.js';
-import { retryAfterNumberCollision } from '../services/number-collision.js';
 import { orgProcedure, router } from '../trpc.js';
 import { checkedOutput } from '../output.js';
 
@@ -33,55 +31,51 @@ export const creditNoteRouter = router({
     .input(creditNoteCreateInput)
     .output(checkedOutput(creditNoteSchema))
     .mutation(({ ctx, input }) =>
-      serializePerKey(ctx.db, `${ctx.org._id.toHexString()}:credit-note-number`, () =>
-        retryAfterNumberCollision(ctx, 'creditNote', (ctx) =>
-          runOrgMutation(ctx, 'creditNote.create', input, async (session) => {
-            const invoice = await loadInvoice(ctx, input.invoiceId, session);
-            assertAcceptsMoney(invoice.status, 'create a credit note');
-            const content = computeCreditNoteContent(input);
-            assertCreditFits(invoice.amountDue, content.total);
-            const now = ctx.clock.now();
-            const issueDate = calendarDateInTimeZone(now, ctx.org.timezone);
-            const { sequence, number } = await takeDocumentNumber(
-              ctx,
-              'creditNote',
-              issueDate,
-              session,
-            );
-            const note: CreditNoteDoc = {
-              _id: new ObjectId(),
-              orgId: ctx.org._id,
-              invoiceId: invoice._id,
-              number,
-              sequence,
-              currency: invoice.currency,
-              issueDate,
-              reason: input.reason,
-              ...content,
-              createdBy: ctx.user.uid,
-              createdAt: now,
-              updatedAt: now,
-            };
-            await ctx.db.collections.creditNotes.insertOne(note, { session });
-            const after = await recomputeBalance(ctx, invoice, session);
-            await auditChange(
-              ctx,
-              session,
-              'creditNote.create',
-              { type: 'creditNote', id: note._id },
-              null,
-              {
-                number: note.number,
-                invoiceId: invoice._id.toHexString(),
-                total: note.total,
-                currency: note.currency,
-                amountDue: after.amountDue,
-              },
-            );
-            return toCreditNote(note);
-          }),
-        ),
-      ),
+      runNumberedMutation(ctx, 'creditNote', 'creditNote.create', input, async (ctx, session) => {
+        const invoice = await loadInvoice(ctx, input.invoiceId, session);
+        assertAcceptsMoney(invoice.status, 'create a credit note');
+        const content = computeCreditNoteContent(input);
+        assertCreditFits(invoice.amountDue, content.total);
+        const now = ctx.clock.now();
+        const issueDate = calendarDateInTimeZone(now, ctx.org.timezone);
+        const { sequence, number } = await takeDocumentNumber(
+          ctx,
+          'creditNote',
+          issueDate,
+          session,
+        );
+        const note: CreditNoteDoc = {
+          _id: new ObjectId(),
+          orgId: ctx.org._id,
+          invoiceId: invoice._id,
+          number,
+          sequence,
+          currency: invoice.currency,
+          issueDate,
+          reason: input.reason,
+          ...content,
+          createdBy: ctx.user.uid,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await ctx.db.collections.creditNotes.insertOne(note, { session });
+        const after = await recomputeBalance(ctx, invoice, session);
+        await auditChange(
+          ctx,
+          session,
+          'creditNote.create',
+          { type: 'creditNote', id: note._id },
+          null,
+          {
+            number: note.number,
+            invoiceId: invoice._id.toHexString(),
+            total: note.total,
+            currency: note.currency,
+            amountDue: after.amountDue,
+          },
+        );
+        return toCreditNote(note);
+      }),
     ),
 
   byId: orgProcedure('viewer')

@@ -28,11 +28,9 @@ import { auditStatusChange } from '../services/invoices/balance.js';
 import { computeInvoiceContent } from '../services/invoices/compute.js';
 import { afterCursorFilter, decodeCursor, toPage, type SortValue } from '../services/cursor.js';
 import { issueInvoice } from '../services/invoices/issue.js';
-import { retryAfterNumberCollision } from '../services/number-collision.js';
 import { findBillableCustomer, loadInvoice } from '../services/invoices/load.js';
-import { serializePerKey } from '../services/invoices/serialize.js';
 import type { OrgCallContext } from '../context.js';
-import { auditChange, runOrgMutation } from '../services/org-mutation.js';
+import { auditChange, runNumberedMutation, runOrgMutation } from '../services/org-mutation.js';
 import { orgProcedure, orgSubjectProcedure, router } from '../trpc.js';
 import { checkedOutput } from '../output.js';
 
@@ -252,14 +250,10 @@ export const invoiceRouter = router({
     .input(invoiceIssueInput)
     .output(checkedOutput(invoiceSchema))
     .mutation(({ ctx, input }) =>
-      serializePerKey(ctx.db, `${ctx.org._id.toHexString()}:invoice-number`, () =>
-        retryAfterNumberCollision(ctx, 'invoice', (ctx) =>
-          runOrgMutation(ctx, 'invoice.issue', input, async (session) => {
-            const issued = await issueInvoice(ctx, new ObjectId(input.invoiceId), session);
-            return toInvoice(issued, { today: today(ctx), liveCustomer: null });
-          }),
-        ),
-      ),
+      runNumberedMutation(ctx, 'invoice', 'invoice.issue', input, async (ctx, session) => {
+        const issued = await issueInvoice(ctx, new ObjectId(input.invoiceId), session);
+        return toInvoice(issued, { today: today(ctx), liveCustomer: null });
+      }),
     ),
 
   void: orgProcedure('accountant')

@@ -48,4 +48,45 @@ describe('runIdempotent', () => {
       runIdempotent({ ...base, input: { a: 2, b: { c: 2, d: 3 } } }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
+
+  it('a run that fails on what a concurrent run with its key committed answers that run', async () => {
+    const scope = new ObjectId().toHexString();
+    const base = { db: h.db, scope, procedure: 'test.race', key: 'k-3', input: { a: 3 } };
+    let firstCommitted!: () => void;
+    const committed = new Promise<void>((resolve) => (firstCommitted = resolve));
+    let started!: () => void;
+    const inTransaction = new Promise<void>((resolve) => (started = resolve));
+    // The late run found no key before its transaction, then meets the first run's effects
+    // (say, a draft already issued) and fails on them.
+    const late = runIdempotent({
+      ...base,
+      now: new Date(),
+      work: async () => {
+        started();
+        await committed;
+        throw new Error('the draft is no longer a draft');
+      },
+    });
+    await inTransaction;
+    const first = await runIdempotent({ ...base, now: new Date(), work: async () => 'first' });
+    firstCommitted();
+    expect(first).toBe('first');
+    await expect(late).resolves.toBe('first');
+    expect(await h.db.collections.idempotencyKeys.countDocuments({ scope })).toBe(1);
+  });
+
+  it('a failed run with no key recorded fails with its own error and records nothing', async () => {
+    const scope = new ObjectId().toHexString();
+    const run = runIdempotent({
+      db: h.db,
+      scope,
+      procedure: 'test.fail',
+      key: 'k-4',
+      input: { a: 4 },
+      now: new Date(),
+      work: () => Promise.reject(new Error('refused by the domain')),
+    });
+    await expect(run).rejects.toThrow('refused by the domain');
+    expect(await h.db.collections.idempotencyKeys.countDocuments({ scope })).toBe(0);
+  });
 });

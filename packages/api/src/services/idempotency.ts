@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { IDEMPOTENCY_RETENTION_MS, withTransaction, type Database } from '@invoice/db';
 import type { ClientSession } from 'mongodb';
 import superjson from 'superjson';
-import { conflict } from '../domain/errors.js';
-import { isDuplicateKey } from './duplicate-key.js';
+import { conflict, isDomainError } from '../domain/errors.js';
 
 /** Canonical JSON: object keys sorted, so the same input always hashes the same. */
 function canonical(value: unknown): string {
@@ -37,13 +36,16 @@ export interface IdempotentRun<T> {
   now: Date;
   /** The mutation; runs inside the transaction that also records the key. */
   work: (session: ClientSession) => Promise<T>;
+  /**
+   * The caller looked the key up with `replayIdempotent` just before (outside a queue it then
+   * waited in): the lookup before the transaction is skipped.
+   */
+  replayChecked?: boolean | undefined;
 }
 
-async function replay<T>(
-  db: Database,
-  id: string,
-  fingerprint: string,
-): Promise<{ found: true; value: T } | { found: false }> {
+export type Replay<T> = { found: true; value: T } | { found: false };
+
+async function replay<T>(db: Database, id: string, fingerprint: string): Promise<Replay<T>> {
   const stored = await db.collections.idempotencyKeys.findOne({ _id: id });
   if (!stored) return { found: false };
   if (stored.fingerprint !== fingerprint) {
@@ -52,32 +54,49 @@ async function replay<T>(
   return { found: true, value: superjson.parse<T>(stored.result) };
 }
 
+function keyIdOf(run: Pick<IdempotentRun<unknown>, 'scope' | 'procedure'>, key: string): string {
+  return sha256(`${run.scope}\u0000${run.procedure}\u0000${key}`);
+}
+
 /**
- * Runs a mutation at most once per (orgId, procedure, key). The key is recorded in the same
- * transaction as the mutation, first, so concurrent retries collide on it: the losers' transactions
- * conflict and are retried by the driver, then fail on the committed key and return the stored
- * result unchanged.
- * The same key with a different input is refused with CONFLICT.
+ * The stored result of an earlier run with the same key and input (CONFLICT for another input),
+ * or `found: false` when there is no key or it is not recorded (yet).
+ */
+export function replayIdempotent<T>(
+  run: Pick<IdempotentRun<T>, 'db' | 'scope' | 'procedure' | 'key' | 'input'>,
+): Promise<Replay<T>> {
+  if (run.key === undefined) return Promise.resolve({ found: false });
+  return replay<T>(run.db, keyIdOf(run, run.key), fingerprintOf(run.input));
+}
+
+/**
+ * Runs a mutation at most once per (orgId, procedure, key). The key is recorded with the
+ * mutation's result at the end of the mutation's own transaction, in one insert: the key and
+ * the effects commit together or not at all. A concurrent run with the same key fails somewhere
+ * in its transaction (the key's insert: a duplicate key once the first has committed, a write
+ * conflict the driver retries while it has not; or earlier, on the state the first left, e.g. a
+ * draft already issued); whatever it failed on, once the key is recorded it answers the stored
+ * result unchanged. The same key with a different input is refused with CONFLICT.
  */
 export async function runIdempotent<T>(run: IdempotentRun<T>): Promise<T> {
-  if (run.key === undefined) return withTransaction(run.db.client, run.work);
-  const id = sha256(`${run.scope}\u0000${run.procedure}\u0000${run.key}`);
+  const key = run.key;
+  if (key === undefined) return withTransaction(run.db.client, run.work);
+  const id = keyIdOf(run, key);
   const fingerprint = fingerprintOf(run.input);
-  const first = await replay<T>(run.db, id, fingerprint);
-  if (first.found) return first.value;
+  if (run.replayChecked !== true) {
+    const first = await replay<T>(run.db, id, fingerprint);
+    if (first.found) return first.value;
+  }
   try {
     return await withTransaction(run.db.client, async (session) => {
-      // No read of the key first: a key committed since the check above makes this insert fail
-      // with a duplicate key (answered below from the stored result), and one another
-      // transaction holds uncommitted makes it a write conflict, which the driver retries. One
-      // round trip fewer inside the transaction, which is what serializes issues of one org.
+      const value = await run.work(session);
       await run.db.collections.idempotencyKeys.insertOne(
         {
           _id: id,
           scope: run.scope,
           procedure: run.procedure,
           fingerprint,
-          result: '',
+          result: superjson.stringify(value),
           createdAt: run.now,
           // Retention is storage housekeeping done by the TTL monitor on the real clock, so
           // it counts from the real time, not the (possibly simulated) request clock.
@@ -85,20 +104,16 @@ export async function runIdempotent<T>(run: IdempotentRun<T>): Promise<T> {
         },
         { session },
       );
-      const value = await run.work(session);
-      await run.db.collections.idempotencyKeys.updateOne(
-        { _id: id },
-        { $set: { result: superjson.stringify(value) } },
-        { session },
-      );
       return value;
     });
   } catch (error) {
-    // Another request committed the same key between our check and our insert.
-    if (isDuplicateKey(error) && /idempotency_keys/.test(error.message)) {
-      const again = await replay<T>(run.db, id, fingerprint);
-      if (again.found) return again.value;
-    }
+    // A run with the same key committed while this one ran: its result is the answer. When
+    // the key is not there, or cannot be read now, the caller gets this run's own error.
+    const again = await replay<T>(run.db, id, fingerprint).catch((lookupError: unknown) => {
+      if (isDomainError(lookupError)) throw lookupError;
+      return { found: false } as const;
+    });
+    if (again.found) return again.value;
     throw error;
   }
 }

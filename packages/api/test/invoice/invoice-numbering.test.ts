@@ -1,6 +1,7 @@
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pendingTasks, serializePerKey } from '../../src/services/invoices/serialize.js';
+import { numberQueueKey } from '../../src/services/org-mutation.js';
 import { createHarness, type Harness } from '../harness.js';
 import {
   addCustomer,
@@ -223,7 +224,7 @@ describe('gapless invoice numbering', () => {
       const customerId = await addCustomer(h, fx.orgId);
       const first = await createIssued(fx, customerId);
       const second = await createIssued(fx, customerId);
-      const queueKey = `${fx.orgId}:${series === 'invoice' ? 'invoice' : 'credit-note'}-number`;
+      const queueKey = numberQueueKey(new ObjectId(fx.orgId), series);
       const take = async () =>
         series === 'invoice'
           ? (await createIssued(fx, customerId)).number

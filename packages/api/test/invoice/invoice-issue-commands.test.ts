@@ -1,0 +1,123 @@
+import { createDb, type Database } from '@invoice/db';
+import type { CommandStartedEvent } from 'mongodb';
+import { ObjectId } from 'mongodb';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { createCaller, createContextInner } from '../../src/index.js';
+import { pendingTasks, serializePerKey } from '../../src/services/invoices/serialize.js';
+import { numberQueueKey } from '../../src/services/org-mutation.js';
+import { createHarness, type Harness } from '../harness.js';
+import { addCustomer, createDraft, setupOrg } from './fixtures.js';
+
+/**
+ * invoice.issue runs one per org at a time in a process (the series' counter), so what it sends
+ * inside that queue bounds the org's issue throughput: the commands are observable through
+ * command monitoring, and a repeat of a recorded key must not wait in the queue at all.
+ */
+describe('invoice.issue: the commands of one issue, and the queue it waits in', () => {
+  let h: Harness;
+  let monitored: Database;
+  let commands: CommandStartedEvent[];
+  const silent = pino({ level: 'silent' });
+
+  beforeAll(async () => {
+    h = await createHarness('invoice-issue-commands');
+    // Idempotency keys expire by a TTL index on the real time: run on the real time.
+    h.clock.set(new Date());
+    monitored = createDb({
+      uri: inject('mongoUri'),
+      dbName: h.db.db.databaseName,
+      monitorCommands: true,
+    });
+    commands = [];
+    monitored.client.on('commandStarted', (event) => commands.push(event));
+  });
+  afterAll(async () => {
+    await monitored.close();
+    await h.close();
+  });
+
+  it('a keyed issue looks its key up before the transaction and records it with the result in one insert', async () => {
+    const fx = await setupOrg(h);
+    const draft = await createDraft(fx, await addCustomer(h, fx.orgId));
+    const caller = createCaller(
+      createContextInner({ db: monitored, log: silent, user: fx.accountant, clock: h.clock }),
+    );
+    commands.length = 0;
+    const input = { orgId: fx.orgId, invoiceId: draft.id, idempotencyKey: 'issue-commands-1' };
+    const issued = await caller.invoice.issue(input);
+    const sent = commands.map((c) => c.commandName + ':' + String(c.command[c.commandName]));
+    expect(sent).toEqual([
+      'aggregate:memberships',
+      'find:idempotency_keys',
+      'find:invoices',
+      'findAndModify:counters',
+      'find:customers',
+      'update:invoices',
+      'insert:audit_events',
+      'insert:idempotency_keys',
+      'commitTransaction:1',
+    ]);
+    // The transaction starts with the invoice's read: the key lookup is not part of it.
+    expect(commands[2]?.command.startTransaction).toBe(true);
+    expect(commands[1]?.command.startTransaction).toBeUndefined();
+
+    const stored = await h.db.collections.idempotencyKeys.findOne({ procedure: 'invoice.issue' });
+    expect(stored?.result).toContain(issued.number);
+    commands.length = 0;
+    await expect(caller.invoice.issue(input)).resolves.toEqual(issued);
+    expect(commands.map((c) => c.commandName)).toEqual(['aggregate', 'find']);
+  });
+
+  it("a repeat of a recorded key is answered while the org's issue queue is busy", async () => {
+    const fx = await setupOrg(h);
+    const draft = await createDraft(fx, await addCustomer(h, fx.orgId));
+    const input = { orgId: fx.orgId, invoiceId: draft.id, idempotencyKey: 'issue-queue-1' };
+    const issued = await fx.acct.invoice.issue(input);
+
+    const queue = numberQueueKey(new ObjectId(fx.orgId), 'invoice');
+    let release!: () => void;
+    const held = serializePerKey(h.db, queue, () => new Promise<void>((r) => (release = r)));
+    try {
+      await expect(fx.acct.invoice.issue(input)).resolves.toEqual(issued);
+      // A new issue does wait its turn behind the held task.
+      const other = await createDraft(fx, await addCustomer(h, fx.orgId));
+      const waiting = fx.acct.invoice.issue({ orgId: fx.orgId, invoiceId: other.id });
+      await vi.waitFor(() => expect(pendingTasks(h.db, queue)).toBe(2), { timeout: 10_000 });
+      release();
+      expect((await waiting).number).not.toBe(issued.number);
+    } finally {
+      release();
+      await held;
+    }
+  });
+
+  it('the same keyed issue from two processes at once takes one number and answers it to all', async () => {
+    const second = await createHarness('invoice-issue-commands', h);
+    try {
+      const fx = await setupOrg(h);
+      const customerId = await addCustomer(h, fx.orgId);
+      for (let round = 0; round < 5; round += 1) {
+        const draft = await createDraft(fx, customerId);
+        const input = { orgId: fx.orgId, invoiceId: draft.id, idempotencyKey: `race-${round}` };
+        // Each client has its own per-org queue, as two server processes do.
+        const results = await Promise.all(
+          [h, second, h, second].map((harness) =>
+            harness.caller(fx.accountant).invoice.issue(input),
+          ),
+        );
+        for (const result of results) expect(result).toEqual(results[0]);
+        expect(results[0]?.status).toBe('open');
+      }
+      const orgId = new ObjectId(fx.orgId);
+      const open = await h.db.collections.invoices.find({ orgId, status: 'open' }).toArray();
+      // Gapless: the five issues took the series' first five numbers, once each.
+      expect(open.map((doc) => doc.sequence).sort()).toEqual([1, 2, 3, 4, 5]);
+      expect(
+        await h.db.collections.auditEvents.countDocuments({ orgId, action: 'invoice.issue' }),
+      ).toBe(5);
+    } finally {
+      await second.close();
+    }
+  });
+});
