@@ -60,9 +60,10 @@ export const attachmentRouter = router({
         removedKey = doc.storageKey;
         return { deleted: true as const, id: doc._id.toHexString() };
       });
-      // Null when a replay answered without running `work`. Set by an attempt that was then
-      // rolled back and answered from a concurrent run's key, it names the attachment that run
-      // deleted (same input): its file goes either way.
+      // Null when a replay answered without running `work`. Set when the answer is a recorded
+      // key after `work` ran: most likely this run's own commit reported as failed, or a rolled
+      // back attempt while a run with the same key (same attachment) committed. Either way the
+      // attachment's metadata is gone, so its file goes.
       const storageKey: string | null = removedKey;
       await removeAttachmentFiles(ctx, storageKey === null ? [] : [storageKey]);
       return result;

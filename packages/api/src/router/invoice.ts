@@ -224,6 +224,7 @@ export const invoiceRouter = router({
       // no invoice to list them under.
       let storageKeys: string[] = [];
       const result = await runOrgMutation(ctx, 'invoice.deleteDraft', input, async (session) => {
+        storageKeys = [];
         const current = await loadInvoice(ctx, input.invoiceId, session);
         assertDraft(current.status, 'delete');
         await ctx.db.collections.invoices.deleteOne(

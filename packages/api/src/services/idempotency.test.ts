@@ -55,19 +55,21 @@ describe('runIdempotent', () => {
     let firstCommitted!: () => void;
     const committed = new Promise<void>((resolve) => (firstCommitted = resolve));
     let started!: () => void;
-    const inTransaction = new Promise<void>((resolve) => (started = resolve));
-    // The late run found no key before its transaction, then meets the first run's effects
-    // (say, a draft already issued) and fails on them.
+    const snapshotTaken = new Promise<void>((resolve) => (started = resolve));
+    // The late run found no key before its transaction and reads in it (its snapshot predates
+    // the first run's commit), then meets the first run's effects (say, a draft already issued:
+    // read again after that commit) and fails on them.
     const late = runIdempotent({
       ...base,
       now: new Date(),
-      work: async () => {
+      work: async (session) => {
+        await h.db.collections.idempotencyKeys.findOne({ scope }, { session });
         started();
         await committed;
         throw new Error('the draft is no longer a draft');
       },
     });
-    await inTransaction;
+    await snapshotTaken;
     const first = await runIdempotent({ ...base, now: new Date(), work: async () => 'first' });
     firstCommitted();
     expect(first).toBe('first');

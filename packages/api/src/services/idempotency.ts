@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { IDEMPOTENCY_RETENTION_MS, withTransaction, type Database } from '@invoice/db';
 import type { ClientSession } from 'mongodb';
 import superjson from 'superjson';
-import { conflict, isDomainError } from '../domain/errors.js';
+import { conflict } from '../domain/errors.js';
 
 /** Canonical JSON: object keys sorted, so the same input always hashes the same. */
 function canonical(value: unknown): string {
@@ -45,8 +45,15 @@ export interface IdempotentRun<T> {
 
 export type Replay<T> = { found: true; value: T } | { found: false };
 
+/**
+ * The key's stored result. Read with majority read concern: a result is only answered once its
+ * commit can no longer be rolled back by a failover (an issue's number, once told, stays).
+ */
 async function replay<T>(db: Database, id: string, fingerprint: string): Promise<Replay<T>> {
-  const stored = await db.collections.idempotencyKeys.findOne({ _id: id });
+  const stored = await db.collections.idempotencyKeys.findOne(
+    { _id: id },
+    { readConcern: { level: 'majority' } },
+  );
   if (!stored) return { found: false };
   if (stored.fingerprint !== fingerprint) {
     throw conflict('This idempotency key was already used with a different input');
@@ -73,10 +80,10 @@ export function replayIdempotent<T>(
  * Runs a mutation at most once per (orgId, procedure, key). The key is recorded with the
  * mutation's result at the end of the mutation's own transaction, in one insert: the key and
  * the effects commit together or not at all. A concurrent run with the same key fails somewhere
- * in its transaction (the key's insert: a duplicate key once the first has committed, a write
- * conflict the driver retries while it has not; or earlier, on the state the first left, e.g. a
- * draft already issued); whatever it failed on, once the key is recorded it answers the stored
- * result unchanged. The same key with a different input is refused with CONFLICT.
+ * in its transaction: on the key's insert (a duplicate key once the first has committed, a write
+ * conflict the driver retries while it has not), or earlier, on the state the first one left
+ * (e.g. a draft already issued). It then finds the key recorded and answers the stored result
+ * unchanged. The same key with a different input is refused with CONFLICT.
  */
 export async function runIdempotent<T>(run: IdempotentRun<T>): Promise<T> {
   const key = run.key;
@@ -107,12 +114,13 @@ export async function runIdempotent<T>(run: IdempotentRun<T>): Promise<T> {
       return value;
     });
   } catch (error) {
-    // A run with the same key committed while this one ran: its result is the answer. When
-    // the key is not there, or cannot be read now, the caller gets this run's own error.
-    const again = await replay<T>(run.db, id, fingerprint).catch((lookupError: unknown) => {
-      if (isDomainError(lookupError)) throw lookupError;
-      return { found: false } as const;
-    });
+    // The key recorded means a run with it committed: another run with the same key that
+    // committed while this one ran, or this very run, whose commit the driver reported as failed
+    // (an unknown commit result). Its result is the answer; a recorded key with another input is
+    // CONFLICT. Not recorded: this run's own error. A lookup that fails is what the caller gets
+    // (a database error, retryable), not this run's error, which may be a PRECONDITION_FAILED
+    // caused by the other run's effects.
+    const again = await replay<T>(run.db, id, fingerprint);
     if (again.found) return again.value;
     throw error;
   }
