@@ -1,4 +1,4 @@
-import { BSON, type Collection, type Document, type Filter } from 'mongodb';
+import { BSON, type ClientSession, type Collection, type Document, type Filter } from 'mongodb';
 
 /**
  * Reads that decode each returned document once.
@@ -40,6 +40,11 @@ export async function findAll<T extends Document>(
 export async function aggregateAll<R extends Document, T extends Document = Document>(
   collection: Collection<T>,
   pipeline: Document[],
+  options: { session?: ClientSession | undefined } = {},
 ): Promise<R[]> {
-  return decodeAll<R>(await collection.aggregate(pipeline, { raw: true }).toArray());
+  const cursor = collection.aggregate(
+    pipeline,
+    options.session ? { raw: true, session: options.session } : { raw: true },
+  );
+  return decodeAll<R>(await cursor.toArray());
 }

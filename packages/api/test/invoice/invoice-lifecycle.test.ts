@@ -275,6 +275,26 @@ describe('invoice lifecycle', () => {
     expect(await counter()).toBe(2);
   });
 
+  it("never prints another org's customer: a draft pointing at one is refused at issue", async () => {
+    const mine = await setupOrg(h);
+    const other = await setupOrg(h);
+    const theirs = await addCustomer(h, other.orgId, { name: 'Other Tenant GmbH' });
+    const draft = await createDraft(mine, await addCustomer(h, mine.orgId));
+    // Corrupt data (no API path does this): the draft names a customer of another org.
+    await h.db.collections.invoices.updateOne(
+      { _id: new ObjectId(draft.id) },
+      { $set: { customerId: new ObjectId(theirs) } },
+    );
+    const message = await expectCode(
+      mine.acct.invoice.issue({ orgId: mine.orgId, invoiceId: draft.id }),
+      'PRECONDITION_FAILED',
+    );
+    expect(message).toBe('Cannot issue: the invoice customer no longer exists');
+    const stored = await h.db.collections.invoices.findOne({ _id: new ObjectId(draft.id) });
+    expect(stored).toMatchObject({ status: 'draft', number: null, customerSnapshot: null });
+    expect(await h.db.collections.counters.findOne({ _id: `${mine.orgId}:invoice` })).toBeNull();
+  });
+
   it('keeps a draft editable after its customer is archived, so it can move to another customer and issue', async () => {
     const leaving = await addCustomer(h, fx.orgId, { name: 'Retired Ltd' });
     const draft = await createDraft(fx, leaving);

@@ -8,23 +8,32 @@ import {
 import { preconditionFailed } from '../../domain/errors.js';
 import { assertDraft, statusAfterBalanceChange, transition } from '../../domain/lifecycle.js';
 import { auditStatusChange } from './balance.js';
-import { assertBillable, findInvoice } from './load.js';
+import { assertBillable, findInvoiceWithCustomer } from './load.js';
 import type { OrgCallContext } from '../../context.js';
 import { customerSnapshot, sellerSnapshot } from './snapshots.js';
 import { takeDocumentNumber } from './take-number.js';
 
 /**
- * Issues a draft inside the caller's transaction: re-reads it, fixes its dates, takes the next
- * number of the org's series, freezes the customer and seller snapshots and opens it. Because the
- * counter increment is part of the same transaction, any failure after it (the customer vanished or
- * was archived, a write error, an abort) gives the number back: numbers stay gapless.
+ * Issues a draft inside the caller's transaction: re-reads it with its customer, fixes its dates,
+ * checks the customer may still be billed, takes the next number of the org's series, freezes the
+ * customer and seller snapshots and opens it. Because the counter increment is part of the same
+ * transaction, any failure after it (a write error, an abort) gives the number back: numbers
+ * stay gapless.
  */
 export async function issueInvoice(
   ctx: OrgCallContext,
   invoiceId: ObjectId,
   session: ClientSession,
 ): Promise<InvoiceDoc> {
-  const draft = await findInvoice(ctx.db, ctx.org._id, invoiceId, session);
+  // The draft and its customer in one read, the transaction's first: its snapshot is what gets
+  // printed. A customer archived or removed after that snapshot orders after this issue (the
+  // archive reads no invoices), as if the invoice had been issued just before.
+  const { invoice: draft, customer } = await findInvoiceWithCustomer(
+    ctx.db,
+    ctx.org._id,
+    invoiceId,
+    session,
+  );
   assertDraft(draft.status, 'issue');
   // A zero-total invoice owes nothing from the start, so it is settled at issue.
   const status = statusAfterBalanceChange(transition(draft.status, 'issue'), draft.total);
@@ -44,23 +53,15 @@ export async function issueInvoice(
     );
   }
 
-  const { sequence, number } = await takeDocumentNumber(ctx, 'invoice', issueDate, session);
-
-  // Read after the number is taken on purpose: the snapshot is what gets printed under it, and
-  // a customer that no longer exists or was archived since the draft was made aborts the
-  // transaction, which returns the number. The read is in the transaction's snapshot: an archive
-  // committed after that snapshot orders after this issue (it reads no invoices), as if the
-  // invoice had been issued just before the customer was archived.
-  const customer = await ctx.db.collections.customers.findOne(
-    { _id: draft.customerId, orgId: ctx.org._id },
-    { session },
-  );
   if (!customer) {
     throw preconditionFailed('Cannot issue: the invoice customer no longer exists', {
       customerId: draft.customerId.toHexString(),
     });
   }
   assertBillable(customer);
+
+  // Any failure from here on (a write error, an abort) gives the number back with the rest.
+  const { sequence, number } = await takeDocumentNumber(ctx, 'invoice', issueDate, session);
   const snapshot = customerSnapshot(customer);
   const issued: InvoiceDoc = {
     ...draft,

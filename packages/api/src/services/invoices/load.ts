@@ -1,4 +1,4 @@
-import type { CustomerDoc, Database, InvoiceDoc } from '@invoice/db';
+import { aggregateAll, type CustomerDoc, type Database, type InvoiceDoc } from '@invoice/db';
 import { ObjectId as ObjectIdClass, type ClientSession, type ObjectId } from 'mongodb';
 import { notFound, preconditionFailed } from '../../domain/errors.js';
 
@@ -15,6 +15,43 @@ export async function findInvoice(
   );
   if (!invoice) throw notFound('Invoice');
   return invoice;
+}
+
+/**
+ * An invoice of this org (NOT_FOUND as `findInvoice`) and its customer, in one command: the
+ * customer is looked up by the invoice's `customerId` within the same org (null when it no
+ * longer exists there).
+ */
+export async function findInvoiceWithCustomer(
+  db: Database,
+  orgId: ObjectId,
+  invoiceId: ObjectId,
+  session: ClientSession,
+): Promise<{ invoice: InvoiceDoc; customer: CustomerDoc | null }> {
+  type Row = InvoiceDoc & { _customer: CustomerDoc[] };
+  const [row] = await aggregateAll<Row, InvoiceDoc>(
+    db.collections.invoices,
+    [
+      { $match: { _id: invoiceId, orgId } },
+      { $limit: 1 },
+      {
+        $lookup: {
+          from: db.collections.customers.collectionName,
+          localField: 'customerId',
+          foreignField: '_id',
+          pipeline: [{ $match: { orgId } }, { $limit: 1 }],
+          as: '_customer',
+        },
+      },
+    ],
+    { session },
+  );
+  if (!row) throw notFound('Invoice');
+  const {
+    _customer: [customer],
+    ...invoice
+  } = row;
+  return { invoice, customer: customer ?? null };
 }
 
 /**
