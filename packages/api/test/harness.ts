@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { createDb, reconcileIndexes, type Database } from '@invoice/db';
 import { testDatabaseName } from '@invoice/vitest-config/database-name';
-import { ObjectId } from 'mongodb';
+import { ObjectId, type CommandStartedEvent } from 'mongodb';
 import pino from 'pino';
 import { inject } from 'vitest';
 import { createCaller, createContextInner, type AuthUser, type Clock } from '../src/index.js';
@@ -67,4 +67,36 @@ export async function errorCodeOf(promise: Promise<unknown>): Promise<string> {
     if (error instanceof TRPCError) return error.code;
     throw error;
   }
+}
+
+/** A second client on a harness's database that records every command it sends. */
+export interface MonitoredClient {
+  /** Callers through the monitored client, on the harness's clock. */
+  caller(user: AuthUser): ReturnType<typeof createCaller>;
+  /** Commands sent since the last `reset()`, in order. */
+  commands: CommandStartedEvent[];
+  /** `commandName:target` of each command sent since the last `reset()`, e.g. `find:invoices`. */
+  sent(): string[];
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export function monitoredClient(h: Harness): MonitoredClient {
+  const db = createDb({
+    uri: inject('mongoUri'),
+    dbName: h.db.db.databaseName,
+    monitorCommands: true,
+  });
+  const commands: CommandStartedEvent[] = [];
+  db.client.on('commandStarted', (event) => commands.push(event));
+  return {
+    caller: (user) =>
+      createCaller(
+        createContextInner({ db, log: silent, user, clock: h.clock, requestId: 'test' }),
+      ),
+    commands,
+    sent: () => commands.map((c) => `${c.commandName}:${String(c.command[c.commandName])}`),
+    reset: () => void (commands.length = 0),
+    close: () => db.close(),
+  };
 }

@@ -1,15 +1,14 @@
-import { createDb, type Database } from '@invoice/db';
-import type { CommandStartedEvent } from 'mongodb';
 import { ObjectId } from 'mongodb';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCaller, createOperatorContext, type AuthUser } from '../../src/index.js';
 import {
-  createCaller,
-  createContextInner,
-  createOperatorContext,
-  type AuthUser,
-} from '../../src/index.js';
-import { createHarness, makeUser, type Harness } from '../harness.js';
+  createHarness,
+  makeUser,
+  monitoredClient,
+  type Harness,
+  type MonitoredClient,
+} from '../harness.js';
 import { addCustomer, createDraft, createIssued, expectCode, setupOrg } from './fixtures.js';
 
 /**
@@ -19,20 +18,13 @@ import { addCustomer, createDraft, createIssued, expectCode, setupOrg } from './
  */
 describe('invoice.byId: membership, organization and invoice in one command', () => {
   let h: Harness;
-  let monitored: Database;
-  let commands: CommandStartedEvent[];
+  let monitored: MonitoredClient;
   const silent = pino({ level: 'silent' });
 
   beforeAll(async () => {
     h = await createHarness('invoice-by-id');
     // The same database through a second, monitored client.
-    monitored = createDb({
-      uri: inject('mongoUri'),
-      dbName: h.db.db.databaseName,
-      monitorCommands: true,
-    });
-    commands = [];
-    monitored.client.on('commandStarted', (event) => commands.push(event));
+    monitored = monitoredClient(h);
   });
   afterAll(async () => {
     await monitored.close();
@@ -41,18 +33,15 @@ describe('invoice.byId: membership, organization and invoice in one command', ()
 
   /** Calls as `user` through the monitored client; returns the result and the commands it sent. */
   async function countedById(user: AuthUser, orgId: string, invoiceId: string) {
-    const caller = createCaller(
-      createContextInner({ db: monitored, log: silent, user, clock: h.clock }),
-    );
-    commands.length = 0;
-    const outcome = await caller.invoice.byId({ orgId, invoiceId }).then(
-      (invoice) => ({ ok: true as const, invoice }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-    return {
-      outcome,
-      sent: commands.map((c) => `${c.commandName}:${String(c.command[c.commandName])}`),
-    };
+    monitored.reset();
+    const outcome = await monitored
+      .caller(user)
+      .invoice.byId({ orgId, invoiceId })
+      .then(
+        (invoice) => ({ ok: true as const, invoice }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+    return { outcome, sent: monitored.sent() };
   }
 
   it('an issued invoice costs one aggregate on memberships', async () => {
@@ -188,22 +177,20 @@ describe('invoice.byId: membership, organization and invoice in one command', ()
 
   it('a hostile orgId costs no database command; a hostile invoiceId never reaches the invoices', async () => {
     const fx = await setupOrg(h);
-    const caller = createCaller(
-      createContextInner({ db: monitored, log: silent, user: fx.viewer, clock: h.clock }),
-    );
+    const caller = monitored.caller(fx.viewer);
     for (const orgId of [{ $gt: '' }, 'x'.repeat(10_000), null]) {
-      commands.length = 0;
+      monitored.reset();
       const input = { orgId, invoiceId: new ObjectId().toHexString() };
       await expectCode(caller.invoice.byId(input as never), 'BAD_REQUEST');
-      expect(commands).toEqual([]);
+      expect(monitored.commands).toEqual([]);
     }
     for (const invoiceId of [{ $ne: null }, 'x'.repeat(10_000), { $where: '1' }]) {
-      commands.length = 0;
+      monitored.reset();
       const input = { orgId: fx.orgId, invoiceId };
       await expectCode(caller.invoice.byId(input as never), 'BAD_REQUEST');
       // Only the membership check ran, without the invoice lookup.
-      expect(commands.map((c) => c.commandName)).toEqual(['aggregate']);
-      expect(JSON.stringify(commands[0]?.command.pipeline)).not.toContain('invoices');
+      expect(monitored.commands.map((c) => c.commandName)).toEqual(['aggregate']);
+      expect(JSON.stringify(monitored.commands[0]?.command.pipeline)).not.toContain('invoices');
     }
   });
 });

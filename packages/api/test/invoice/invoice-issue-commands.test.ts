@@ -1,12 +1,8 @@
-import { createDb, type Database } from '@invoice/db';
-import type { CommandStartedEvent } from 'mongodb';
 import { ObjectId } from 'mongodb';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { createCaller, createContextInner } from '../../src/index.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pendingTasks, serializePerKey } from '../../src/services/invoices/serialize.js';
 import { numberQueueKey } from '../../src/services/org-mutation.js';
-import { createHarness, type Harness } from '../harness.js';
+import { createHarness, monitoredClient, type Harness, type MonitoredClient } from '../harness.js';
 import { addCustomer, createDraft, setupOrg } from './fixtures.js';
 
 /**
@@ -16,21 +12,13 @@ import { addCustomer, createDraft, setupOrg } from './fixtures.js';
  */
 describe('invoice.issue: the commands of one issue, and the queue it waits in', () => {
   let h: Harness;
-  let monitored: Database;
-  let commands: CommandStartedEvent[];
-  const silent = pino({ level: 'silent' });
+  let monitored: MonitoredClient;
 
   beforeAll(async () => {
     h = await createHarness('invoice-issue-commands');
     // Idempotency keys expire by a TTL index on the real time: run on the real time.
     h.clock.set(new Date());
-    monitored = createDb({
-      uri: inject('mongoUri'),
-      dbName: h.db.db.databaseName,
-      monitorCommands: true,
-    });
-    commands = [];
-    monitored.client.on('commandStarted', (event) => commands.push(event));
+    monitored = monitoredClient(h);
   });
   afterAll(async () => {
     await monitored.close();
@@ -40,13 +28,11 @@ describe('invoice.issue: the commands of one issue, and the queue it waits in', 
   it('a keyed issue looks its key up before the transaction and records it with the result in one insert', async () => {
     const fx = await setupOrg(h);
     const draft = await createDraft(fx, await addCustomer(h, fx.orgId));
-    const caller = createCaller(
-      createContextInner({ db: monitored, log: silent, user: fx.accountant, clock: h.clock }),
-    );
-    commands.length = 0;
+    const caller = monitored.caller(fx.accountant);
+    monitored.reset();
     const input = { orgId: fx.orgId, invoiceId: draft.id, idempotencyKey: 'issue-commands-1' };
     const issued = await caller.invoice.issue(input);
-    const sent = commands.map((c) => c.commandName + ':' + String(c.command[c.commandName]));
+    const sent = monitored.sent();
     expect(sent).toEqual([
       'aggregate:memberships',
       'find:idempotency_keys',
@@ -59,17 +45,17 @@ describe('invoice.issue: the commands of one issue, and the queue it waits in', 
     ]);
     // The transaction starts with the read of the draft and its customer (one aggregate): the
     // key lookup is not part of it.
-    expect(commands[2]?.command.startTransaction).toBe(true);
-    expect(commands[1]?.command.startTransaction).toBeUndefined();
+    expect(monitored.commands[2]?.command.startTransaction).toBe(true);
+    expect(monitored.commands[1]?.command.startTransaction).toBeUndefined();
 
     const stored = await h.db.collections.idempotencyKeys.findOne({
       scope: fx.orgId,
       procedure: 'invoice.issue',
     });
     expect(stored?.result).toContain(issued.number);
-    commands.length = 0;
+    monitored.reset();
     await expect(caller.invoice.issue(input)).resolves.toEqual(issued);
-    expect(commands.map((c) => c.commandName)).toEqual(['aggregate', 'find']);
+    expect(monitored.commands.map((c) => c.commandName)).toEqual(['aggregate', 'find']);
   });
 
   it("a repeat of a recorded key is answered while the org's issue queue is busy", async () => {
