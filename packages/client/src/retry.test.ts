@@ -1,7 +1,10 @@
 import { rejection } from '@invoice/vitest-config/rejection';
-import { describe, expect, it } from 'vitest';
+import { TRPCClientError, type Operation } from '@trpc/client';
+import type { AnyTRPCRouter } from '@trpc/server';
+import { observable } from '@trpc/server/observable';
+import { describe, expect, it, vi } from 'vitest';
 import { apiErrorCode, createInvoiceClient, type RetryOptions } from './index.js';
-import { resolveRetryOptions, retryAfterMs } from './retry.js';
+import { resolveRetryOptions, retryAfterMs, retryPolicyLink } from './retry.js';
 
 const ORG = '0123456789abcdef01234567';
 
@@ -189,6 +192,49 @@ describe('@invoice/client retries', () => {
     expect(() =>
       createInvoiceClient({ url: 'http://api.test/trpc', retry: { attempts: -1 } }),
     ).toThrow(RangeError);
+  });
+});
+
+describe('retryPolicyLink', () => {
+  it('unsubscribing during a wait ends it: no timer is left and nothing is sent again', () => {
+    vi.useFakeTimers();
+    try {
+      const response = new Response(null, { status: 503, headers: { 'retry-after': '60' } });
+      const unavailable = TRPCClientError.from(new Error('unavailable'), { meta: { response } });
+      let attempts = 0;
+      const link = retryPolicyLink<AnyTRPCRouter>(resolveRetryOptions({ maxDelayMs: 120_000 }))({});
+      const op: Operation = {
+        id: 1,
+        type: 'query',
+        path: 'organization.byId',
+        input: { orgId: ORG },
+        context: {},
+        signal: null,
+      };
+      const seen: string[] = [];
+      const subscription = link({
+        op,
+        next: () =>
+          observable((observer) => {
+            attempts += 1;
+            observer.error(unavailable);
+          }),
+      }).subscribe({
+        next: () => seen.push('next'),
+        error: () => seen.push('error'),
+        complete: () => seen.push('complete'),
+      });
+      // The first attempt failed with Retry-After: 60, so the link waits on one timer.
+      expect(attempts).toBe(1);
+      expect(vi.getTimerCount()).toBe(1);
+      subscription.unsubscribe();
+      expect(vi.getTimerCount()).toBe(0);
+      vi.advanceTimersByTime(61_000);
+      expect(attempts).toBe(1);
+      expect(seen).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
