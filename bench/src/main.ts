@@ -58,10 +58,10 @@ const HELP = `Usage: pnpm bench [options]
   --verbose               show the children's output
   --cpu-prof              V8 CPU profiles of the server and database children, beside the results
   --paired-rounds N       after the scenarios, run invoice.byId and the raw MongoDB route back to
-                          back N times, alternating the order (even; default 8, 0: off); the
+                          back N times, alternating the order (even; default 24, 0: off); the
                           throughput-ratio verdict uses the geometric mean of these pairs
   --paired-duration S     seconds per run of a pair, fresh ones too (default: the smaller of
-                          --duration and 5)
+                          --duration and 1.5)
   --fresh-paired-rounds N the same pairs on the freshly seeded server, before the scenarios (even;
                           default 8, --quick: 0, 0: off); reported beside the verdict, not judged
 Uses MONGODB_URI instead of the embedded engine when set.`;
@@ -126,7 +126,7 @@ const options = z
     topology: z.enum(['split', 'shared']).default('split'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'silent']).default('warn'),
     out: z.string().default(resolve(import.meta.dirname, '../results')),
-    pairedRounds: evenRounds(8),
+    pairedRounds: evenRounds(24),
     freshPairedRounds: evenRounds(values.quick ? 0 : 8),
     pairedDuration: seconds.min(0.5).optional(),
   })
@@ -324,7 +324,7 @@ try {
           await probe(urlOf(scenario), base, scenario);
         }
       }
-      const secondsPerRun = options.pairedDuration ?? Math.min(options.duration, 5);
+      const secondsPerRun = options.pairedDuration ?? Math.min(options.duration, 1.5);
       const name = when === 'fresh' ? PAIRED_FRESH_NAME : PAIRED.name;
       log(`${name}: ${rounds} paired runs of ${secondsPerRun} s...`);
       const paired = await measurePaired(rounds, async (which) => {

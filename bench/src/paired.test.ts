@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { geometricMean, measurePaired } from './paired.js';
+import { geometricMean, measurePaired, standardErrorRange } from './paired.js';
 
 describe('geometricMean', () => {
   it.each([
@@ -11,6 +11,21 @@ describe('geometricMean', () => {
     const mean = geometricMean(values);
     if (expected === null) expect(mean).toBeNull();
     else expect(mean).toBeCloseTo(expected, 12);
+  });
+});
+
+describe('standardErrorRange', () => {
+  it('is the geometric mean ÷ and × e^(standard error of the logs)', () => {
+    const range = standardErrorRange([0.5, 0.8]);
+    // logs -0.693 and -0.223: sd 0.3323, se 0.235, factor 1.265; mean 0.6325.
+    expect(range?.[0]).toBeCloseTo(0.5, 3);
+    expect(range?.[1]).toBeCloseTo(0.8, 3);
+    expect(standardErrorRange([0.6, 0.6])).toEqual([0.6, 0.6]);
+  });
+
+  it('needs two usable rounds', () => {
+    expect(standardErrorRange([0.6])).toBeNull();
+    expect(standardErrorRange([0.6, 0])).toBeNull();
   });
 });
 

@@ -25,6 +25,12 @@ export const pairedRatioSchema = z.object({
    * an even number of rounds in alternating order a steady drift of the machine cancels out.
    */
   value: z.number().nullable(),
+  /**
+   * The mean's uncertainty: the geometric mean divided and multiplied by e^(standard error of
+   * the rounds' log ratios), i.e. one standard error either side. Null with fewer than two
+   * usable rounds (and in results written before it was recorded).
+   */
+  standardErrorRange: z.tuple([z.number(), z.number()]).nullable().default(null),
 });
 export type PairedRatio = z.infer<typeof pairedRatioSchema>;
 
@@ -32,6 +38,17 @@ export type PairedRatio = z.infer<typeof pairedRatioSchema>;
 export function geometricMean(values: readonly number[]): number | null {
   if (values.length === 0 || values.some((v) => !(v > 0))) return null;
   return Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);
+}
+
+/** The geometric mean ÷ and × e^(standard error of the logs): one standard error either side. */
+export function standardErrorRange(values: readonly number[]): [number, number] | null {
+  const mean = geometricMean(values);
+  if (mean === null || values.length < 2) return null;
+  const logs = values.map((v) => Math.log(v));
+  const logMean = Math.log(mean);
+  const variance = logs.reduce((sum, l) => sum + (l - logMean) ** 2, 0) / (logs.length - 1);
+  const factor = Math.exp(Math.sqrt(variance / logs.length));
+  return [mean / factor, mean * factor];
 }
 
 /**
@@ -44,7 +61,11 @@ export function geometricMean(values: readonly number[]): number | null {
 export async function measurePaired(
   rounds: number,
   run: (which: 'baseline' | 'subject') => Promise<number>,
-): Promise<{ rounds: PairedRound[]; value: number | null }> {
+): Promise<{
+  rounds: PairedRound[];
+  value: number | null;
+  standardErrorRange: [number, number] | null;
+}> {
   if (!Number.isInteger(rounds) || rounds < 2 || rounds % 2 !== 0) {
     throw new RangeError('paired rounds must be an even number, at least 2');
   }
@@ -66,5 +87,11 @@ export async function measurePaired(
   }
   const ratios = results.map((r) => r.ratio ?? 0);
   const mean = geometricMean(ratios);
-  return { rounds: results, value: mean === null ? null : Number(mean.toFixed(3)) };
+  const range = standardErrorRange(ratios);
+  return {
+    rounds: results,
+    value: mean === null ? null : Number(mean.toFixed(3)),
+    standardErrorRange:
+      range === null ? null : [Number(range[0].toFixed(3)), Number(range[1].toFixed(3))],
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PairedRatio } from './paired.js';
+import { standardErrorRange, type PairedRatio } from './paired.js';
 import { judgeSlos } from './results.js';
 
 function pairs(when: PairedRatio['when'], ratios: number[]): PairedRatio {
@@ -16,6 +16,7 @@ function pairs(when: PairedRatio['when'], ratios: number[]): PairedRatio {
       ratio,
     })),
     value: ratios.reduce((product, r) => product * r, 1) ** (1 / ratios.length),
+    standardErrorRange: standardErrorRange(ratios),
   };
 }
 
@@ -37,7 +38,9 @@ describe('the throughput-ratio verdict', () => {
     ]) {
       const verdict = ratioVerdict(order);
       expect(verdict.pass).toBe(false);
-      expect(verdict.measured).toMatch(/^58\.0% \(geometric mean of 2 paired runs: 58\.0%, 58\.0%/);
+      expect(verdict.measured).toMatch(
+        /^58\.0% \(geometric mean of 2 paired runs, 58\.0%–58\.0% within one standard error; single pairs 58\.0%–58\.0%/,
+      );
       expect(verdict.measured).toContain('on the fresh server: 70.0%');
     }
   });
@@ -68,5 +71,14 @@ describe('the throughput-ratio verdict', () => {
     const verdict = ratioVerdict([pairs('afterScenarios', [0.6, 0.6])]);
     expect(verdict.pass).toBe(true);
     expect(verdict.measured).not.toContain('fresh server');
+  });
+
+  it('says how far one standard error reaches, and the range of single pairs', () => {
+    const verdict = ratioVerdict([pairs('afterScenarios', [0.4, 0.9, 0.5, 0.8])]);
+    // Geometric mean 0.616; the logs' standard error 0.192, so ÷ and × 1.212.
+    expect(verdict.measured).toBe(
+      '61.6% (geometric mean of 4 paired runs, 50.8%–74.6% within one standard error; single pairs 40.0%–90.0%)',
+    );
+    expect(verdict.pass).toBe(true);
   });
 });

@@ -204,8 +204,13 @@ export function judgeSlos(
   let measured = value === null ? 'not run' : pct(value);
   const details: string[] = [];
   if (paired?.value != null) {
-    const rounds = paired.rounds.map((r) => (r.ratio === null ? 'n/a' : pct(r.ratio))).join(', ');
-    details.push(`geometric mean of ${paired.rounds.length} paired runs: ${rounds}`);
+    const usable = paired.rounds.flatMap((r) => (r.ratio === null ? [] : [r.ratio]));
+    const spread = paired.standardErrorRange;
+    details.push(
+      `geometric mean of ${paired.rounds.length} paired runs` +
+        (spread === null ? '' : `, ${pct(spread[0])}–${pct(spread[1])} within one standard error`) +
+        `; single pairs ${pct(Math.min(...usable))}–${pct(Math.max(...usable))}`,
+    );
     if (ratio !== null) details.push(`the table's single runs: ${pct(ratio)}`);
   }
   if (fresh?.value != null) details.push(`on the fresh server: ${pct(fresh.value)}`);
