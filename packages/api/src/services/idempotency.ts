@@ -37,13 +37,13 @@ export interface IdempotentRun<T> {
   /** The mutation; runs inside the transaction that also records the key. */
   work: (session: ClientSession) => Promise<T>;
   /**
-   * The caller looked the key up with `replayIdempotent` just before (outside a queue it then
-   * waited in): the lookup before the transaction is skipped.
+   * Runs the transaction (a queue it must wait in, say), keyed or not. The key's lookups, before
+   * it and after a failure, stay outside.
    */
-  replayChecked?: boolean | undefined;
+  exclusive?: ((transaction: () => Promise<T>) => Promise<T>) | undefined;
 }
 
-export type Replay<T> = { found: true; value: T } | { found: false };
+type Replay<T> = { found: true; value: T } | { found: false };
 
 /**
  * The key's stored result. Read with majority read concern: a result is only answered once its
@@ -61,21 +61,6 @@ async function replay<T>(db: Database, id: string, fingerprint: string): Promise
   return { found: true, value: superjson.parse<T>(stored.result) };
 }
 
-function keyIdOf(run: Pick<IdempotentRun<unknown>, 'scope' | 'procedure'>, key: string): string {
-  return sha256(`${run.scope}\u0000${run.procedure}\u0000${key}`);
-}
-
-/**
- * The stored result of an earlier run with the same key and input (CONFLICT for another input),
- * or `found: false` when there is no key or it is not recorded (yet).
- */
-export function replayIdempotent<T>(
-  run: Pick<IdempotentRun<T>, 'db' | 'scope' | 'procedure' | 'key' | 'input'>,
-): Promise<Replay<T>> {
-  if (run.key === undefined) return Promise.resolve({ found: false });
-  return replay<T>(run.db, keyIdOf(run, run.key), fingerprintOf(run.input));
-}
-
 /**
  * Runs a mutation at most once per (orgId, procedure, key). The key is recorded with the
  * mutation's result at the end of the mutation's own transaction, in one insert: the key and
@@ -86,33 +71,33 @@ export function replayIdempotent<T>(
  * unchanged. The same key with a different input is refused with CONFLICT.
  */
 export async function runIdempotent<T>(run: IdempotentRun<T>): Promise<T> {
-  const key = run.key;
-  if (key === undefined) return withTransaction(run.db.client, run.work);
-  const id = keyIdOf(run, key);
+  const exclusive = run.exclusive ?? ((transaction) => transaction());
+  if (run.key === undefined) return exclusive(() => withTransaction(run.db.client, run.work));
+  const id = sha256(`${run.scope}\u0000${run.procedure}\u0000${run.key}`);
   const fingerprint = fingerprintOf(run.input);
-  if (run.replayChecked !== true) {
-    const first = await replay<T>(run.db, id, fingerprint);
-    if (first.found) return first.value;
-  }
+  const first = await replay<T>(run.db, id, fingerprint);
+  if (first.found) return first.value;
   try {
-    return await withTransaction(run.db.client, async (session) => {
-      const value = await run.work(session);
-      await run.db.collections.idempotencyKeys.insertOne(
-        {
-          _id: id,
-          scope: run.scope,
-          procedure: run.procedure,
-          fingerprint,
-          result: superjson.stringify(value),
-          createdAt: run.now,
-          // Retention is storage housekeeping done by the TTL monitor on the real clock, so
-          // it counts from the real time, not the (possibly simulated) request clock.
-          expiresAt: new Date(Math.max(Date.now(), run.now.getTime()) + IDEMPOTENCY_RETENTION_MS),
-        },
-        { session },
-      );
-      return value;
-    });
+    return await exclusive(() =>
+      withTransaction(run.db.client, async (session) => {
+        const value = await run.work(session);
+        await run.db.collections.idempotencyKeys.insertOne(
+          {
+            _id: id,
+            scope: run.scope,
+            procedure: run.procedure,
+            fingerprint,
+            result: superjson.stringify(value),
+            createdAt: run.now,
+            // Retention is storage housekeeping done by the TTL monitor on the real clock, so
+            // it counts from the real time, not the (possibly simulated) request clock.
+            expiresAt: new Date(Math.max(Date.now(), run.now.getTime()) + IDEMPOTENCY_RETENTION_MS),
+          },
+          { session },
+        );
+        return value;
+      }),
+    );
   } catch (error) {
     // The key recorded means a run with it committed: another run with the same key that
     // committed while this one ran, or this very run, whose commit the driver reported as failed

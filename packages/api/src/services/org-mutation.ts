@@ -2,10 +2,30 @@ import type { EntityType } from '@invoice/db';
 import type { ClientSession, ObjectId } from 'mongodb';
 import type { DocumentSeries } from '../domain/numbering.js';
 import { recordAudit } from './audit.js';
-import { replayIdempotent, runIdempotent } from './idempotency.js';
+import { runIdempotent, type IdempotentRun } from './idempotency.js';
 import { serializePerKey } from './invoices/serialize.js';
 import { retryAfterNumberCollision } from './number-collision.js';
 import type { OrgCallContext } from '../context.js';
+
+type OrgMutationInput = Record<string, unknown> & { idempotencyKey?: string | undefined };
+
+/** runIdempotent's run for an org-scoped mutation: keyed under the org, on the request's clock. */
+function orgRun<T>(
+  ctx: OrgCallContext,
+  procedure: string,
+  input: OrgMutationInput,
+  work: (session: ClientSession) => Promise<T>,
+): IdempotentRun<T> {
+  return {
+    db: ctx.db,
+    scope: ctx.org._id.toHexString(),
+    procedure,
+    key: input.idempotencyKey,
+    input,
+    now: ctx.clock.now(),
+    work,
+  };
+}
 
 /**
  * An org-scoped mutation: one transaction, idempotent under the org's scope when the input
@@ -14,20 +34,10 @@ import type { OrgCallContext } from '../context.js';
 export function runOrgMutation<T>(
   ctx: OrgCallContext,
   procedure: string,
-  input: Record<string, unknown> & { idempotencyKey?: string | undefined },
+  input: OrgMutationInput,
   work: (session: ClientSession) => Promise<T>,
-  options: { replayChecked?: boolean } = {},
 ): Promise<T> {
-  return runIdempotent({
-    db: ctx.db,
-    scope: ctx.org._id.toHexString(),
-    procedure,
-    key: input.idempotencyKey,
-    input,
-    now: ctx.clock.now(),
-    work,
-    replayChecked: options.replayChecked,
-  });
+  return runIdempotent(orgRun(ctx, procedure, input, work));
 }
 
 /** The queue (serializePerKey) of the mutations that take numbers of one series of one org. */
@@ -37,34 +47,30 @@ export function numberQueueKey(orgId: ObjectId, series: DocumentSeries): string 
 
 /**
  * An org mutation that takes the next number of one of the org's series (invoice.issue,
- * creditNote.create). In this process they run one per org and series at a time, so concurrent
- * ones do not all conflict on the series' counter; a repeat of a recorded idempotency key is
- * answered before it waits its turn, and the transaction that waited does not look the key up
- * again (one round trip fewer in the part that runs one at a time). A number found already
- * printed is dealt with by retryAfterNumberCollision; `work` gets the context it then runs with.
+ * creditNote.create). In this process its transactions run one per org and series at a time,
+ * so concurrent ones do not all conflict on the series' counter; a repeat of a recorded
+ * idempotency key is answered before it waits its turn (runIdempotent's lookups stay outside
+ * the queue). A number found already printed is dealt with by retryAfterNumberCollision, which
+ * runs the transaction again with the org read afresh: `work` gets the context of that attempt.
  */
-export async function runNumberedMutation<T>(
+export function runNumberedMutation<T>(
   ctx: OrgCallContext,
   series: DocumentSeries,
   procedure: string,
-  input: Record<string, unknown> & { idempotencyKey?: string | undefined },
+  input: OrgMutationInput,
   work: (ctx: OrgCallContext, session: ClientSession) => Promise<T>,
 ): Promise<T> {
-  const done = await replayIdempotent<T>({
-    db: ctx.db,
-    scope: ctx.org._id.toHexString(),
-    procedure,
-    key: input.idempotencyKey,
-    input,
+  let attemptCtx = ctx;
+  return runIdempotent({
+    ...orgRun(ctx, procedure, input, (session) => work(attemptCtx, session)),
+    exclusive: (transaction) =>
+      serializePerKey(ctx.db, numberQueueKey(ctx.org._id, series), () =>
+        retryAfterNumberCollision(ctx, series, (current) => {
+          attemptCtx = current;
+          return transaction();
+        }),
+      ),
   });
-  if (done.found) return done.value;
-  return serializePerKey(ctx.db, numberQueueKey(ctx.org._id, series), () =>
-    retryAfterNumberCollision(ctx, series, (current) =>
-      runOrgMutation(current, procedure, input, (session) => work(current, session), {
-        replayChecked: true,
-      }),
-    ),
-  );
 }
 
 /** Audit event by the caller, in the caller's transaction, with small before/after summaries. */
