@@ -7,11 +7,16 @@ import {
 import { rejection } from '@invoice/vitest-config/rejection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './server.js';
+import { PassThrough } from 'node:stream';
+import type { CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
 import {
   attachmentsPath,
+  eventually,
   filesUnder,
   listeningPort,
   multipartBody,
+  multipartFraming,
+  postOverSocket,
   orgWithAccountant,
   PNG,
   tempFiles,
@@ -111,6 +116,55 @@ describe('upload Idempotency-Key', () => {
     expect((await listed()).map((a) => a.id)).toContain(stored.id);
     expect(await listed()).toHaveLength(before.listed + 1);
     expect(await storedFiles()).toHaveLength(before.files + 1);
+  });
+
+  it('a repeat whose key expires while its file is read is refused (503, retryable), keeping nothing', async () => {
+    const key = 'up-expiring';
+    const keysCollection = s.db.collections.idempotencyKeys.collectionName;
+    const first = await files.uploadAttachment({ ...org, file: png(), idempotencyKey: key });
+    const before = { listed: (await listed()).length, files: await storedFiles() };
+    // Told apart by the driver's request ids: the route's lookup of the key, then its answer.
+    const lookups = new Set<number>();
+    let looked = false;
+    const started = (e: CommandStartedEvent) => {
+      if (e.commandName === 'find' && e.command.find === keysCollection) lookups.add(e.requestId);
+    };
+    const succeeded = (e: CommandSucceededEvent) => {
+      if (lookups.has(e.requestId)) looked = true;
+    };
+    s.db.client.on('commandStarted', started).on('commandSucceeded', succeeded);
+    try {
+      const { head, tail, contentType } = multipartFraming('scan.png', 'image/png');
+      const body = new PassThrough();
+      const post = postOverSocket(
+        await listeningPort(s.app),
+        attachmentsPath(org),
+        {
+          authorization: `Bearer ${accountant.idToken}`,
+          'content-type': contentType,
+          'idempotency-key': key,
+        },
+        body,
+      );
+      body.write(head);
+      // The route found the key recorded; its retention runs out before the file has arrived.
+      expect(await eventually(() => Promise.resolve(looked))).toBe(true);
+      await s.db.collections.idempotencyKeys.deleteMany({ scope: org.orgId });
+      body.end(Buffer.concat([PNG, tail]));
+      const res = await post.response;
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(JSON.parse(res.body)).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    } finally {
+      s.db.client.off('commandStarted', started).off('commandSucceeded', succeeded);
+    }
+    expect(await listed()).toHaveLength(before.listed);
+    expect(await storedFiles()).toEqual(before.files);
+    expect(await tempFiles(s.config.UPLOAD_DIR)).toEqual([]);
+    // Sent again, it is a new upload under a key nobody holds any more.
+    const again = await files.uploadAttachment({ ...org, file: png(), idempotencyKey: key });
+    expect(again.id).not.toBe(first.id);
+    expect(await listed()).toHaveLength(before.listed + 1);
   });
 
   it('without a key every upload is stored, as before', async () => {

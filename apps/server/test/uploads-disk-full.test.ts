@@ -77,6 +77,34 @@ describe('uploads onto a full filesystem', () => {
     expect(await attachmentCount()).toBe(before.attachments + 1);
   });
 
+  it('answers a repeat of a keyed upload stored before the volume filled up with the first answer, keeping nothing', async () => {
+    const keyed = { 'idempotency-key': 'stored-before-full' };
+    const upload = (file: Buffer, filename = 'scan.png') =>
+      injectUpload(s.app, org, accountant.idToken, file, filename, 'image/png', keyed);
+    const first = await upload(PNG);
+    expect(first.statusCode).toBe(201);
+    const filler = volume.fill('filler');
+    try {
+      const before = await snapshot();
+      // The client whose answer was lost retries: before, the repeat was written to the full
+      // volume first (507) and only then compared with the key's first upload.
+      const again = await upload(PNG);
+      expect(again.statusCode).toBe(201);
+      expect(again.json()).toEqual(first.json());
+      // The key's other rules hold on this path too: another file is CONFLICT, an oversized
+      // one is refused by the upload limit, and nothing is kept either way.
+      const other = await upload(Buffer.concat([PNG, Buffer.from('other bytes')]));
+      expect(other.statusCode).toBe(409);
+      expect(other.json()).toMatchObject({ code: 'CONFLICT' });
+      const oversized = await upload(Buffer.concat([PNG, Buffer.alloc(8 * VOLUME + 1)]));
+      expect(oversized.statusCode).toBe(413);
+      expect(await snapshot()).toEqual(before);
+      expect(await status('/health/live')).toBe(200);
+    } finally {
+      await rm(filler);
+    }
+  });
+
   it('answers 507 on an already full volume, readiness says why, and recovers when space returns', async () => {
     const filler = volume.fill('filler');
     try {

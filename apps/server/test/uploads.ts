@@ -129,7 +129,7 @@ export async function orgWithAccountant(
   return { org, accountant };
 }
 
-/** Uploads one file through inject. */
+/** Uploads one file through inject (`headers` adds to the request's own, e.g. an Idempotency-Key). */
 export function injectUpload(
   app: FastifyInstance,
   target: Org,
@@ -137,12 +137,14 @@ export function injectUpload(
   file: Buffer,
   filename = 'scan.png',
   declared = 'image/png',
+  headers: Record<string, string> = {},
 ): Promise<LightMyRequestResponse> {
   const { body, contentType } = multipartBody(file, filename, declared);
   return app.inject({
     method: 'POST',
     url: attachmentsPath(target),
     headers: {
+      ...headers,
       'content-type': contentType,
       ...(token !== null ? { authorization: `Bearer ${token}` } : {}),
     },

@@ -48,7 +48,7 @@ export { toAttachment } from './mappers/attachment.js';
 export { attachmentSummary } from './services/attachments.js';
 export { isDatabaseUnavailable } from './middleware/map-errors.js';
 /** The upload route's `Idempotency-Key`: the same at-most-once rule as keyed mutations. */
-export { runIdempotent } from './services/idempotency.js';
+export { isIdempotencyKeyRecorded, runIdempotent } from './services/idempotency.js';
 export { isDomainError } from './domain/errors.js';
 
 /** Demo data for zero-config first runs and `invoice-admin demo seed`. */

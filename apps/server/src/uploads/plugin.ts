@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import {
   attachmentSummary,
   findActiveMembership,
   hasRole,
+  isIdempotencyKeyRecorded,
   recordAudit,
   runIdempotent,
   toAttachment,
@@ -18,7 +20,7 @@ import type { Role } from '@invoice/validators';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ObjectId } from 'mongodb';
 import type { Config } from '../env.js';
-import { ContentInspector } from './content-inspector.js';
+import { ContentInspector, type InspectionResult } from './content-inspector.js';
 import { withdrawIfInvoiceDeleted } from './deleted-invoice.js';
 import { discardTempFile, storagePath, tempDir } from './disk-store.js';
 import { contentDisposition, sanitizeFilename } from './filename.js';
@@ -83,6 +85,48 @@ function uploadAnswer(doc: AttachmentDoc) {
   };
 }
 
+const ONE_FILE = 'Send multipart/form-data with exactly one file';
+const UPLOAD_PROCEDURE = 'attachment.upload';
+const KEY_EXPIRED =
+  "The upload's Idempotency-Key expired while the file was read: send the upload again";
+
+/** What the request's one file turned out to be, read through the content check and hash. */
+type ReceivedFile = InspectionResult & { filename: string };
+
+/** Takes every chunk and keeps none: a repeat's file is read for its hash only. */
+function discardingSink(): Writable {
+  return new Writable({
+    write(_chunk, _encoding, done) {
+      done();
+    },
+  });
+}
+
+/**
+ * Streams the request's one file through the content check and hash into the sink `open`
+ * returns (opened once the file's part has begun). Refuses a request that is not exactly one
+ * file, or whose file is larger than the upload limit.
+ */
+async function receiveOneFile(
+  req: FastifyRequest,
+  open: () => Promise<Writable>,
+): Promise<ReceivedFile> {
+  const parts = req.parts();
+  const first = await parts.next();
+  if (first.done === true || first.value.type !== 'file') {
+    throw new HttpError('BAD_REQUEST', ONE_FILE);
+  }
+  const file = first.value;
+  const inspector = new ContentInspector(file.mimetype);
+  await pipeline(file.file, inspector, await open());
+  if (file.file.truncated) {
+    throw new HttpError('PAYLOAD_TOO_LARGE', 'The file is larger than the upload limit');
+  }
+  // Exactly one file: anything after it refuses the whole request.
+  if ((await parts.next()).done !== true) throw new HttpError('BAD_REQUEST', ONE_FILE);
+  return { filename: file.filename, ...inspector.result() };
+}
+
 /**
  * Attachment upload and download: HTTP routes beside the tRPC scope (multipart and streaming
  * do not fit tRPC). Files stream through a hash and a content check into UPLOAD_DIR/.tmp,
@@ -133,55 +177,63 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
         { projection: { _id: 1 } },
       );
       if (!invoice) throw new HttpError('NOT_FOUND', 'Invoice not found');
-      if (!req.isMultipart()) {
-        throw new HttpError('BAD_REQUEST', 'Send multipart/form-data with exactly one file');
-      }
+      if (!req.isMultipart()) throw new HttpError('BAD_REQUEST', ONE_FILE);
+      const keyed = { db, scope: orgId.toHexString(), procedure: UPLOAD_PROCEDURE };
+      // A repeat of a keyed upload already stored is read without being kept: its answer is the
+      // first upload's (or CONFLICT for another file), so a retry neither writes the file again
+      // nor fails for a volume that has filled up since.
+      const repeat =
+        idempotencyKey !== undefined &&
+        (await isIdempotencyKeyRecorded(db, { ...keyed, key: idempotencyKey }));
 
       const id = new ObjectId();
       const storageKey = `${orgId.toHexString()}/${id.toHexString()}`;
       const tempPath = join(tempDir(uploadDir), `${randomUUID()}.part`);
+      const attachment = (received: ReceivedFile): AttachmentDoc => {
+        const now = new Date();
+        return {
+          _id: id,
+          orgId,
+          invoiceId,
+          filename: sanitizeFilename(received.filename),
+          contentType: received.contentType,
+          size: received.size,
+          sha256: received.sha256,
+          storageKey,
+          uploadedBy: user.uid,
+          createdAt: now,
+          updatedAt: now,
+        };
+      };
       let stored = false;
       let out: WriteStream | undefined;
       try {
-        const parts = req.parts();
-        const first = await parts.next();
-        if (first.done === true || first.value.type !== 'file') {
-          throw new HttpError('BAD_REQUEST', 'Send multipart/form-data with exactly one file');
+        if (repeat) {
+          const doc = attachment(await receiveOneFile(req, async () => discardingSink()));
+          const answer = await runIdempotent({
+            ...keyed,
+            key: idempotencyKey,
+            input: attachmentSummary(doc),
+            now: doc.createdAt,
+            // Only when the key's retention ran out since the check above: nothing was kept.
+            work: () => Promise.reject(new HttpError('SERVICE_UNAVAILABLE', KEY_EXPIRED)),
+          });
+          return reply.code(201).send(answer);
         }
-        const file = first.value;
-        const inspector = new ContentInspector(file.mimetype);
-        // Again per upload: a volume mounted or recreated after boot has no .tmp yet.
-        await mkdir(tempDir(uploadDir), { recursive: true });
-        out = createWriteStream(tempPath, { flags: 'wx', mode: 0o600 });
-        await pipeline(file.file, inspector, out);
-        if (file.file.truncated) {
-          throw new HttpError('PAYLOAD_TOO_LARGE', 'The file is larger than the upload limit');
-        }
-        // Exactly one file: anything after it refuses the whole request.
-        if ((await parts.next()).done !== true) {
-          throw new HttpError('BAD_REQUEST', 'Send multipart/form-data with exactly one file');
-        }
-        const { contentType, size, sha256 } = inspector.result();
+        const received = await receiveOneFile(req, async () => {
+          // Again per upload: a volume mounted or recreated after boot has no .tmp yet.
+          await mkdir(tempDir(uploadDir), { recursive: true });
+          out = createWriteStream(tempPath, { flags: 'wx', mode: 0o600 });
+          return out;
+        });
         await fsyncPath(tempPath);
         const finalPath = storagePath(uploadDir, storageKey);
         await mkdir(dirname(finalPath), { recursive: true });
         await rename(tempPath, finalPath);
         stored = true;
 
-        const now = new Date();
-        const doc: AttachmentDoc = {
-          _id: id,
-          orgId,
-          invoiceId,
-          filename: sanitizeFilename(file.filename),
-          contentType,
-          size,
-          sha256,
-          storageKey,
-          uploadedBy: user.uid,
-          createdAt: now,
-          updatedAt: now,
-        };
+        const doc = attachment(received);
+        const now = doc.createdAt;
         // The audit event's `after`, and what a repeat under the same key must match.
         const summary = attachmentSummary(doc);
         let answer: ReturnType<typeof uploadAnswer>;
@@ -190,9 +242,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
           await fsyncPath(dirname(finalPath));
           // Keyed: a repeat with the same key and file answers what the first upload answered.
           answer = await runIdempotent({
-            db,
-            scope: orgId.toHexString(),
-            procedure: 'attachment.upload',
+            ...keyed,
             key: idempotencyKey,
             input: summary,
             now,
@@ -243,7 +293,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
           await rm(finalPath, { force: true });
           throw new HttpError('NOT_FOUND', 'Invoice not found');
         }
-        app.metrics.upload.stored(size, reply.elapsedTime / 1000);
+        app.metrics.upload.stored(received.size, reply.elapsedTime / 1000);
         return reply.code(201).send(answer);
       } catch (error) {
         if (!stored) await discardTempFile(out, tempPath);

@@ -1,7 +1,7 @@
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../../test/harness.js';
-import { runIdempotent } from './idempotency.js';
+import { isIdempotencyKeyRecorded, runIdempotent } from './idempotency.js';
 
 describe('runIdempotent', () => {
   let h: Harness;
@@ -30,6 +30,22 @@ describe('runIdempotent', () => {
     expect(stored!.expiresAt.getTime()).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
     expect(await run()).toEqual({ run: 1 });
     expect(runs).toBe(1);
+  });
+
+  it('reports a key recorded only once its run committed, per scope, procedure and key', async () => {
+    const scope = new ObjectId().toHexString();
+    const key = { scope, procedure: 'test.recorded', key: 'k-r' };
+    const recorded = (k: typeof key) => isIdempotencyKeyRecorded(h.db, k);
+    const base = { db: h.db, ...key, input: { a: 1 }, now: new Date() };
+    await expect(
+      runIdempotent({ ...base, work: () => Promise.reject(new Error('failed run')) }),
+    ).rejects.toThrow('failed run');
+    expect(await recorded(key)).toBe(false);
+    await runIdempotent({ ...base, work: () => Promise.resolve('done') });
+    expect(await recorded(key)).toBe(true);
+    expect(await recorded({ ...key, key: 'k-other' })).toBe(false);
+    expect(await recorded({ ...key, procedure: 'test.other' })).toBe(false);
+    expect(await recorded({ ...key, scope: new ObjectId().toHexString() })).toBe(false);
   });
 
   it('fingerprints inputs regardless of key order and refuses a changed input', async () => {

@@ -45,15 +45,38 @@ export interface IdempotentRun<T> {
 
 type Replay<T> = { found: true; value: T } | { found: false };
 
+/** The stored key's id: one per (scope, procedure, key). */
+function keyId(scope: string, procedure: string, key: string): string {
+  return sha256(`${scope}\u0000${procedure}\u0000${key}`);
+}
+
+/** The key the stored results are read with (see `replay`). */
+const MAJORITY = { readConcern: { level: 'majority' } } as const;
+
+/**
+ * Whether a run with this key has committed, whatever its input. For a caller that must read
+ * a large input before it knows the input's fingerprint (an upload's file): a recorded key lets
+ * it read the input without keeping it, and `runIdempotent` then answers the stored result or
+ * CONFLICT. Read like `replay`, so a key found here is one `runIdempotent` finds too, unless
+ * its retention ran out in between.
+ */
+export async function isIdempotencyKeyRecorded(
+  db: Database,
+  { scope, procedure, key }: { scope: string; procedure: string; key: string },
+): Promise<boolean> {
+  const stored = await db.collections.idempotencyKeys.findOne(
+    { _id: keyId(scope, procedure, key) },
+    { ...MAJORITY, projection: { _id: 1 } },
+  );
+  return stored !== null;
+}
+
 /**
  * The key's stored result. Read with majority read concern: a result is only answered once its
  * commit can no longer be rolled back by a failover (an issue's number, once told, stays).
  */
 async function replay<T>(db: Database, id: string, fingerprint: string): Promise<Replay<T>> {
-  const stored = await db.collections.idempotencyKeys.findOne(
-    { _id: id },
-    { readConcern: { level: 'majority' } },
-  );
+  const stored = await db.collections.idempotencyKeys.findOne({ _id: id }, MAJORITY);
   if (!stored) return { found: false };
   if (stored.fingerprint !== fingerprint) {
     throw conflict('This idempotency key was already used with a different input');
@@ -73,7 +96,7 @@ async function replay<T>(db: Database, id: string, fingerprint: string): Promise
 export async function runIdempotent<T>(run: IdempotentRun<T>): Promise<T> {
   const exclusive = run.exclusive ?? ((transaction) => transaction());
   if (run.key === undefined) return exclusive(() => withTransaction(run.db.client, run.work));
-  const id = sha256(`${run.scope}\u0000${run.procedure}\u0000${run.key}`);
+  const id = keyId(run.scope, run.procedure, run.key);
   const fingerprint = fingerprintOf(run.input);
   const first = await replay<T>(run.db, id, fingerprint);
   if (first.found) return first.value;
