@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ATTACHMENT, INVOICE, ORG, uploaded } from '../test/attachment-fixtures.js';
 import { createAttachmentClient, isAttachmentError, type RetryOptions } from './index.js';
 
-type Answer = 'network' | 'ok' | { status: number; retryAfter?: string };
+type Answer = 'network' | 'broken' | 'ok' | { status: number; retryAfter?: string };
 
 /** A fetch that plays `answers` in order (the last repeats) and records what was sent. */
 function scripted(answers: Answer[]) {
@@ -13,6 +13,20 @@ function scripted(answers: Answer[]) {
     sent.push({ method: init?.method, key: headers.get('idempotency-key'), body: init?.body });
     const answer = answers[Math.min(sent.length, answers.length) - 1] ?? 'ok';
     if (answer === 'network') return Promise.reject(new TypeError('fetch failed'));
+    if (answer === 'broken') {
+      // A 200 whose body breaks off after its first bytes (the connection lost midway).
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('%P'));
+          controller.error(new TypeError('terminated'));
+        },
+      });
+      return Promise.resolve(
+        new Response(body, {
+          headers: { 'content-type': 'application/pdf', 'content-disposition': 'attachment' },
+        }),
+      );
+    }
     if (answer === 'ok') {
       return Promise.resolve(
         init?.method === 'POST'
@@ -59,6 +73,22 @@ describe('attachment client retries', () => {
     const got = await download(c);
     expect(got.size).toBe(4);
     expect(c.sent).toHaveLength(4);
+  });
+
+  it('a download whose answer broke off midway is sent again and read whole', async () => {
+    const c = client(['broken', 'broken', 'ok']);
+    const got = await download(c);
+    expect(got.size).toBe(4);
+    expect(await got.blob.text()).toBe('%PDF');
+    expect(c.sent.map((s) => s.method)).toEqual(['GET', 'GET', 'GET']);
+  });
+
+  it('a download that keeps breaking off ends as NETWORK_ERROR after the last attempt', async () => {
+    const c = client(['broken'], { baseDelayMs: 1, attempts: 2 });
+    const error = await rejection(download(c), isAttachmentError);
+    expect(error.code).toBe('NETWORK_ERROR');
+    expect(error.message).toMatch(/answer broke off/);
+    expect(c.sent).toHaveLength(2);
   });
 
   it('a keyed upload is sent again, whole and with the same key', async () => {

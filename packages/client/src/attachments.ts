@@ -22,7 +22,7 @@ export type AttachmentContentType = (typeof ATTACHMENT_CONTENT_TYPES)[number];
 /**
  * The options of `createInvoiceClient` (`url`, `getToken`, `fetch`, `retry`; the same object may
  * be passed to both) and where the attachment routes are. Retries as the API client's: downloads
- * always, uploads only with an `idempotencyKey`.
+ * always (also one whose answer broke off midway), uploads only with an `idempotencyKey`.
  */
 export interface AttachmentClientOptions extends Pick<
   InvoiceClientOptions,
@@ -355,27 +355,38 @@ export function createAttachmentClient(options: AttachmentClientOptions): Attach
       });
       if ('problem' in ids) throw invalidIds(action, ids.problem);
       const { orgId, attachmentId } = ids.data;
-      const response = await withRetries(action, true, input.signal, async () =>
-        send(action, `/v1/orgs/${orgId}/attachments/${attachmentId}`, {
-          method: 'GET',
-          headers: await headers(action),
-          ...(input.signal === undefined ? {} : { signal: input.signal }),
-        }),
+      // The body is read inside the retries: a download whose answer broke off midway is sent
+      // again (a GET), like one that met no answer.
+      const { response, disposition, blob } = await withRetries(
+        action,
+        true,
+        input.signal,
+        async () => {
+          const answer = await send(action, `/v1/orgs/${orgId}/attachments/${attachmentId}`, {
+            method: 'GET',
+            headers: await headers(action),
+            ...(input.signal === undefined ? {} : { signal: input.signal }),
+          });
+          const attachment = answer.headers.get('content-disposition');
+          // The route always sends it (and exposes it to CORS): a 200 without it is someone
+          // else's page, such as a single-page app's index.html served for an unknown path.
+          if (attachment === null || !/^\s*attachment\b/i.test(attachment)) {
+            await answer.body?.cancel().catch(() => undefined);
+            throw new AttachmentError({
+              ...responseFacts(answer),
+              code: 'UNEXPECTED_RESPONSE',
+              message:
+                `${action}: HTTP ${answer.status} without "Content-Disposition: attachment", so ` +
+                'not the attachment route (check baseUrl and any proxy in between)',
+            });
+          }
+          return {
+            response: answer,
+            disposition: attachment,
+            blob: await read(action, answer, input.signal, (r) => r.blob()),
+          };
+        },
       );
-      const disposition = response.headers.get('content-disposition');
-      // The route always sends it (and exposes it to CORS): a 200 without it is someone else's
-      // page, such as a single-page app's index.html served for an unknown path.
-      if (disposition === null || !/^\s*attachment\b/i.test(disposition)) {
-        await response.body?.cancel().catch(() => undefined);
-        throw new AttachmentError({
-          ...responseFacts(response),
-          code: 'UNEXPECTED_RESPONSE',
-          message:
-            `${action}: HTTP ${response.status} without "Content-Disposition: attachment", so ` +
-            'not the attachment route (check baseUrl and any proxy in between)',
-        });
-      }
-      const blob = await read(action, response, input.signal, (r) => r.blob());
       return {
         blob,
         filename: filenameOf(disposition),
