@@ -14,6 +14,7 @@ import {
   eventually,
   filesUnder,
   listeningPort,
+  metricSample,
   multipartBody,
   multipartFraming,
   postOverSocket,
@@ -121,8 +122,15 @@ describe('upload Idempotency-Key', () => {
   it('a repeat whose key expires while its file is read is refused (503, retryable), keeping nothing', async () => {
     const key = 'up-expiring';
     const keysCollection = s.db.collections.idempotencyKeys.collectionName;
+    const recordedFrom = new Date();
     const first = await files.uploadAttachment({ ...org, file: png(), idempotencyKey: key });
-    const before = { listed: (await listed()).length, files: await storedFiles() };
+    const failures = (reason: string) => metricSample(s.app, 'upload_failures_total', { reason });
+    const before = {
+      listed: (await listed()).length,
+      files: await storedFiles(),
+      invalid: await failures('invalid'),
+      db: await failures('db'),
+    };
     // Told apart by the driver's request ids: the route's lookup of the key, then its answer.
     const lookups = new Set<number>();
     let looked = false;
@@ -149,7 +157,12 @@ describe('upload Idempotency-Key', () => {
       body.write(head);
       // The route found the key recorded; its retention runs out before the file has arrived.
       expect(await eventually(() => Promise.resolve(looked))).toBe(true);
-      await s.db.collections.idempotencyKeys.deleteMany({ scope: org.orgId });
+      // This test's key only: the one recorded by its first upload.
+      const expired = await s.db.collections.idempotencyKeys.deleteMany({
+        scope: org.orgId,
+        createdAt: { $gte: recordedFrom },
+      });
+      expect(expired.deletedCount).toBe(1);
       body.end(Buffer.concat([PNG, tail]));
       const res = await post.response;
       expect(res.status).toBe(503);
@@ -160,7 +173,9 @@ describe('upload Idempotency-Key', () => {
     }
     expect(await listed()).toHaveLength(before.listed);
     expect(await storedFiles()).toEqual(before.files);
-    expect(await tempFiles(s.config.UPLOAD_DIR)).toEqual([]);
+    // Counted with the key's other refusals, not as a database failure (that one pages).
+    expect(await failures('invalid')).toBe(before.invalid + 1);
+    expect(await failures('db')).toBe(before.db);
     // Sent again, it is a new upload under a key nobody holds any more.
     const again = await files.uploadAttachment({ ...org, file: png(), idempotencyKey: key });
     expect(again.id).not.toBe(first.id);

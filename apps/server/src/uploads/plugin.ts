@@ -26,7 +26,7 @@ import { discardTempFile, storagePath, tempDir } from './disk-store.js';
 import { contentDisposition, sanitizeFilename } from './filename.js';
 import { HttpError } from './http-error.js';
 import { uploadIdempotencyKey } from './idempotency-key.js';
-import { uploadError, uploadFailureReason } from './upload-error.js';
+import { IdempotencyKeyExpiredError, uploadError, uploadFailureReason } from './upload-error.js';
 
 export interface UploadsPluginOptions {
   config: Config;
@@ -87,8 +87,6 @@ function uploadAnswer(doc: AttachmentDoc) {
 
 const ONE_FILE = 'Send multipart/form-data with exactly one file';
 const UPLOAD_PROCEDURE = 'attachment.upload';
-const KEY_EXPIRED =
-  "The upload's Idempotency-Key expired while the file was read: send the upload again";
 
 /** What the request's one file turned out to be, read through the content check and hash. */
 type ReceivedFile = InspectionResult & { filename: string };
@@ -179,13 +177,6 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
       if (!invoice) throw new HttpError('NOT_FOUND', 'Invoice not found');
       if (!req.isMultipart()) throw new HttpError('BAD_REQUEST', ONE_FILE);
       const keyed = { db, scope: orgId.toHexString(), procedure: UPLOAD_PROCEDURE };
-      // A repeat of a keyed upload already stored is read without being kept: its answer is the
-      // first upload's (or CONFLICT for another file), so a retry neither writes the file again
-      // nor fails for a volume that has filled up since.
-      const repeat =
-        idempotencyKey !== undefined &&
-        (await isIdempotencyKeyRecorded(db, { ...keyed, key: idempotencyKey }));
-
       const id = new ObjectId();
       const storageKey = `${orgId.toHexString()}/${id.toHexString()}`;
       const tempPath = join(tempDir(uploadDir), `${randomUUID()}.part`);
@@ -208,6 +199,12 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
       let stored = false;
       let out: WriteStream | undefined;
       try {
+        // A repeat of a keyed upload already stored is read without being kept: its answer is
+        // the first upload's (or CONFLICT for another file), so a retry neither writes the file
+        // again nor fails for a volume that has filled up since.
+        const repeat =
+          idempotencyKey !== undefined &&
+          (await isIdempotencyKeyRecorded(db, { ...keyed, key: idempotencyKey }));
         if (repeat) {
           const doc = attachment(await receiveOneFile(req, async () => discardingSink()));
           const answer = await runIdempotent({
@@ -216,7 +213,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
             input: attachmentSummary(doc),
             now: doc.createdAt,
             // Only when the key's retention ran out since the check above: nothing was kept.
-            work: () => Promise.reject(new HttpError('SERVICE_UNAVAILABLE', KEY_EXPIRED)),
+            work: () => Promise.reject(new IdempotencyKeyExpiredError()),
           });
           return reply.code(201).send(answer);
         }

@@ -2,7 +2,7 @@ import { MongoNetworkError, MongoServerError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { contentDisposition, sanitizeFilename } from './filename.js';
 import { HttpError } from './http-error.js';
-import { uploadError, uploadFailureReason } from './upload-error.js';
+import { IdempotencyKeyExpiredError, uploadError, uploadFailureReason } from './upload-error.js';
 
 describe('uploadError', () => {
   it('answers a full disk with 507 and multipart limits with 400 or 413', () => {
@@ -56,6 +56,13 @@ describe('uploadFailureReason', () => {
       'db',
     );
     expect(reasonOf(new TypeError('x is undefined'))).toBe('internal');
+  });
+
+  it("answers a repeat's expired Idempotency-Key with a 503 counted as invalid, not as a database failure", () => {
+    const expired = new IdempotencyKeyExpiredError();
+    expect(uploadError(expired)).toMatchObject({ statusCode: 503, code: 'SERVICE_UNAVAILABLE' });
+    expect(reasonOf(expired)).toBe('invalid');
+    expect(reasonOf(new HttpError('SERVICE_UNAVAILABLE', 'database down'))).toBe('db');
   });
 
   it('counts a client that went away as aborted whatever the parser made of the cut body', () => {

@@ -50,6 +50,22 @@ export function uploadError(error: unknown): unknown {
   return error;
 }
 
+/**
+ * A repeat's Idempotency-Key expired (its retention ran out) between the check before the file
+ * was read and the answer: nothing was kept, and sent again the upload is stored as a new one.
+ * Answered 503 so clients resend; counted like the key's other refusals (CONFLICT), as `invalid`,
+ * not as a database failure.
+ */
+export class IdempotencyKeyExpiredError extends HttpError {
+  constructor() {
+    super(
+      'SERVICE_UNAVAILABLE',
+      "The upload's Idempotency-Key expired while the file was read: send the upload again",
+    );
+    this.name = 'IdempotencyKeyExpiredError';
+  }
+}
+
 const REASON_OF: Partial<Record<ErrorCode, UploadFailureReason>> = {
   PAYLOAD_TOO_LARGE: 'limit',
   UNSUPPORTED_MEDIA_TYPE: 'type',
@@ -71,6 +87,7 @@ export function uploadFailureReason(
 ): UploadFailureReason {
   if (clientAborted) return 'aborted';
   if (original instanceof MongoError) return 'db';
+  if (mapped instanceof IdempotencyKeyExpiredError) return 'invalid';
   if (mapped instanceof HttpError) return REASON_OF[mapped.code] ?? 'invalid';
   return 'internal';
 }
