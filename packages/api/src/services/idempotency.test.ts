@@ -32,7 +32,7 @@ describe('runIdempotent', () => {
     expect(runs).toBe(1);
   });
 
-  it('reports a key recorded only once its run committed, per scope, procedure and key', async () => {
+  it('reports a key recorded after a successful run, not after a failed one, per scope, procedure and key', async () => {
     const scope = new ObjectId().toHexString();
     const key = { scope, procedure: 'test.recorded', key: 'k-r' };
     const recorded = (k: typeof key) => isIdempotencyKeyRecorded(h.db, k);
