@@ -207,7 +207,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
           (await isIdempotencyKeyRecorded(db, { ...keyed, key: idempotencyKey }));
         if (repeat) {
           const doc = attachment(await receiveOneFile(req, async () => discardingSink()));
-          const answer = await runIdempotent({
+          const answer = await runIdempotent<ReturnType<typeof uploadAnswer>>({
             ...keyed,
             key: idempotencyKey,
             input: attachmentSummary(doc),
