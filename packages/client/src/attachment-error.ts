@@ -1,5 +1,6 @@
 import { HTTP_CODE_TO_JSONRPC2 } from '@trpc/server/unstable-core-do-not-import';
 import { isApiErrorCode, type ApiErrorCode } from './api-error-code.js';
+import { retryAfterMs } from './retry.js';
 
 /**
  * Why an attachment call failed. The server's attachment routes name their refusals with the
@@ -36,7 +37,10 @@ export class AttachmentError extends Error {
   readonly serverCode: string | null;
   /** The server's `x-request-id`, to quote when reporting a failure. */
   readonly requestId: string | null;
-  /** `Retry-After` in seconds (429, 503), when the answer carried one. */
+  /**
+   * `Retry-After` in seconds (429, 503), when the answer carried a readable one: its
+   * delta-seconds, or the seconds until its HTTP date (0 once past).
+   */
   readonly retryAfterSeconds: number | null;
 
   constructor(init: AttachmentErrorInit) {
@@ -74,11 +78,12 @@ function codeOfStatus(status: number): AttachmentErrorCode {
 
 /** The response metadata an AttachmentError carries, read from any answer. */
 export function responseFacts(response: Response) {
-  const retryAfter = response.headers.get('retry-after')?.trim() ?? '';
+  // Read as the API client reads it (retryAfterMs): delta-seconds or an HTTP date.
+  const wait = retryAfterMs(response.headers.get('retry-after'));
   return {
     status: response.status,
     requestId: response.headers.get('x-request-id'),
-    retryAfterSeconds: /^\d{1,9}$/.test(retryAfter) ? Number(retryAfter) : null,
+    retryAfterSeconds: wait === null ? null : Math.ceil(wait / 1000),
   };
 }
 

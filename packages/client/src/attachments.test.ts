@@ -119,6 +119,23 @@ describe('attachment errors from answers that are not the server JSON error', ()
     });
   });
 
+  it('reads Retry-After as the API client does: delta-seconds or an HTTP date, else nothing', async () => {
+    const retryAfterOf = async (header: string) => {
+      const { fetch } = fakeFetch(
+        () => new Response('busy', { status: 503, headers: { 'retry-after': header } }),
+      );
+      const client = createAttachmentClient({ url: 'http://api.test/trpc', fetch, retry: false });
+      return (await attachmentRejection(client.uploadAttachment(upload))).retryAfterSeconds;
+    };
+    expect(await retryAfterOf('7')).toBe(7);
+    const inTenSeconds = await retryAfterOf(new Date(Date.now() + 10_000).toUTCString());
+    expect(inTenSeconds).toBeGreaterThanOrEqual(9);
+    expect(inTenSeconds).toBeLessThanOrEqual(10);
+    expect(await retryAfterOf(new Date(Date.now() - 60_000).toUTCString())).toBe(0);
+    expect(await retryAfterOf('soon')).toBeNull();
+    expect(await retryAfterOf('-5')).toBeNull();
+  });
+
   it("keeps a JSON error's unknown code as serverCode and derives the code from the status", async () => {
     const { fetch } = fakeFetch(() =>
       Response.json(
