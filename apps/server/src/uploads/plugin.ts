@@ -204,7 +204,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
         // again nor fails for a volume that has filled up since.
         const repeat =
           idempotencyKey !== undefined &&
-          (await isIdempotencyKeyRecorded(db, { ...keyed, key: idempotencyKey }));
+          (await isIdempotencyKeyRecorded({ ...keyed, key: idempotencyKey }));
         if (repeat) {
           const doc = attachment(await receiveOneFile(req, async () => discardingSink()));
           const answer = await runIdempotent<ReturnType<typeof uploadAnswer>>({

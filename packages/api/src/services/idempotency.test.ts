@@ -35,7 +35,7 @@ describe('runIdempotent', () => {
   it('reports a key recorded after a successful run, not after a failed one, per scope, procedure and key', async () => {
     const scope = new ObjectId().toHexString();
     const key = { scope, procedure: 'test.recorded', key: 'k-r' };
-    const recorded = (k: typeof key) => isIdempotencyKeyRecorded(h.db, k);
+    const recorded = (k: typeof key) => isIdempotencyKeyRecorded({ db: h.db, ...k });
     const base = { db: h.db, ...key, input: { a: 1 }, now: new Date() };
     await expect(
       runIdempotent({ ...base, work: () => Promise.reject(new Error('failed run')) }),

@@ -60,10 +60,12 @@ const MAJORITY = { readConcern: { level: 'majority' } } as const;
  * CONFLICT. Read like `replay`, so a key found here is one `runIdempotent` finds too, unless
  * its retention ran out in between.
  */
-export async function isIdempotencyKeyRecorded(
-  db: Database,
-  { scope, procedure, key }: { scope: string; procedure: string; key: string },
-): Promise<boolean> {
+export async function isIdempotencyKeyRecorded({
+  db,
+  scope,
+  procedure,
+  key,
+}: Pick<IdempotentRun<unknown>, 'db' | 'scope' | 'procedure'> & { key: string }): Promise<boolean> {
   const stored = await db.collections.idempotencyKeys.findOne(
     { _id: keyId(scope, procedure, key) },
     { ...MAJORITY, projection: { _id: 1 } },
