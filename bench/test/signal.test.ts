@@ -101,7 +101,7 @@ describe('pnpm bench on SIGTERM', () => {
     const out = await mkdtemp(join(tmpdir(), 'invoice-bench-signal-'));
     outs.push(out);
     const { bench, exited, waitFor, stderr } = startBench(out);
-    // Spawned, not answering yet: it boots for ~13 s on an idle machine.
+    // Spawned, not answering yet: it answers ~2-3 s after spawn on an idle machine.
     const [, pid] = await waitFor(/Auth emulator starting at \S+ \(pid (\d+)\)/);
     const emulatorPid = Number(pid);
     expect(alive(emulatorPid)).toBe(true);

@@ -89,7 +89,8 @@ describe('Ctrl-C on `pnpm start`', () => {
   };
 
   it('stops every process it started, while starting and once ready, and starts again on the same data', async () => {
-    // While the emulator still boots: the server listens, the ready line is not out yet.
+    // While the emulator most likely still boots (it answers ~2-3 s after spawn): the server
+    // listens, the ready line is not out yet.
     const early = await startAndWaitFor('Server listening');
     early.ctrlC();
     await expectAllGone(early);
