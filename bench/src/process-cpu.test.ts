@@ -8,15 +8,29 @@ describe('processCpuMicros', () => {
       expect(await processCpuMicros(process.pid)).toBeNull();
       return;
     }
-    const child = spawn(process.execPath, [
-      '-e',
-      'const end = Date.now() + 400; while (Date.now() < end); setTimeout(() => {}, 5000);',
-    ]);
+    // The child burns 400 ms of its own CPU time, however long a loaded machine takes to give
+    // it that, then says so and idles. A loop on wall-clock time burned less under load: a CI
+    // run where test suites shared both cores read 170 ms.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        'const u = () => { const c = process.cpuUsage(); return c.user + c.system; };' +
+          'const end = u() + 400000; while (u() < end);' +
+          'process.stdout.write("burnt\\n"); setTimeout(() => {}, 60000);',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('burnt')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`the child exited (${code})`)));
+      });
       const used = await processCpuMicros(child.pid ?? -1);
-      // About 400 ms of busy loop, plus start-up; ticks are 10 ms.
-      expect(used).toBeGreaterThanOrEqual(300_000);
+      // 400 ms of loop plus start-up; /proc counts 10 ms ticks.
+      expect(used).toBeGreaterThanOrEqual(380_000);
       expect(used).toBeLessThan(5_000_000);
     } finally {
       child.kill();
