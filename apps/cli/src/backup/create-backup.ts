@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Binary, BSON, type Db, type Document, type MongoClient } from 'mongodb';
 import { CommandFailure } from '../cli/command.js';
 import type { Progress } from '../cli/progress.js';
-import { isEmptyDir, walkFiles, writeNewFile } from './files.js';
+import { isEmptyDir, VOLUME_ROOT_ENTRIES, walkFiles, writeNewFile } from './files.js';
 import {
   collectionNameSchema,
   isSafeRelativePath,
@@ -256,8 +256,9 @@ async function openRegularFile(
 }
 
 /**
- * Copies the upload directory (dot-entries such as the server's `.tmp` excluded). A file deleted
- * while we copy is reported as vanished; symlinks and odd names are skipped and reported.
+ * Copies the upload directory (dot-entries such as the server's `.tmp` excluded, and a volume's
+ * `lost+found` at its root). A file deleted while we copy is reported as vanished; symlinks and
+ * odd names are skipped and reported.
  */
 async function copyUploads(
   uploadDir: string,
@@ -265,7 +266,7 @@ async function copyUploads(
   progress: Progress,
 ): Promise<{ files: FileEntry[]; skipped: string[]; vanished: string[] }> {
   const root = await realpath(uploadDir);
-  const walked = await walkFiles(root, { skipDotEntries: true });
+  const walked = await walkFiles(root, { skipDotEntries: true, skipAtRoot: VOLUME_ROOT_ENTRIES });
   const skipped = [...walked.skipped];
   const vanished = [...walked.vanished];
   const files: FileEntry[] = [];

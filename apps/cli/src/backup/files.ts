@@ -107,14 +107,22 @@ function isGone(error: unknown): boolean {
 }
 
 /**
+ * What a filesystem puts at the root of a volume and the server never writes: ext2/3/4's
+ * `lost+found`, readable by root only. An upload volume mounted at `UPLOAD_DIR` has one; a
+ * backup run as the service user could not read it, and a restore counted it as content.
+ */
+export const VOLUME_ROOT_ENTRIES: ReadonlySet<string> = new Set(['lost+found']);
+
+/**
  * Lists regular files under `root` (relative paths, sorted), skipping dot-entries at any depth
- * when `skipDotEntries` (the server's `.tmp` and readiness probes). Symlinks are never
- * followed: they are reported in `skipped`. A file or directory deleted while the walk runs (a
- * live upload directory) is reported in `vanished`, not an error.
+ * when `skipDotEntries` (the server's `.tmp` and readiness probes) and the names in
+ * `skipAtRoot` directly under `root`. Symlinks are never followed: they are reported in
+ * `skipped`. A file or directory deleted while the walk runs (a live upload directory) is
+ * reported in `vanished`, not an error.
  */
 export async function walkFiles(
   root: string,
-  options: { skipDotEntries: boolean },
+  options: { skipDotEntries: boolean; skipAtRoot?: ReadonlySet<string> },
 ): Promise<WalkResult> {
   const files: WalkedFile[] = [];
   const skipped: string[] = [];
@@ -130,6 +138,7 @@ export async function walkFiles(
     for (const entry of entries) {
       const name = entry.name.toString('utf8');
       if (options.skipDotEntries && name.startsWith('.')) continue;
+      if (!relative && options.skipAtRoot?.has(name)) continue;
       const path = relative ? `${relative}/${name}` : name;
       if (!Buffer.from(name, 'utf8').equals(entry.name)) skipped.push(path);
       else if (entry.isDirectory()) await visit(path);
@@ -148,11 +157,18 @@ export async function walkFiles(
   return { files, skipped: skipped.sort(), vanished: vanished.sort() };
 }
 
-/** True when the directory does not exist or holds nothing (dot-entries ignored if asked). */
-export async function isEmptyDir(path: string, ignoreDotEntries: boolean): Promise<boolean> {
+/**
+ * True when the directory does not exist or holds nothing (dot-entries ignored if asked, and
+ * the names in `ignore`).
+ */
+export async function isEmptyDir(
+  path: string,
+  ignoreDotEntries: boolean,
+  ignore: ReadonlySet<string> = new Set(),
+): Promise<boolean> {
   try {
     const entries = await readdir(path);
-    return entries.every((name) => ignoreDotEntries && name.startsWith('.'));
+    return entries.every((name) => (ignoreDotEntries && name.startsWith('.')) || ignore.has(name));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
     throw error;

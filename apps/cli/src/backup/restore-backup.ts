@@ -5,7 +5,14 @@ import { BSON, type Db, type Document } from 'mongodb';
 import { CommandFailure } from '../cli/command.js';
 import type { Progress } from '../cli/progress.js';
 import { decodeExact, splitBsonDocuments } from './bson-stream.js';
-import { isEmptyDir, measureFile, readContent, readSmallContent, walkFiles } from './files.js';
+import {
+  isEmptyDir,
+  measureFile,
+  readContent,
+  readSmallContent,
+  VOLUME_ROOT_ENTRIES,
+  walkFiles,
+} from './files.js';
 import {
   foreignUploadEntries,
   removeUnrestored,
@@ -313,7 +320,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
     uploadDir !== null &&
     manifest.uploads.files.length > 0 &&
     !options.drop &&
-    !(await isEmptyDir(uploadDir, true))
+    !(await isEmptyDir(uploadDir, true, VOLUME_ROOT_ENTRIES))
   ) {
     refuse(`upload directory ${uploadDir} is not empty; pass --drop to replace`);
   }

@@ -4,7 +4,7 @@ import { lstat, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CommandFailure } from '../cli/command.js';
 import type { Progress } from '../cli/progress.js';
-import { writeNewFile } from './files.js';
+import { VOLUME_ROOT_ENTRIES, writeNewFile } from './files.js';
 import { UPLOADS_DIR, type Manifest } from './manifest.js';
 
 export interface UploadsReport {
@@ -47,7 +47,7 @@ async function realDirectory(root: string, relative: string): Promise<string> {
 /**
  * Removes what the upload directory holds beyond `keep` (relative file paths): files, symlinks
  * (the link, never its target) and directories left empty. Dot-entries at the top (the server's
- * `.tmp`, readiness probes) stay. Returns how many entries went.
+ * `.tmp`, readiness probes) and a volume's `lost+found` stay. Returns how many entries went.
  */
 async function removeOthers(uploadDir: string, keep: ReadonlySet<string>): Promise<number> {
   let removed = 0;
@@ -56,7 +56,7 @@ async function removeOthers(uploadDir: string, keep: ReadonlySet<string>): Promi
     let left = 0;
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = relative ? `${relative}/${entry.name}` : entry.name;
-      if (!relative && entry.name.startsWith('.')) {
+      if (!relative && (entry.name.startsWith('.') || VOLUME_ROOT_ENTRIES.has(entry.name))) {
         left += 1;
       } else if (entry.isDirectory()) {
         if (await visit(path)) {
@@ -81,9 +81,9 @@ const ORG_DIRECTORY = /^[0-9a-f]{24}$/;
 
 /**
  * What `--drop` would remove at the top of `uploadDir` that an upload directory never holds
- * (anything but dot-entries and `<orgId>` directories), at most 5 names; empty when it looks
- * like one, or does not exist. A mistyped `--upload-dir` (the service's home, a data directory)
- * is refused instead of emptied.
+ * (anything but dot-entries, `<orgId>` directories and a volume's `lost+found`), at most 5
+ * names; empty when it looks like one, or does not exist. A mistyped `--upload-dir` (the
+ * service's home, a data directory) is refused instead of emptied.
  */
 export async function foreignUploadEntries(uploadDir: string): Promise<string[]> {
   const entries = await readdir(uploadDir, { withFileTypes: true }).catch(
@@ -93,7 +93,12 @@ export async function foreignUploadEntries(uploadDir: string): Promise<string[]>
     },
   );
   return entries
-    .filter((e) => !e.name.startsWith('.') && !(e.isDirectory() && ORG_DIRECTORY.test(e.name)))
+    .filter(
+      (e) =>
+        !e.name.startsWith('.') &&
+        !VOLUME_ROOT_ENTRIES.has(e.name) &&
+        !(e.isDirectory() && ORG_DIRECTORY.test(e.name)),
+    )
     .map((e) => e.name)
     .sort()
     .slice(0, 5);
