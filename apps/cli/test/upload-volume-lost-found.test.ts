@@ -89,4 +89,26 @@ describe('an upload volume with lost+found at its root', () => {
     expect(await readdir(join(uploads, ORG))).toEqual(['a']);
     expect(await readdir(join(uploads, 'lost+found'))).toEqual(['#1234']);
   });
+
+  // No backup holds a name that is not UTF-8, so --drop removes it. Before, the names were read
+  // as strings (U+FFFD): rm missed the file while counting it, a directory of that kind could
+  // not be read (ENOENT), and the restore exited 1 after the database had been swapped in.
+  it('--drop removes files and directories whose names are not UTF-8', async () => {
+    const target = database(testDatabaseName('lost-found-non-utf8'));
+    const uploads = join(work, 'non-utf8-volume');
+    await mkdir(join(uploads, ORG), { recursive: true });
+    const inOrg = (...name: number[]) =>
+      Buffer.concat([Buffer.from(`${join(uploads, ORG)}/`), Buffer.from(name)]);
+    await writeFile(inOrg(0xff, 0x61), 'a file named in Latin-1');
+    await mkdir(inOrg(0xfe, 0x64));
+    await writeFile(Buffer.concat([inOrg(0xfe, 0x64), Buffer.from('/inside')]), 'x');
+    const restored = await cli(
+      ['restore', '--from', backup, '--upload-dir', uploads, '--drop', '--json'],
+      { env: envFor(target.db.databaseName) },
+    );
+    expect(restored.err).toBe('');
+    expect(restored.code).toBe(0);
+    expect(json(restored)).toMatchObject({ uploads: { files: 1, removed: 3 } });
+    expect(await readdir(join(uploads, ORG))).toEqual(['a']);
+  });
 });

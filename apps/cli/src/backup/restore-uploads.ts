@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import { CommandFailure } from '../cli/command.js';
 import type { Progress } from '../cli/progress.js';
 import { VOLUME_ROOT_ENTRIES, writeNewFile } from './files.js';
@@ -44,35 +44,45 @@ async function realDirectory(root: string, relative: string): Promise<string> {
   return path;
 }
 
+const SEPARATOR = Buffer.from(sep);
+const DOT = 0x2e;
+
 /**
  * Removes what the upload directory holds beyond `keep` (relative file paths): files, symlinks
  * (the link, never its target) and directories left empty. Dot-entries at the top (the server's
  * `.tmp`, readiness probes) and a volume's `lost+found` stay. Returns how many entries went.
+ * Names are read as bytes: a name that is not UTF-8 (no backup holds one) read as a string
+ * came back with U+FFFD, `rm` missed the real file while counting it removed, and the directory
+ * holding it failed to go (ENOENT, ENOTEMPTY) after the database had been swapped in.
  */
 async function removeOthers(uploadDir: string, keep: ReadonlySet<string>): Promise<number> {
   let removed = 0;
-  async function visit(relative: string): Promise<boolean> {
-    const dir = relative ? join(uploadDir, relative) : uploadDir;
+  /** `relative` is the path below `uploadDir`, or null under a name that is not UTF-8. */
+  async function visit(dir: Buffer, relative: string | null): Promise<boolean> {
     let left = 0;
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const path = relative ? `${relative}/${entry.name}` : entry.name;
-      if (!relative && (entry.name.startsWith('.') || VOLUME_ROOT_ENTRIES.has(entry.name))) {
+    for (const entry of await readdir(dir, { withFileTypes: true, encoding: 'buffer' })) {
+      const raw = entry.name;
+      const name = raw.toString('utf8');
+      const utf8 = Buffer.from(name, 'utf8').equals(raw);
+      const full = Buffer.concat([dir, SEPARATOR, raw]);
+      const path = relative === null || !utf8 ? null : relative ? `${relative}/${name}` : name;
+      if (relative === '' && (raw[0] === DOT || (utf8 && VOLUME_ROOT_ENTRIES.has(name)))) {
         left += 1;
       } else if (entry.isDirectory()) {
-        if (await visit(path)) {
-          await rmdir(join(uploadDir, path));
+        if (await visit(full, path)) {
+          await rmdir(full);
           removed += 1;
         } else left += 1;
-      } else if (entry.isFile() && keep.has(path)) {
+      } else if (entry.isFile() && path !== null && keep.has(path)) {
         left += 1;
       } else {
-        await rm(join(uploadDir, path), { force: true });
+        await rm(full, { force: true });
         removed += 1;
       }
     }
     return left === 0;
   }
-  await visit('');
+  await visit(Buffer.from(uploadDir), '');
   return removed;
 }
 
