@@ -1,6 +1,7 @@
 import type { EntityType } from '@invoice/db';
 import type { ClientSession, ObjectId } from 'mongodb';
 import type { DocumentSeries } from '../domain/numbering.js';
+import { notFound } from '../domain/errors.js';
 import { recordAudit } from './audit.js';
 import { runIdempotent, type IdempotentRun } from './idempotency.js';
 import { serializePerKey } from './invoices/serialize.js';
@@ -50,8 +51,10 @@ export function numberQueueKey(orgId: ObjectId, series: DocumentSeries): string 
  * creditNote.create). In this process its transactions run one per org and series at a time,
  * so concurrent ones do not all conflict on the series' counter; a repeat of a recorded
  * idempotency key is answered before it waits its turn (runIdempotent's lookups stay outside
- * the queue). A number found already printed is dealt with by retryAfterNumberCollision, which
- * runs the transaction again with the org read afresh: `work` gets the context of that attempt.
+ * the queue). `work` gets the context with the organization read in its own transaction: the
+ * one the access check read came before the wait, and a change committed meanwhile (a new
+ * prefix, the seller's name or tax id) would have been printed the old way after it. A number
+ * found already printed is dealt with by retryAfterNumberCollision, which runs it again.
  */
 export function runNumberedMutation<T>(
   ctx: OrgCallContext,
@@ -60,17 +63,22 @@ export function runNumberedMutation<T>(
   input: OrgMutationInput,
   work: (ctx: OrgCallContext, session: ClientSession) => Promise<T>,
 ): Promise<T> {
-  let attemptCtx = ctx;
   return runIdempotent({
-    ...orgRun(ctx, procedure, input, (session) => work(attemptCtx, session)),
+    ...orgRun(ctx, procedure, input, async (session) =>
+      work(await withOrgAsRead(ctx, session), session),
+    ),
     exclusive: (transaction) =>
       serializePerKey(ctx.db, numberQueueKey(ctx.org._id, series), () =>
-        retryAfterNumberCollision(ctx, series, (current) => {
-          attemptCtx = current;
-          return transaction();
-        }),
+        retryAfterNumberCollision(ctx, series, transaction),
       ),
   });
+}
+
+/** The context with the organization as the transaction of `session` reads it. */
+async function withOrgAsRead(ctx: OrgCallContext, session: ClientSession): Promise<OrgCallContext> {
+  const org = await ctx.db.collections.organizations.findOne({ _id: ctx.org._id }, { session });
+  if (org === null) throw notFound('Organization');
+  return { ...ctx, org };
 }
 
 /** Audit event by the caller, in the caller's transaction, with small before/after summaries. */

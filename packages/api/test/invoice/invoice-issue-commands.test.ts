@@ -36,6 +36,7 @@ describe('invoice.issue: the commands of one issue, and the queue it waits in', 
     expect(sent).toEqual([
       'aggregate:memberships',
       'find:idempotency_keys',
+      'find:organizations',
       'aggregate:invoices',
       'findAndModify:counters',
       'update:invoices',
@@ -43,8 +44,9 @@ describe('invoice.issue: the commands of one issue, and the queue it waits in', 
       'insert:idempotency_keys',
       'commitTransaction:1',
     ]);
-    // The transaction starts with the read of the draft and its customer (one aggregate): the
-    // key lookup is not part of it.
+    // The transaction starts with the read of the organization (its numbering and seller as of
+    // the transaction, not as the request found them before its turn), then the draft with its
+    // customer (one aggregate): the key lookup is not part of it.
     expect(monitored.commands[2]?.command.startTransaction).toBe(true);
     expect(monitored.commands[1]?.command.startTransaction).toBeUndefined();
 
