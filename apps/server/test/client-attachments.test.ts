@@ -98,6 +98,22 @@ describe('@invoice/client attachment helpers against the real server', () => {
   });
   afterAll(() => s.close());
 
+  // The server cut names at 200 code points; the stored-name schema (and the client's check of
+  // the answer) counts 255 UTF-16 units, two per emoji. A name of 134 emoji code points was
+  // stored, then the client refused the 201 as UNEXPECTED_RESPONSE, every retry replayed it,
+  // and attachment.list failed its output check (failed before).
+  it('stores a long name of emoji and answers it within the stored-name bounds', async () => {
+    const file = new File([smallPdf('Emoji')], `${'😀'.repeat(130)}.pdf`, {
+      type: 'application/pdf',
+    });
+    const stored = await as(accountant).uploadAttachment({ ...org, file });
+    expect(stored.filename.length).toBeLessThanOrEqual(200);
+    expect(stored.filename).toBe('😀'.repeat(100));
+    const api = createInvoiceClient({ url, getToken: () => viewer.idToken });
+    const listed = await api.attachment.list.query({ ...org });
+    expect(listed.items.find((item) => item.id === stored.id)?.filename).toBe(stored.filename);
+  });
+
   it('uploads a real PDF and downloads it byte-identical, with its name and type', async () => {
     const pdf = smallPdf('Invoice INV-2026-00001');
     const file = new File([pdf], 'Facture été 2026.pdf', { type: 'application/pdf' });

@@ -1,3 +1,9 @@
+/**
+ * In UTF-16 code units, as every string bound of the API counts (zod's `.max`: the stored-name
+ * schema allows 255). Counted in code points, a name of emoji (two units each) passed this cut
+ * at up to 400 units: stored, then refused by the client's check of the answer and by
+ * attachment.list's output check.
+ */
 const MAX_NAME_LENGTH = 200;
 
 /**
@@ -13,7 +19,13 @@ export function sanitizeFilename(raw: string): string {
     .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
     .replace(/^[\s.]+/, '')
     .trim();
-  const bounded = Array.from(cleaned).slice(0, MAX_NAME_LENGTH).join('').trim();
+  // Cut between code points, never inside a surrogate pair.
+  let bounded = '';
+  for (const char of cleaned) {
+    if (bounded.length + char.length > MAX_NAME_LENGTH) break;
+    bounded += char;
+  }
+  bounded = bounded.trim();
   return bounded.length > 0 ? bounded : 'attachment';
 }
 

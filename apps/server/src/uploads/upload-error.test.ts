@@ -80,6 +80,9 @@ describe('sanitizeFilename', () => {
     expect(sanitizeFilename('...')).toBe('attachment');
     expect(sanitizeFilename('\u0000\u0007')).toBe('attachment');
     expect(Array.from(sanitizeFilename('é'.repeat(500)))).toHaveLength(200);
+    // UTF-16 units, as the API's bounds count: 100 emoji, not 200 (400 units).
+    expect(sanitizeFilename('😀'.repeat(150))).toBe('😀'.repeat(100));
+    expect(sanitizeFilename(`a${'😀'.repeat(150)}`)).toBe(`a${'😀'.repeat(99)}`);
   });
 
   it('encodes the name for Content-Disposition without quotes or separators leaking', () => {
