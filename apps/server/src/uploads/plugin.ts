@@ -116,10 +116,14 @@ async function receiveOneFile(
   }
   const file = first.value;
   const inspector = new ContentInspector(file.mimetype);
-  await pipeline(file.file, inspector, await open());
-  if (file.file.truncated) {
-    throw new HttpError('PAYLOAD_TOO_LARGE', 'The file is larger than the upload limit');
-  }
+  const tooLarge = () =>
+    new HttpError('PAYLOAD_TOO_LARGE', 'The file is larger than the upload limit');
+  await pipeline(file.file, inspector, await open()).catch((error: unknown) => {
+    // Cut at the limit inside a multi-byte character, a text file fails the content check's
+    // last UTF-8 decode: the size is what is wrong.
+    throw file.file.truncated ? tooLarge() : error;
+  });
+  if (file.file.truncated) throw tooLarge();
   // Exactly one file: anything after it refuses the whole request.
   if ((await parts.next()).done !== true) throw new HttpError('BAD_REQUEST', ONE_FILE);
   return { filename: file.filename, ...inspector.result() };
@@ -144,6 +148,15 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
   });
 
   app.setErrorHandler(async (error, req, reply: FastifyReply) => {
+    // Refused while the body still arrives (the content check, a second file, a full disk): the
+    // multipart parser stopped reading it, and Node reads no further request on a connection
+    // whose body is unread. A keep-alive client's next request was never parsed, and shutdown
+    // waited on the connection past its budget. The rest of the body is read and dropped, as a
+    // body that is too large already is; requestTimeout bounds how long that may take.
+    if (!req.raw.complete) {
+      req.raw.unpipe();
+      req.raw.resume();
+    }
     // An error answer is JSON, whatever a download had set before it failed.
     for (const header of ['content-type', 'content-length', 'content-disposition']) {
       reply.removeHeader(header);

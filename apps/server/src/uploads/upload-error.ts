@@ -4,7 +4,7 @@ import type { UploadFailureReason } from '../plugins/metrics.js';
 import { HttpError, type ErrorCode } from './http-error.js';
 
 const BUSBOY_MALFORMED =
-  /^(Multipart: |Unexpected end of (form|file|multipart data)|Malformed part header|Missing Content-Type|Unsupported content type)/;
+  /^(Multipart: |Unexpected end of (form|file|multipart data)|Malformed part header|Missing Content-Type|Unsupported content type|Boundary required|The needle cannot)/;
 
 /** Maps what can go wrong while receiving a file to an answer; anything else is a real 500. */
 export function uploadError(error: unknown): unknown {
