@@ -147,6 +147,31 @@ describe('@invoice/client retries', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  // The `fetch` option takes any fetch-like function (node-fetch in server-side rendering, a
+  // Response of another realm): Retry-After was read only from a native Response, so a 503
+  // asking for 60 s was sent again at once (failed before).
+  it('reads Retry-After from an answer that is not a native Response', async () => {
+    const { fetch, sent } = scripted([{ status: 503, retryAfter: '60' }, 'ok']);
+    const foreign = (r: Response): unknown => ({
+      ok: r.ok,
+      status: r.status,
+      statusText: r.statusText,
+      headers: r.headers,
+      body: r.body,
+      json: () => r.json(),
+      text: () => r.text(),
+      clone: () => foreign(r.clone()),
+    });
+    const api = createInvoiceClient({
+      url: 'http://api.test/trpc',
+      fetch: async (input: unknown) => foreign(await fetch(input)) as Response,
+      retry: fast,
+    });
+    const error = await rejection(api.organization.byId.query({ orgId: ORG }));
+    expect(apiErrorCode(error)).toBe('SERVICE_UNAVAILABLE');
+    expect(sent).toHaveLength(1);
+  });
+
   it('waits as long as Retry-After says when it is within maxDelayMs', async () => {
     const c = client([{ status: 503, retryAfter: '1' }, 'ok']);
     const started = Date.now();

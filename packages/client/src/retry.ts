@@ -116,9 +116,17 @@ function causes(error: unknown): unknown[] {
   return chain;
 }
 
-function responseOf(error: CallError): Response | undefined {
+/**
+ * The failed call's answer, if it had one: any fetch's, not only a native Response (node-fetch
+ * in server-side rendering, a Response from another realm), and never a ReferenceError where
+ * there is no global Response.
+ */
+function answerOf(error: CallError): { status: number; retryAfter: string | null } | undefined {
   const response: unknown = error.meta?.response;
-  return response instanceof Response ? response : undefined;
+  if (typeof response !== 'object' || response === null) return undefined;
+  const { status } = response as { status?: unknown };
+  if (typeof status !== 'number') return undefined;
+  return { status, retryAfter: headerOf(response as AnswerLike, 'retry-after') };
 }
 
 function isAbortError(error: unknown): boolean {
@@ -192,7 +200,7 @@ export function retryDelayMs(
 ): number | null {
   const chain = causes(error);
   if (chain.some(isAbortError)) return null;
-  const response = responseOf(error);
+  const response = answerOf(error);
   const notTrpc = chain.find((e): e is NotTrpcAnswerError => e instanceof NotTrpcAnswerError);
   // A batch answers 207 when its calls differ: each call's own status is in its error's data.
   const data: unknown = error.data;
@@ -202,7 +210,7 @@ export function retryDelayMs(
     status,
     // Only what the fetch itself threw: a throwing getToken sent nothing.
     noAnswer: chain.some((e) => typeof e === 'object' && e !== null && noAnswer.has(e)),
-    retryAfterMs: retryAfterMs(response?.headers.get('retry-after') ?? notTrpc?.retryAfter),
+    retryAfterMs: retryAfterMs(response?.retryAfter ?? notTrpc?.retryAfter),
   };
   return backoffDelay(facts, retry, options, random);
 }
