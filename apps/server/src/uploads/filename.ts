@@ -29,6 +29,29 @@ export function sanitizeFilename(raw: string): string {
   return bounded.length > 0 ? bounded : 'attachment';
 }
 
+/** The extensions a stored type may keep; the first is added to a name that has none of them. */
+const EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
+  'application/pdf': ['pdf'],
+  'image/png': ['png'],
+  'image/jpeg': ['jpg', 'jpeg'],
+  'image/webp': ['webp'],
+  'text/csv': ['csv', 'txt'],
+};
+
+/**
+ * The name ends with an extension of the type the bytes were found to be: text uploaded as
+ * "report.html" or "pay.hta", or a PNG named "x.exe", is offered as "report.html.csv",
+ * "pay.hta.csv", "x.exe.png". A colleague who downloads an attachment then opens what the
+ * server checked, never a page or a program its uploader named it as. Case is kept.
+ */
+export function nameForType(name: string, contentType: string): string {
+  const allowed = EXTENSIONS[contentType];
+  if (allowed === undefined) return name;
+  const dot = name.lastIndexOf('.');
+  const extension = dot === -1 ? '' : name.slice(dot + 1).toLowerCase();
+  return allowed.includes(extension) ? name : `${name}.${allowed[0] ?? ''}`;
+}
+
 /** RFC 8187 encoding for `filename*=`: percent-encodes everything outside attr-char. */
 function encodeExtValue(value: string): string {
   return encodeURIComponent(value).replace(

@@ -23,7 +23,7 @@ import type { Config } from '../env.js';
 import { ContentInspector, type InspectionResult } from './content-inspector.js';
 import { withdrawIfInvoiceDeleted } from './deleted-invoice.js';
 import { discardTempFile, storagePath, tempDir } from './disk-store.js';
-import { contentDisposition, sanitizeFilename } from './filename.js';
+import { contentDisposition, nameForType, sanitizeFilename } from './filename.js';
 import { HttpError } from './http-error.js';
 import { uploadIdempotencyKey } from './idempotency-key.js';
 import { IdempotencyKeyExpiredError, uploadError, uploadFailureReason } from './upload-error.js';
@@ -199,7 +199,7 @@ export const uploadsPlugin: FastifyPluginAsync<UploadsPluginOptions> = async (
           _id: id,
           orgId,
           invoiceId,
-          filename: sanitizeFilename(received.filename),
+          filename: nameForType(sanitizeFilename(received.filename), received.contentType),
           contentType: received.contentType,
           size: received.size,
           sha256: received.sha256,

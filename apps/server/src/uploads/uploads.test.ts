@@ -196,11 +196,35 @@ describe('attachment upload and download routes', () => {
     expect(await storedFiles()).toEqual(before);
   });
 
+  // Text passes as CSV whatever it holds, and the uploader's name was kept: a page or a script
+  // named report.html or pay.hta was offered to colleagues under that name (failed before).
+  it('offers a file under an extension of the type its bytes are', async () => {
+    const page = Buffer.from('<html><script>alert(1)</script></html>\n');
+    const cases: [Buffer, string, string, string][] = [
+      [page, 'report.html', 'text/csv', 'report.html.csv'],
+      [page, 'pay.hta', 'text/plain', 'pay.hta.csv'],
+      [page, 'export.CSV', 'text/csv', 'export.CSV'],
+      [page, 'notes.txt', 'text/plain', 'notes.txt'],
+      [PNG, 'setup.exe', 'image/png', 'setup.exe.png'],
+      [PNG, 'Scan.PNG', 'image/png', 'Scan.PNG'],
+    ];
+    for (const [bytes, name, declared, offered] of cases) {
+      const res = await upload(org, accountant.idToken, bytes, name, declared);
+      expect(res.statusCode, name).toBe(201);
+      const meta = res.json<{ id: string; filename: string }>();
+      expect(meta.filename, name).toBe(offered);
+      const got = await download(org.orgId, meta.id, accountant.idToken);
+      expect(got.headers['content-disposition'], name).toBe(
+        `attachment; filename*=UTF-8''${encodeURIComponent(offered)}`,
+      );
+    }
+  });
+
   it('stores hostile file names under generated ids and writes nothing outside UPLOAD_DIR', async () => {
     const names: [string, string][] = [
-      ['../../x', 'x'],
-      ['..\\\\x', 'x'],
-      ['.env', 'env'],
+      ['../../x', 'x.png'],
+      ['..\\\\x', 'x.png'],
+      ['.env', 'env.png'],
       ['a\u0000b.png', 'ab.png'],
     ];
     for (const [name, shown] of names) {
