@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { createInvoiceClient, DEFAULT_MAX_BATCH_ITEMS } from '@invoice/client';
+import { apiErrorCode, createInvoiceClient, DEFAULT_MAX_BATCH_ITEMS } from '@invoice/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../src/env.js';
 import { startTestServer, type TestServer } from './server.js';
@@ -44,5 +44,21 @@ describe("@invoice/client's default batch size and the server's TRPC_MAX_BATCH",
       s.app.server.off('request', count);
       expect(requests).toBe(3);
     });
+  });
+
+  // The client's documentation says so; the refusal is answered text/plain (as tRPC's adapter
+  // answers it), and the client read it as a proxy's page: no code (failed before).
+  it('a batch over a lower TRPC_MAX_BATCH fails every call with BAD_REQUEST', async () => {
+    const s = await startTestServer('client-max-batch-lower', { TRPC_MAX_BATCH: '2' });
+    try {
+      const url = `http://127.0.0.1:${await listeningPort(s.app)}/trpc`;
+      const client = createInvoiceClient({ url, maxItems: 3, retry: false });
+      const outcomes = await Promise.allSettled([1, 2, 3].map(() => client.system.ping.query()));
+      expect(
+        outcomes.map((o) => (o.status === 'rejected' ? apiErrorCode(o.reason) : 'ok')),
+      ).toEqual(['BAD_REQUEST', 'BAD_REQUEST', 'BAD_REQUEST']);
+    } finally {
+      await s.close();
+    }
   });
 });

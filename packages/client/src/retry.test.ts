@@ -147,6 +147,40 @@ describe('@invoice/client retries', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  // tRPC answers some refusals of a whole request itself, without a content type, so Fetch labels
+  // them text/plain: a batch over the server's TRPC_MAX_BATCH, a path it cannot decode. The body
+  // is tRPC's error; it was read as a proxy's page and the calls failed with no code (failed
+  // before). A proxy's plain-text page is still not tRPC's.
+  it("reads tRPC's own error answered as text/plain, and nothing else that is text/plain", async () => {
+    const refusal = JSON.stringify({
+      error: {
+        json: {
+          message: 'Batch call exceeds maximum size',
+          code: -32600,
+          data: { code: 'BAD_REQUEST', httpStatus: 400 },
+        },
+      },
+    });
+    const answering = (body: string) =>
+      createInvoiceClient({
+        url: 'http://api.test/trpc',
+        fetch: () =>
+          Promise.resolve(
+            new Response(body, {
+              status: 400,
+              headers: { 'content-type': 'text/plain;charset=UTF-8' },
+            }),
+          ),
+        retry: false,
+      });
+    const trpc = await rejection(answering(refusal).organization.byId.query({ orgId: ORG }));
+    expect(apiErrorCode(trpc)).toBe('BAD_REQUEST');
+    expect((trpc as Error).message).toBe('Batch call exceeds maximum size');
+    const proxy = await rejection(answering('Bad Request').organization.byId.query({ orgId: ORG }));
+    expect(apiErrorCode(proxy)).toBeNull();
+    expect((proxy as Error).message).toMatch(/not tRPC JSON/);
+  });
+
   // The `fetch` option takes any fetch-like function (node-fetch in server-side rendering, a
   // Response of another realm): Retry-After was read only from a native Response, so a 503
   // asking for 60 s was sent again at once (failed before).

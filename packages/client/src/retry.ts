@@ -80,6 +80,38 @@ function headerOf(answer: AnswerLike, name: string): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/** tRPC's error envelope: `{ error }`, or a batch's array of `{ error }` and `{ result }`. */
+function isTrpcEnvelope(value: unknown): boolean {
+  const one = (v: unknown) =>
+    typeof v === 'object' && v !== null && ('error' in v || 'result' in v);
+  return Array.isArray(value)
+    ? value.length > 0 && value.every(one)
+    : one(value) && 'error' in (value as object);
+}
+
+/**
+ * A failed text/plain answer whose body is tRPC's error envelope, as an answer tRPC reads (its
+ * links call `json()`; the retry policy reads `status` and `headers`); undefined for anything
+ * else, such as a proxy's plain-text page.
+ */
+async function trpcRefusal(answer: AnswerLike): Promise<AnswerLike | undefined> {
+  const text = (answer as { text?: unknown }).text;
+  if (typeof text !== 'function') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(await (text as () => Promise<unknown>).call(answer)));
+  } catch {
+    return undefined;
+  }
+  if (!isTrpcEnvelope(parsed)) return undefined;
+  return {
+    ok: false,
+    status: answer.status,
+    headers: answer.headers,
+    json: () => Promise.resolve(parsed),
+  } as AnswerLike;
+}
+
 /**
  * Wraps the client's fetch so failures can be told apart: an error the fetch itself throws is
  * "no answer" (an abort excepted), and a failed answer without a JSON body keeps its status,
@@ -97,11 +129,13 @@ export function observedFetch<A extends unknown[], R extends { readonly ok: bool
       throw error;
     }
     const answer: AnswerLike = response;
-    if (
-      !answer.ok &&
-      typeof answer.status === 'number' &&
-      !/\bjson\b/i.test(headerOf(answer, 'content-type') ?? '')
-    ) {
+    const contentType = headerOf(answer, 'content-type') ?? '';
+    if (!answer.ok && typeof answer.status === 'number' && !/\bjson\b/i.test(contentType)) {
+      // tRPC answers some refusals of a whole request without a content type, which Fetch
+      // labels text/plain (a batch over TRPC_MAX_BATCH, a path it cannot decode): the body is
+      // still tRPC's error, and tRPC reads it whatever the label.
+      const refusal = /^text\/plain\b/i.test(contentType) ? await trpcRefusal(answer) : undefined;
+      if (refusal !== undefined) return refusal as unknown as R;
       const body = answer.body as { cancel?: () => Promise<void> } | null | undefined;
       await body?.cancel?.().catch(() => undefined);
       throw new NotTrpcAnswerError(answer.status, headerOf(answer, 'retry-after'));
