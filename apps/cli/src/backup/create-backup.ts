@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Binary, BSON, type Db, type Document, type MongoClient } from 'mongodb';
 import { CommandFailure } from '../cli/command.js';
 import type { Progress } from '../cli/progress.js';
-import { isEmptyDir, VOLUME_ROOT_ENTRIES, walkFiles, writeNewFile } from './files.js';
+import { isEmptyDir, isUploadRootExtra, walkFiles, writeNewFile } from './files.js';
 import {
   collectionNameSchema,
   isSafeRelativePath,
@@ -105,7 +105,7 @@ async function fsyncDir(path: string): Promise<void> {
  */
 export async function createBackup(options: BackupOptions): Promise<BackupReport> {
   const out = resolve(options.out);
-  if (!(await isEmptyDir(out, false))) {
+  if (!(await isEmptyDir(out))) {
     throw new CommandFailure(`${out} exists and is not empty; choose a new backup directory`);
   }
   if (options.uploadDir !== null) {
@@ -266,7 +266,7 @@ async function copyUploads(
   progress: Progress,
 ): Promise<{ files: FileEntry[]; skipped: string[]; vanished: string[] }> {
   const root = await realpath(uploadDir);
-  const walked = await walkFiles(root, { skipDotEntries: true, skipAtRoot: VOLUME_ROOT_ENTRIES });
+  const walked = await walkFiles(root, { skipDotEntries: true, skipAtRoot: isUploadRootExtra });
   const skipped = [...walked.skipped];
   const vanished = [...walked.vanished];
   const files: FileEntry[] = [];

@@ -107,22 +107,32 @@ function isGone(error: unknown): boolean {
 }
 
 /**
- * What a filesystem puts at the root of a volume and the server never writes: ext2/3/4's
- * `lost+found`, readable by root only. An upload volume mounted at `UPLOAD_DIR` has one; a
- * backup run as the service user could not read it, and a restore counted it as content.
+ * Whether an entry directly in an upload directory is not an upload: a dot-entry (the server's
+ * `.tmp`, readiness probes) or what a filesystem puts at a volume's root and the server never
+ * writes (ext2/3/4's `lost+found`, readable by root only: an upload volume mounted at
+ * `UPLOAD_DIR` has one, a backup run as the service user could not read it, and a restore
+ * counted it as content). Backups leave these out; restores neither count nor remove them.
  */
-export const VOLUME_ROOT_ENTRIES: ReadonlySet<string> = new Set(['lost+found']);
+export function isUploadRootExtra(name: string): boolean {
+  return name.startsWith('.') || name === 'lost+found';
+}
+
+/** A directory entry's name, or null when it is not UTF-8 (no manifest path can name it). */
+export function utf8Name(raw: Buffer): string | null {
+  const name = raw.toString('utf8');
+  return Buffer.from(name, 'utf8').equals(raw) ? name : null;
+}
 
 /**
  * Lists regular files under `root` (relative paths, sorted), skipping dot-entries at any depth
- * when `skipDotEntries` (the server's `.tmp` and readiness probes) and the names in
- * `skipAtRoot` directly under `root`. Symlinks are never followed: they are reported in
+ * when `skipDotEntries` (the server's `.tmp` and readiness probes) and the entries directly
+ * under `root` that `skipAtRoot` names. Symlinks are never followed: they are reported in
  * `skipped`. A file or directory deleted while the walk runs (a live upload directory) is
  * reported in `vanished`, not an error.
  */
 export async function walkFiles(
   root: string,
-  options: { skipDotEntries: boolean; skipAtRoot?: ReadonlySet<string> },
+  options: { skipDotEntries: boolean; skipAtRoot?: (name: string) => boolean },
 ): Promise<WalkResult> {
   const files: WalkedFile[] = [];
   const skipped: string[] = [];
@@ -136,11 +146,12 @@ export async function walkFiles(
       throw error;
     }
     for (const entry of entries) {
-      const name = entry.name.toString('utf8');
+      const utf8 = utf8Name(entry.name);
+      const name = utf8 ?? entry.name.toString('utf8');
       if (options.skipDotEntries && name.startsWith('.')) continue;
-      if (!relative && options.skipAtRoot?.has(name)) continue;
+      if (!relative && options.skipAtRoot?.(name) === true) continue;
       const path = relative ? `${relative}/${name}` : name;
-      if (!Buffer.from(name, 'utf8').equals(entry.name)) skipped.push(path);
+      if (utf8 === null) skipped.push(path);
       else if (entry.isDirectory()) await visit(path);
       else if (entry.isFile()) {
         try {
@@ -157,18 +168,14 @@ export async function walkFiles(
   return { files, skipped: skipped.sort(), vanished: vanished.sort() };
 }
 
-/**
- * True when the directory does not exist or holds nothing (dot-entries ignored if asked, and
- * the names in `ignore`).
- */
+/** True when the directory does not exist or holds nothing but the entries `ignore` names. */
 export async function isEmptyDir(
   path: string,
-  ignoreDotEntries: boolean,
-  ignore: ReadonlySet<string> = new Set(),
+  ignore: (name: string) => boolean = () => false,
 ): Promise<boolean> {
   try {
     const entries = await readdir(path);
-    return entries.every((name) => (ignoreDotEntries && name.startsWith('.')) || ignore.has(name));
+    return entries.every(ignore);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
     throw error;

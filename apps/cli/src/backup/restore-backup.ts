@@ -7,10 +7,10 @@ import type { Progress } from '../cli/progress.js';
 import { decodeExact, splitBsonDocuments } from './bson-stream.js';
 import {
   isEmptyDir,
+  isUploadRootExtra,
   measureFile,
   readContent,
   readSmallContent,
-  VOLUME_ROOT_ENTRIES,
   walkFiles,
 } from './files.js';
 import {
@@ -320,7 +320,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
     uploadDir !== null &&
     manifest.uploads.files.length > 0 &&
     !options.drop &&
-    !(await isEmptyDir(uploadDir, true, VOLUME_ROOT_ENTRIES))
+    !(await isEmptyDir(uploadDir, isUploadRootExtra))
   ) {
     refuse(`upload directory ${uploadDir} is not empty; pass --drop to replace`);
   }

@@ -4,7 +4,7 @@ import { lstat, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { CommandFailure } from '../cli/command.js';
 import type { Progress } from '../cli/progress.js';
-import { VOLUME_ROOT_ENTRIES, writeNewFile } from './files.js';
+import { isUploadRootExtra, utf8Name, writeNewFile } from './files.js';
 import { UPLOADS_DIR, type Manifest } from './manifest.js';
 
 export interface UploadsReport {
@@ -45,7 +45,6 @@ async function realDirectory(root: string, relative: string): Promise<string> {
 }
 
 const SEPARATOR = Buffer.from(sep);
-const DOT = 0x2e;
 
 /**
  * Removes what the upload directory holds beyond `keep` (relative file paths): files, symlinks
@@ -61,12 +60,11 @@ async function removeOthers(uploadDir: string, keep: ReadonlySet<string>): Promi
   async function visit(dir: Buffer, relative: string | null): Promise<boolean> {
     let left = 0;
     for (const entry of await readdir(dir, { withFileTypes: true, encoding: 'buffer' })) {
-      const raw = entry.name;
-      const name = raw.toString('utf8');
-      const utf8 = Buffer.from(name, 'utf8').equals(raw);
-      const full = Buffer.concat([dir, SEPARATOR, raw]);
-      const path = relative === null || !utf8 ? null : relative ? `${relative}/${name}` : name;
-      if (relative === '' && (raw[0] === DOT || (utf8 && VOLUME_ROOT_ENTRIES.has(name)))) {
+      const name = utf8Name(entry.name);
+      const full = Buffer.concat([dir, SEPARATOR, entry.name]);
+      const path =
+        relative === null || name === null ? null : relative ? `${relative}/${name}` : name;
+      if (relative === '' && isUploadRootExtra(name ?? entry.name.toString('utf8'))) {
         left += 1;
       } else if (entry.isDirectory()) {
         if (await visit(full, path)) {
@@ -103,12 +101,7 @@ export async function foreignUploadEntries(uploadDir: string): Promise<string[]>
     },
   );
   return entries
-    .filter(
-      (e) =>
-        !e.name.startsWith('.') &&
-        !VOLUME_ROOT_ENTRIES.has(e.name) &&
-        !(e.isDirectory() && ORG_DIRECTORY.test(e.name)),
-    )
+    .filter((e) => !isUploadRootExtra(e.name) && !(e.isDirectory() && ORG_DIRECTORY.test(e.name)))
     .map((e) => e.name)
     .sort()
     .slice(0, 5);
