@@ -1,8 +1,11 @@
 import type { CustomerDoc, InvoiceDoc } from '@invoice/db';
 import type { NumberingInput, Role } from '@invoice/validators';
 import { ObjectId } from 'mongodb';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
+import type { DocumentSeries } from '../../src/domain/numbering.js';
 import type { AuthUser } from '../../src/index.js';
+import { pendingTasks, serializePerKey } from '../../src/services/invoices/serialize.js';
+import { numberQueueKey } from '../../src/services/org-mutation.js';
 import { makeUser, type Harness } from '../harness.js';
 
 export interface OrgFixture {
@@ -147,4 +150,22 @@ export async function storedInvoice(h: Harness, invoiceId: string): Promise<Invo
   if (!doc) throw new Error('invoice vanished');
   expect(doc.amountDue).toBe(doc.total - doc.amountPaid - doc.amountCredited);
   return doc;
+}
+
+/**
+ * Holds the org's number queue of `series` in this process (as an issue in progress does) until
+ * `release`, for tests that must act while a call waits its turn: `waiting` resolves once one
+ * call has loaded what it needs and queued behind the hold.
+ */
+export function holdNumberQueue(h: Harness, orgId: string, series: DocumentSeries) {
+  const key = numberQueueKey(new ObjectId(orgId), series);
+  let release!: () => void;
+  const held = serializePerKey(h.db, key, () => new Promise<void>((r) => (release = r)));
+  return {
+    waiting: () => vi.waitFor(() => expect(pendingTasks(h.db, key)).toBe(2), { timeout: 10_000 }),
+    release: async () => {
+      release();
+      await held;
+    },
+  };
 }

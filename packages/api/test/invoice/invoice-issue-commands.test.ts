@@ -1,9 +1,7 @@
 import { ObjectId } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { pendingTasks, serializePerKey } from '../../src/services/invoices/serialize.js';
-import { numberQueueKey } from '../../src/services/org-mutation.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, monitoredClient, type Harness, type MonitoredClient } from '../harness.js';
-import { addCustomer, createDraft, setupOrg } from './fixtures.js';
+import { addCustomer, createDraft, holdNumberQueue, setupOrg } from './fixtures.js';
 
 /**
  * invoice.issue runs one per org at a time in a process (the series' counter), so what it sends
@@ -66,20 +64,17 @@ describe('invoice.issue: the commands of one issue, and the queue it waits in', 
     const input = { orgId: fx.orgId, invoiceId: draft.id, idempotencyKey: 'issue-queue-1' };
     const issued = await fx.acct.invoice.issue(input);
 
-    const queue = numberQueueKey(new ObjectId(fx.orgId), 'invoice');
-    let release!: () => void;
-    const held = serializePerKey(h.db, queue, () => new Promise<void>((r) => (release = r)));
+    const queue = holdNumberQueue(h, fx.orgId, 'invoice');
     try {
       await expect(fx.acct.invoice.issue(input)).resolves.toEqual(issued);
       // A new issue does wait its turn behind the held task.
       const other = await createDraft(fx, await addCustomer(h, fx.orgId));
       const waiting = fx.acct.invoice.issue({ orgId: fx.orgId, invoiceId: other.id });
-      await vi.waitFor(() => expect(pendingTasks(h.db, queue)).toBe(2), { timeout: 10_000 });
-      release();
+      await queue.waiting();
+      await queue.release();
       expect((await waiting).number).not.toBe(issued.number);
     } finally {
-      release();
-      await held;
+      await queue.release();
     }
   });
 

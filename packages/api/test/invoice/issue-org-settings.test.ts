@@ -1,9 +1,6 @@
-import { ObjectId } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { pendingTasks, serializePerKey } from '../../src/services/invoices/serialize.js';
-import { numberQueueKey } from '../../src/services/org-mutation.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../harness.js';
-import { addCustomer, createDraft, createIssued, setupOrg } from './fixtures.js';
+import { addCustomer, createDraft, createIssued, holdNumberQueue, setupOrg } from './fixtures.js';
 
 /**
  * An issue or credit note prints the organization as it is when its transaction runs, not as
@@ -18,26 +15,12 @@ describe('numbered documents use the organization as of their transaction', () =
   });
   afterAll(() => h.close());
 
-  /** Holds the org's queue of `series` until the returned release is called. */
-  function holdQueue(orgId: string, series: 'invoice' | 'creditNote') {
-    const key = numberQueueKey(new ObjectId(orgId), series);
-    let release!: () => void;
-    const held = serializePerKey(h.db, key, () => new Promise<void>((r) => (release = r)));
-    return {
-      waiting: () => vi.waitFor(() => expect(pendingTasks(h.db, key)).toBe(2), { timeout: 10_000 }),
-      release: async () => {
-        release();
-        await held;
-      },
-    };
-  }
-
   it('invoice.issue: the prefix and seller changed while it waited', async () => {
     const fx = await setupOrg(h);
     const customerId = await addCustomer(h, fx.orgId);
     expect((await createIssued(fx, customerId)).number).toBe('INV-2026-00001');
     const draft = await createDraft(fx, customerId);
-    const queue = holdQueue(fx.orgId, 'invoice');
+    const queue = holdNumberQueue(h, fx.orgId, 'invoice');
     const issuing = fx.acct.invoice.issue({ orgId: fx.orgId, invoiceId: draft.id });
     await queue.waiting();
     await h.caller(fx.owner).organization.update({
@@ -56,7 +39,7 @@ describe('numbered documents use the organization as of their transaction', () =
     const fx = await setupOrg(h);
     const customerId = await addCustomer(h, fx.orgId);
     const invoice = await createIssued(fx, customerId);
-    const queue = holdQueue(fx.orgId, 'creditNote');
+    const queue = holdNumberQueue(h, fx.orgId, 'creditNote');
     const crediting = fx.acct.creditNote.create({
       orgId: fx.orgId,
       invoiceId: invoice.id,
