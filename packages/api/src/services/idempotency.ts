@@ -50,7 +50,7 @@ function keyId(scope: string, procedure: string, key: string): string {
   return sha256(`${scope}\u0000${procedure}\u0000${key}`);
 }
 
-/** The key the stored results are read with (see `replay`). */
+/** How stored results are read (majority: see `replay`). */
 const MAJORITY = { readConcern: { level: 'majority' } } as const;
 
 /**
