@@ -1,5 +1,5 @@
 import {
-  aggregateAll,
+  aggregateFirstBatch,
   withTransaction,
   type Database,
   type MembershipDoc,
@@ -134,7 +134,7 @@ async function readAccess<TDoc extends Document>(
   uid: string,
   subject?: SubjectQuery<TDoc>,
 ): Promise<OrgAccess<TDoc> | null | undefined> {
-  const [row] = await aggregateAll<AccessRow, MembershipDoc>(
+  const [row] = await aggregateFirstBatch<AccessRow, MembershipDoc>(
     db.collections.memberships,
     accessPipeline(orgId, uid, subject as SubjectQuery<Document> | undefined),
   );
