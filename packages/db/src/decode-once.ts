@@ -79,7 +79,7 @@ const RETRYABLE_READ_CODES = new Set([
   13436, // NotPrimaryOrSecondary
 ]);
 /** The specification's messages of servers that send no code. */
-const RETRYABLE_READ_MESSAGE = /not master|node is recovering/;
+const RETRYABLE_READ_MESSAGE = /not master|node is recovering/i;
 
 function isRetryableRead(error: unknown): boolean {
   if (error instanceof MongoNetworkError) return true;
@@ -95,6 +95,14 @@ const FIRST_BATCH_AS_BYTES = { fieldsAsRaw: { firstBatch: true } } as const;
 
 function isZero(id: unknown): boolean {
   return id === 0 || id === 0n || (id instanceof Long && id.isZero());
+}
+
+/** A cursor id of a decoded reply (a number when it fits in 53 bits) as the int64 it is. */
+function cursorId(id: unknown): Long {
+  if (id instanceof Long) return id;
+  if (typeof id === 'number') return Long.fromNumber(id);
+  if (typeof id === 'bigint') return Long.fromBigInt(id);
+  throw new TypeError(`an aggregate reply with a cursor id of type ${typeof id}`);
 }
 
 /**
@@ -129,7 +137,12 @@ export async function aggregateFirstBatch<R extends Document, T extends Document
     throw new TypeError('an aggregate reply without cursor.firstBatch');
   }
   if (!isZero(cursor.id)) {
-    await db.command({ killCursors: collection.collectionName, cursors: [cursor.id] });
+    // Closed at once rather than left to the server's 10-minute cursor timeout. A failure to
+    // close it does not replace the refusal, which is what the caller must see. A cursor id is
+    // an int64 (MongoDB refuses a double there), while the decoded reply holds a number.
+    await db
+      .command({ killCursors: collection.collectionName, cursors: [cursorId(cursor.id)] })
+      .catch(() => undefined);
     throw new RangeError(
       `aggregateFirstBatch: the result of an aggregate on ${collection.collectionName} did not fit in one batch`,
     );
