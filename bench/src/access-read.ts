@@ -12,6 +12,7 @@
  * Rounds alternate the order; each prints this process's CPU per read (user + system), and the
  * summary the median and each variant's median ratio to `findOne` within its round.
  */
+import { accessPipeline } from '@invoice/api';
 import { aggregateAll, aggregateFirstBatch, createDb, type Database } from '@invoice/db';
 import { ObjectId, type Document } from 'mongodb';
 import { bundleChildren } from './bundle.js';
@@ -36,15 +37,12 @@ try {
   const seeded = await seed(database, user, 40, () => undefined);
   const orgId = new ObjectId(seeded.orgId);
   const invoiceId = new ObjectId(seeded.openIds[0]);
-  const lookup = (from: string, match: Document, as: string): Document => ({
-    $lookup: { from, pipeline: [{ $match: match }, { $limit: 1 }], as },
-  });
-  const pipeline = (): Document[] => [
-    { $match: { orgId, uid: user.uid, status: 'active' } },
-    { $limit: 1 },
-    lookup('organizations', { _id: orgId }, '_org'),
-    lookup('invoices', { _id: invoiceId, orgId }, '_subject'),
-  ];
+  // The very pipeline findActiveMembership sends for invoice.byId.
+  const pipeline = (): Document[] =>
+    accessPipeline(orgId, user.uid, {
+      collection: database.collections.invoices,
+      filter: { _id: invoiceId, orgId },
+    });
   const variants: [string, () => Promise<unknown>][] = [
     ['findOne', () => database.collections.invoices.findOne({ _id: invoiceId, orgId })],
     ['cursor', () => aggregateAll(database.collections.memberships, pipeline())],

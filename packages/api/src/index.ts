@@ -41,7 +41,7 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 /** For the HTTP upload/download routes, which check access and audit like a procedure does. */
-export { findActiveMembership } from './services/membership-lookup.js';
+export { accessPipeline, findActiveMembership } from './services/membership-lookup.js';
 export { hasRole } from './domain/roles.js';
 export { recordAudit } from './services/audit.js';
 export { toAttachment } from './mappers/attachment.js';

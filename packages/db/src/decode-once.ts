@@ -8,6 +8,7 @@ import {
   type Document,
   type Filter,
 } from 'mongodb';
+import { STATE_CHANGE_CODES } from './error-codes.js';
 
 /**
  * Reads that decode each returned document once.
@@ -22,7 +23,7 @@ import {
 function decodeAll<T>(raw: readonly unknown[]): T[] {
   return raw.map((bytes) => {
     if (!(bytes instanceof Uint8Array)) {
-      throw new TypeError('expected a raw BSON document from a cursor opened with raw: true');
+      throw new TypeError('expected a raw BSON document (a batch read with raw or fieldsAsRaw)');
     }
     return BSON.deserialize(bytes) as T;
   });
@@ -61,22 +62,16 @@ export async function aggregateAll<R extends Document, T extends Document = Docu
 /**
  * The server error codes after which the Retryable Reads specification (MongoDB's driver
  * specifications, retryable-reads.md) sends a read once more: a node that stepped down, shut
- * down, or could not be reached.
+ * down or is electing, or one that could not be reached.
  */
-const RETRYABLE_READ_CODES = new Set([
+const RETRYABLE_READ_CODES: ReadonlySet<number> = new Set([
+  ...STATE_CHANGE_CODES,
   6, // HostUnreachable
   7, // HostNotFound
   89, // NetworkTimeout
-  91, // ShutdownInProgress
   134, // ReadConcernMajorityNotAvailableYet
-  189, // PrimarySteppedDown
   262, // ExceededTimeLimit
   9001, // SocketException
-  10107, // NotWritablePrimary
-  11600, // InterruptedAtShutdown
-  11602, // InterruptedDueToReplStateChange
-  13435, // NotPrimaryNoSecondaryOk
-  13436, // NotPrimaryOrSecondary
 ]);
 /** The specification's messages of servers that send no code. */
 const RETRYABLE_READ_MESSAGE = /not master|node is recovering/i;

@@ -5,3 +5,4 @@ export * from './reconcile-indexes.js';
 export * from './sequences.js';
 export * from './transaction.js';
 export * from './decode-once.js';
+export * from './error-codes.js';

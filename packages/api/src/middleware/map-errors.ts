@@ -1,15 +1,8 @@
+import { STATE_CHANGE_CODES } from '@invoice/db';
 import { TRPCError } from '@trpc/server';
 import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import { isDomainError } from '../domain/errors.js';
 import { isDuplicateKey } from '../services/duplicate-key.js';
-
-/**
- * The server-side codes of the SDAM spec's "not writable primary" and "node is recovering"
- * errors (ShutdownInProgress, PrimarySteppedDown, NotWritablePrimary, InterruptedAtShutdown,
- * InterruptedDueToReplStateChange, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary): the
- * deployment is restarting or electing, not refusing this request.
- */
-const STATE_CHANGE_CODES = new Set([91, 189, 10107, 11600, 11602, 13435, 13436]);
 
 /** True when MongoDB could not be reached (or is changing primary), as opposed to a bad query. */
 export function isDatabaseUnavailable(error: unknown): boolean {

@@ -110,12 +110,13 @@ type AccessRow = MembershipDoc & { _org: OrganizationDoc[]; _subject?: Document[
 /**
  * Membership, organization and (optionally) the subject document in ONE aggregate: the
  * membership's `$match` on the unique (orgId, uid) index, then two uncorrelated `$lookup`s by
- * primary key. No membership → no row, and the other two are never read.
+ * primary key. No membership → no row, and the other two are never read. Exported for the
+ * benchmark of this read (bench/src/access-read.ts).
  */
-function accessPipeline(
+export function accessPipeline<TDoc extends Document = Document>(
   orgId: ObjectId,
   uid: string,
-  subject?: SubjectQuery<Document>,
+  subject?: SubjectQuery<TDoc>,
 ): Document[] {
   const lookup = (from: string, match: Document, as: string): Document => ({
     $lookup: { from, pipeline: [{ $match: match }, { $limit: 1 }], as },
@@ -136,7 +137,7 @@ async function readAccess<TDoc extends Document>(
 ): Promise<OrgAccess<TDoc> | null | undefined> {
   const [row] = await aggregateFirstBatch<AccessRow, MembershipDoc>(
     db.collections.memberships,
-    accessPipeline(orgId, uid, subject as SubjectQuery<Document> | undefined),
+    accessPipeline(orgId, uid, subject),
   );
   if (!row) return undefined;
   const {
