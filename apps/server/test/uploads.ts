@@ -34,9 +34,14 @@ export interface Member {
 }
 
 /** The multipart framing around one file part; the body is `head`, the file bytes, `tail`. */
-export function multipartFraming(filename: string, contentType: string) {
-  const boundary = `----invoice${new ObjectId().toHexString()}`;
+/** One file part's framing; pass another framing's `boundary` to frame a further part of it. */
+export function multipartFraming(
+  filename: string,
+  contentType: string,
+  boundary = `----invoice${new ObjectId().toHexString()}`,
+) {
   return {
+    boundary,
     head: Buffer.from(
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n` +
         `Content-Type: ${contentType}\r\n\r\n`,

@@ -8,6 +8,7 @@ import {
   openInvoiceOverHttp,
   trpc,
 } from './http.js';
+import { injectUpload, PNG } from '../uploads.js';
 
 /**
  * SECURITY.md "Removed member": access comes from the membership in MongoDB, read on every
@@ -16,29 +17,9 @@ import {
  * exist) on every procedure and route of the org; a demotion takes effect the same way.
  */
 
-// 1×1 PNG: the upload route checks magic bytes.
-const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
-    '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082',
-  'hex',
-);
-
+/** A PNG uploaded to the invoice, as the member whose token this is. */
 function pngUpload(s: TestServer, token: string, orgId: string, invoiceId: string) {
-  const boundary = 'removed-member-boundary';
-  const body = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="scan.png"\r\n` +
-        'Content-Type: image/png\r\n\r\n',
-    ),
-    PNG,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return s.app.inject({
-    method: 'POST',
-    url: `/v1/orgs/${orgId}/invoices/${invoiceId}/attachments`,
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...bearer(token) },
-    payload: body,
-  });
+  return injectUpload(s.app, { orgId, invoiceId }, token, PNG);
 }
 
 describe('removed member over HTTP', () => {
